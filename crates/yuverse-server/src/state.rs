@@ -1,0 +1,49 @@
+//! The application state shared by every request: the database and the context services.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use yuverse_core::db::Database;
+use yuverse_governance::Governance;
+use yuverse_industry::Industry;
+
+use crate::metrics::Metrics;
+use crate::Settings;
+
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub db: Database,
+    pub governance: Governance,
+    pub industry: Industry,
+    pub metrics: Arc<Metrics>,
+    pub max_body_bytes: usize,
+}
+
+impl AppState {
+    pub fn new(
+        db: Database,
+        governance: Governance,
+        industry: Industry,
+        settings: &Settings,
+    ) -> Self {
+        Self {
+            db,
+            governance,
+            industry,
+            metrics: Arc::new(Metrics::default()),
+            max_body_bytes: settings.max_body_bytes,
+        }
+    }
+}
+
+impl FromRef<AppState> for Governance {
+    fn from_ref(state: &AppState) -> Self {
+        state.governance.clone()
+    }
+}
+
+impl FromRef<AppState> for Industry {
+    fn from_ref(state: &AppState) -> Self {
+        state.industry.clone()
+    }
+}

@@ -1,0 +1,33 @@
+// Shows a rejected form submission the way the server explained it: each `errors[].field`
+// under its own input, and the problem detail above the form. A field's message goes away
+// as soon as the user edits that field.
+import { reactive, ref, watch } from 'vue'
+import { ApiError } from '../api/problem'
+import { errorText } from '../notify'
+
+export function useServerErrors<F extends object>(form: F) {
+  const fieldErrors = reactive<Record<string, string>>({})
+  const summary = ref('')
+
+  watch(
+    () => ({ ...form }) as Record<string, unknown>,
+    (now, before) => {
+      for (const key of Object.keys(now)) {
+        if (now[key] !== before[key]) delete fieldErrors[key]
+      }
+    },
+  )
+
+  function clear(): void {
+    for (const key of Object.keys(fieldErrors)) delete fieldErrors[key]
+    summary.value = ''
+  }
+
+  function show(err: unknown): void {
+    clear()
+    if (err instanceof ApiError) Object.assign(fieldErrors, err.fieldErrors())
+    summary.value = errorText(err)
+  }
+
+  return { fieldErrors, summary, clear, show }
+}
