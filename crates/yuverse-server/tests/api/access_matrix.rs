@@ -1,0 +1,213 @@
+//! Every role against every platform endpoint: allowed exactly what the role table says,
+//! denied the rest with 403 problem+json.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::common::*;
+
+const ROLES: [&str; 8] = [
+    "office",
+    "unit",
+    "enterprise",
+    "regulator",
+    "citizen",
+    "system_admin",
+    "security_admin",
+    "auditor",
+];
+
+fn username(role: &str) -> String {
+    format!("demo-{}", role.replace('_', "-"))
+}
+
+struct Case {
+    method: Method,
+    path: String,
+    body: Option<Value>,
+    allowed: &'static [&'static str],
+}
+
+#[tokio::test]
+async fn every_role_is_allowed_exactly_its_endpoints() {
+    let app = spawn_demo(true).await;
+    let admin = app.admin().await;
+    let orgs = admin.get_json("/api/v1/organisations?limit=500").await;
+    let org_id = |code: &str| -> String {
+        orgs["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["code"] == code)
+            .unwrap_or_else(|| panic!("organisation {code}"))["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let xiantao = org_id("xiantao-data-valley-company");
+    let citizen_id = app.demo("demo-citizen").await.me["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let all: &[&str] = &ROLES;
+    let staff: &[&str] = &[
+        "office",
+        "unit",
+        "enterprise",
+        "regulator",
+        "system_admin",
+        "security_admin",
+    ];
+    for (i, role) in ROLES.iter().enumerate() {
+        let session = app.demo(&username(role)).await;
+        let own_org = session.me["organisation"]["id"]
+            .as_str()
+            .map(str::to_owned)
+            .unwrap_or_else(|| xiantao.clone());
+        let cases = [
+            Case {
+                method: Method::GET,
+                path: "/api/v1/me".into(),
+                body: None,
+                allowed: all,
+            },
+            Case {
+                method: Method::GET,
+                path: "/api/v1/roles".into(),
+                body: None,
+                allowed: all,
+            },
+            Case {
+                method: Method::GET,
+                path: "/api/v1/places".into(),
+                body: None,
+                allowed: &[
+                    "office",
+                    "unit",
+                    "enterprise",
+                    "regulator",
+                    "citizen",
+                    "system_admin",
+                    "security_admin",
+                ],
+            },
+            Case {
+                method: Method::GET,
+                path: "/api/v1/users".into(),
+                body: None,
+                allowed: &["office", "regulator", "system_admin", "security_admin"],
+            },
+            Case {
+                method: Method::GET,
+                path: format!("/api/v1/users/{citizen_id}"),
+                body: None,
+                allowed: &[
+                    "office",
+                    "regulator",
+                    "citizen",
+                    "system_admin",
+                    "security_admin",
+                ],
+            },
+            Case {
+                method: Method::POST,
+                path: "/api/v1/users".into(),
+                body: Some(json!({
+                    "username": format!("matrix-{i}"), "display_name": "矩阵", "password": "Matrix-Passw0rd",
+                    "role": "citizen"
+                })),
+                allowed: &["system_admin"],
+            },
+            Case {
+                method: Method::PATCH,
+                path: format!("/api/v1/users/{citizen_id}"),
+                body: Some(json!({"display_name": format!("公众{i}")})),
+                allowed: &["system_admin"],
+            },
+            Case {
+                method: Method::POST,
+                path: format!("/api/v1/users/{citizen_id}/unlock"),
+                body: Some(json!({})),
+                allowed: &["security_admin"],
+            },
+            Case {
+                method: Method::GET,
+                path: "/api/v1/organisations".into(),
+                body: None,
+                allowed: staff,
+            },
+            Case {
+                method: Method::GET,
+                path: format!("/api/v1/organisations/{xiantao}"),
+                body: None,
+                allowed: staff,
+            },
+            Case {
+                method: Method::POST,
+                path: "/api/v1/organisations".into(),
+                body: Some(json!({"name": format!("矩阵研究院{i}"), "kind": "institution"})),
+                allowed: &["office", "system_admin"],
+            },
+            Case {
+                method: Method::PATCH,
+                path: format!("/api/v1/organisations/{xiantao}"),
+                body: Some(json!({"name_en": "Xiantao Data Valley Company"})),
+                allowed: &["office", "system_admin"],
+            },
+            Case {
+                method: Method::GET,
+                path: "/api/v1/api-keys".into(),
+                body: None,
+                allowed: &["unit", "enterprise", "security_admin"],
+            },
+            Case {
+                method: Method::POST,
+                path: "/api/v1/api-keys".into(),
+                body: Some(
+                    json!({"name": "matrix", "organisation_id": own_org, "permissions": ["twin:read"]}),
+                ),
+                allowed: &["unit", "enterprise", "security_admin"],
+            },
+            Case {
+                method: Method::GET,
+                path: "/api/v1/audit".into(),
+                body: None,
+                allowed: &["auditor"],
+            },
+            Case {
+                method: Method::POST,
+                path: "/api/v1/me/real-name".into(),
+                body: Some(json!({"name": "张三", "id_number": identity_number(i as u32)})),
+                allowed: &["citizen"],
+            },
+        ];
+        for case in cases {
+            let response = session
+                .send(case.method.clone(), &case.path, case.body.clone())
+                .await;
+            let what = format!("{role} {} {}", case.method, case.path);
+            if case.allowed.contains(role) {
+                assert!(
+                    response.status().is_success(),
+                    "{what} should be allowed, got {}: {}",
+                    response.status(),
+                    response.text().await.unwrap()
+                );
+            } else {
+                let body = expect_problem(response, StatusCode::FORBIDDEN).await;
+                assert_eq!(body["type"], "urn:yuverse:problem:forbidden", "{what}");
+            }
+        }
+    }
+
+    // Denied writes are themselves audited.
+    let auditor = app.demo("demo-auditor").await;
+    let denied = auditor
+        .get_json("/api/v1/audit?outcome=denied&action=user.create&limit=500")
+        .await;
+    assert_eq!(
+        denied["total"], 7,
+        "every role but system_admin was refused user.create"
+    );
+}
