@@ -49,9 +49,12 @@ fn cargo() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 }
 
+/// One named stage of the pipeline.
+type Step = Box<dyn Fn() -> Result<()>>;
+
 fn test_all(only: Option<&str>) -> Result<()> {
     let web = root().join("web");
-    let steps: Vec<(&str, Box<dyn Fn() -> Result<()>>)> = vec![
+    let steps: Vec<(&str, Step)> = vec![
         (
             "rustfmt",
             Box::new(|| {
