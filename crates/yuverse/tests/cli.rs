@@ -174,7 +174,10 @@ fn a_generated_admin_password_is_printed_once() {
 
 #[test]
 fn help_documents_every_option_and_the_example_config_prints() {
-    let help = Command::new(BIN).args(["serve", "--help"]).output().unwrap();
+    let help = Command::new(BIN)
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
     let text = String::from_utf8(help.stdout).unwrap();
     for flag in [
         "--listen",
@@ -189,9 +192,22 @@ fn help_documents_every_option_and_the_example_config_prints() {
     ] {
         assert!(text.contains(flag), "{flag} missing from serve --help");
     }
-    let example = Command::new(BIN).args(["config", "example"]).output().unwrap();
+    let example = Command::new(BIN)
+        .args(["config", "example"])
+        .output()
+        .unwrap();
     let example = String::from_utf8(example.stdout).unwrap();
-    for key in ["listen", "data_dir", "database_url", "mqtt_listen", "mqtt_url", "demo"] {
-        assert!(example.contains(&format!("{key} =")), "{key} missing from the example");
+    for key in [
+        "listen",
+        "data_dir",
+        "database_url",
+        "mqtt_listen",
+        "mqtt_url",
+        "demo",
+    ] {
+        assert!(
+            example.contains(&format!("{key} =")),
+            "{key} missing from the example"
+        );
     }
 }
