@@ -68,7 +68,11 @@ async fn main() {
     let (state, _) = yuverse_server::prepare(&settings).await.unwrap();
     let listener = yuverse_server::bind(settings.listen).await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(yuverse_server::serve(listener, state, std::future::pending()));
+    tokio::spawn(yuverse_server::serve(
+        listener,
+        state,
+        std::future::pending(),
+    ));
 
     let client = reqwest::Client::new();
     let login: serde_json::Value = client
@@ -83,12 +87,16 @@ async fn main() {
     let token = login["token"].as_str().unwrap().to_owned();
 
     let (c, b, t) = (client.clone(), base.clone(), token.clone());
-    let (lat, el) = load(500, move |_| c.get(format!("{b}/api/v1/me")).bearer_auth(&t)).await;
+    let (lat, el) = load(500, move |_| {
+        c.get(format!("{b}/api/v1/me")).bearer_auth(&t)
+    })
+    .await;
     report("GET /api/v1/me (session auth)", lat, el);
 
     let (c, b, t) = (client.clone(), base.clone(), token.clone());
     let (lat, el) = load(300, move |_| {
-        c.get(format!("{b}/api/v1/organisations?limit=20")).bearer_auth(&t)
+        c.get(format!("{b}/api/v1/organisations?limit=20"))
+            .bearer_auth(&t)
     })
     .await;
     report("GET /api/v1/organisations?limit=20", lat, el);

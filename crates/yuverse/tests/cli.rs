@@ -211,3 +211,54 @@ fn help_documents_every_option_and_the_example_config_prints() {
         );
     }
 }
+
+#[test]
+fn json_logs_are_structured_and_never_carry_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let child = Command::new(BIN)
+        .args([
+            "serve",
+            "--mqtt-listen",
+            "off",
+            "--log-format",
+            "json",
+            "--demo",
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .arg("--database-url")
+        .arg(format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("yuverse.db").display()
+        ))
+        .env("YUVERSE_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .env("YUVERSE_DEMO_PASSWORD", "Demo-Secret-Passw0rd")
+        .env(
+            "YUVERSE_PII_KEY",
+            "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(wait_ready(port));
+    let output = terminate(child);
+    let logs = String::from_utf8(output.stderr).unwrap();
+    let lines: Vec<&str> = logs.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(!lines.is_empty());
+    for line in &lines {
+        let parsed: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        assert!(parsed.get("level").is_some() && parsed.get("timestamp").is_some());
+    }
+    for secret in [
+        ADMIN_PASSWORD,
+        "Demo-Secret-Passw0rd",
+        "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+    ] {
+        assert!(!logs.contains(secret), "a secret reached the logs");
+    }
+}

@@ -67,4 +67,15 @@ mod tests {
         let code = format!("{}{}", &first[..17], check_character(&first[..17]).unwrap());
         assert_eq!(validate(&code), Ok(()));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn exactly_one_check_character_fits_any_body(body in "[0-9A-HJ-NP-RTUW-Y]{17}") {
+            let check = check_character(&body).unwrap();
+            for &c in CHARSET {
+                let code = format!("{body}{}", c as char);
+                proptest::prop_assert_eq!(validate(&code).is_ok(), c as char == check);
+            }
+        }
+    }
 }

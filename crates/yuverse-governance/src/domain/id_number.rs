@@ -73,4 +73,19 @@ mod tests {
         let bad_date = format!("{first}{}", check_character(first).unwrap());
         assert!(validate(&bad_date).is_err());
     }
+
+    proptest::proptest! {
+        #[test]
+        fn a_changed_check_character_is_always_caught(
+            region in 110000u32..659999, day in 1u32..28, serial in 0u32..999
+        ) {
+            let first17 = format!("{region:06}199005{day:02}{serial:03}");
+            let good = format!("{first17}{}", check_character(&first17).unwrap());
+            proptest::prop_assert!(validate(&good).is_ok());
+            for c in CHECKS.iter().map(|&c| c as char).filter(|&c| Some(c) != good.chars().last()) {
+                let changed = format!("{first17}{c}");
+                proptest::prop_assert!(validate(&changed).is_err());
+            }
+        }
+    }
 }
