@@ -31,9 +31,10 @@ use yuverse_industry::Industry;
 pub struct StartupReport {
     /// The generated password of `admin` when it was created without `YUVERSE_ADMIN_PASSWORD`.
     pub generated_admin_password: Option<String>,
-    /// Demo accounts (username, role) created or present, with their shared password.
+    /// Demo accounts (username, role) created or present.
     pub demo_accounts: Vec<(String, String)>,
-    pub demo_password: Option<String>,
+    /// The demo accounts' password when it was generated (never when the operator supplied it).
+    pub generated_demo_password: Option<String>,
     pub dataset_loaded_now: bool,
 }
 
@@ -63,7 +64,7 @@ pub async fn prepare(settings: &Settings) -> anyhow::Result<(AppState, StartupRe
         let (accounts, password) =
             demo::ensure_accounts(&governance, settings.demo_password.as_deref()).await?;
         report.demo_accounts = accounts;
-        report.demo_password = Some(password);
+        report.generated_demo_password = settings.demo_password.is_none().then_some(password);
     }
     let state = AppState::new(db, governance, industry, settings);
     Ok((state, report))

@@ -88,8 +88,9 @@ fn print_report(report: &yuverse_server::StartupReport) {
         for (username, role) in &report.demo_accounts {
             println!("  {username:<22} {role}");
         }
-        if let Some(password) = &report.demo_password {
-            println!("Demo password for new demo accounts: {password}");
+        match &report.generated_demo_password {
+            Some(password) => println!("Generated password of new demo accounts: {password}"),
+            None => println!("Demo accounts use the password in YUVERSE_DEMO_PASSWORD."),
         }
     }
 }

@@ -100,12 +100,13 @@ export interface NewUser {
   email?: string
 }
 
+/** Absent means unchanged; an empty phone or email clears it. */
 export interface UserPatch {
   display_name?: string
-  phone?: string | null
-  email?: string | null
+  phone?: string
+  email?: string
   role?: Role
-  organisation_id?: string | null
+  organisation_id?: string
   disabled?: boolean
 }
 
@@ -127,10 +128,11 @@ export interface NewOrganisation {
   credit_code?: string
 }
 
+/** Absent means unchanged; an empty English name or credit code clears it. */
 export interface OrganisationPatch {
   name?: string
-  name_en?: string | null
-  credit_code?: string | null
+  name_en?: string
+  credit_code?: string
 }
 
 export interface ApiKey {

@@ -12,7 +12,11 @@ export function useLabels() {
 
   return {
     roleLabel: (role: string | null | undefined) => label('roles', role),
+    /** Audit entries also name non-user actors: `anonymous`, `system`, `api_key`. */
+    actorRoleLabel: (role: string | null | undefined) =>
+      role && te(`audit.actorKinds.${role}`) ? t(`audit.actorKinds.${role}`) : label('roles', role),
     kindLabel: (kind: string | null | undefined) => label('orgKinds', kind),
+    placeKindLabel: (kind: string | null | undefined) => label('placeKinds', kind),
     outcomeLabel: (outcome: string | null | undefined) => label('audit.outcomes', outcome),
     permissionLabel: (perm: string) => label('apiKeys.perm', perm.replace(':', '_')),
   }

@@ -84,6 +84,12 @@ const en: Messages = {
     institution: 'Public institution',
     financial_institution: 'Financial institution',
   },
+  placeKinds: {
+    core: 'Core zone',
+    area: 'Area',
+    park: 'Park',
+    scenario_site: 'Scenario site',
+  },
   workbench: {
     welcome: 'Welcome, {name}',
     role: 'Role',
@@ -154,7 +160,7 @@ const en: Messages = {
     createdAt: 'Created',
     lastUsed: 'Last used',
     revoked: 'Revoked',
-    revokedAt: 'Revoked {time}',
+    revokedTag: 'Revoked',
     valid: 'Valid',
     never: 'Never',
     create: 'New key',
@@ -189,6 +195,11 @@ const en: Messages = {
     detail: 'Detail',
     hash: 'Hash',
     prevHash: 'Previous hash',
+    actorKinds: {
+      anonymous: 'Anonymous (not signed in)',
+      system: 'System',
+      api_key: 'API key',
+    },
     outcomes: {
       success: 'Success',
       denied: 'Denied',

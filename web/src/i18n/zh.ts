@@ -85,6 +85,12 @@ const zh = {
     institution: '事业单位/机构',
     financial_institution: '金融机构',
   },
+  placeKinds: {
+    core: '核心区',
+    area: '片区',
+    park: '园区',
+    scenario_site: '场景点位',
+  },
   workbench: {
     welcome: '欢迎您，{name}',
     role: '角色',
@@ -155,7 +161,7 @@ const zh = {
     createdAt: '创建时间',
     lastUsed: '最近使用',
     revoked: '吊销',
-    revokedAt: '已吊销 {time}',
+    revokedTag: '已吊销',
     valid: '有效',
     never: '从未使用',
     create: '新建密钥',
@@ -190,6 +196,11 @@ const zh = {
     detail: '详情',
     hash: '哈希',
     prevHash: '前一条哈希',
+    actorKinds: {
+      anonymous: '匿名（未登录）',
+      system: '系统',
+      api_key: 'API 密钥',
+    },
     outcomes: {
       success: '成功',
       denied: '拒绝',
