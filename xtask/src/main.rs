@@ -120,7 +120,15 @@ fn postgres_suite() -> Result<()> {
     let cluster = postgres::Cluster::start()?;
     let url = cluster.url();
     run(cargo()
-        .args(["test", "-p", "yuverse-server", "--test", "api"])
+        .args([
+            "test",
+            "-p",
+            "yuverse-server",
+            "--test",
+            "api",
+            "--test",
+            "twin",
+        ])
         .env("YUVERSE_TEST_DATABASE_URL", &url)
         .current_dir(root()))
 }

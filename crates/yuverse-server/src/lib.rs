@@ -12,6 +12,7 @@ mod openapi;
 mod routes;
 mod settings;
 mod state;
+mod twin;
 mod ui;
 
 pub use settings::Settings;
@@ -66,7 +67,8 @@ pub async fn prepare(settings: &Settings) -> anyhow::Result<(AppState, StartupRe
         report.demo_accounts = accounts;
         report.generated_demo_password = settings.demo_password.is_none().then_some(password);
     }
-    let state = AppState::new(db, governance, industry, settings);
+    let twin = twin::open(&db, settings).await?;
+    let state = AppState::new(db, governance, industry, twin, settings);
     Ok((state, report))
 }
 

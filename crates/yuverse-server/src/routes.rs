@@ -22,6 +22,7 @@ use crate::openapi::ApiDoc;
 use crate::{middleware, ui, AppState};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+const NGSI_LD_BODY_LIMIT: usize = 64 * 1024 * 1024;
 
 fn api_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
@@ -41,6 +42,11 @@ pub fn router(state: AppState) -> Router {
                 let spec = spec.clone();
                 async move { Json(spec.as_ref().clone()) }
             }),
+        )
+        .merge(
+            yuverse_twin::http::router::<AppState>()
+                // NGSI-LD batches can be large; the platform API keeps the smaller limit.
+                .layer(DefaultBodyLimit::max(NGSI_LD_BODY_LIMIT)),
         )
         .route("/metrics", get(metrics))
         .route("/api/docs", get(ui::docs_page))

@@ -29,6 +29,12 @@ pub struct Settings {
     pub pii_key: Option<String>,
     /// A key file; default `<data dir>/pii.key`, generated when missing.
     pub pii_key_file: Option<PathBuf>,
+    /// NGSI-LD writes need credentials (`--ngsi-ld-auth on`, the default).
+    pub ngsi_ld_auth: bool,
+    /// HTTP status of LdContextNotAvailable: 504 (V1.9.1) or 503 (earlier editions).
+    pub ld_context_unavailable_status: u16,
+    /// @context documents pre-loaded from local files: URL → file.
+    pub context_map: std::collections::BTreeMap<String, PathBuf>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -58,6 +64,12 @@ impl std::fmt::Debug for Settings {
             .field("demo_password", &self.demo_password.as_ref().map(|_| "***"))
             .field("pii_key", &self.pii_key.as_ref().map(|_| "***"))
             .field("pii_key_file", &self.pii_key_file)
+            .field("ngsi_ld_auth", &self.ngsi_ld_auth)
+            .field(
+                "ld_context_unavailable_status",
+                &self.ld_context_unavailable_status,
+            )
+            .field("context_map", &self.context_map)
             .finish()
     }
 }
@@ -78,6 +90,9 @@ impl Settings {
             demo_password: None,
             pii_key: None,
             pii_key_file: None,
+            ngsi_ld_auth: true,
+            ld_context_unavailable_status: 504,
+            context_map: Default::default(),
         }
     }
 

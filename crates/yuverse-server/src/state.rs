@@ -6,6 +6,8 @@ use axum::extract::FromRef;
 use yuverse_core::db::Database;
 use yuverse_governance::Governance;
 use yuverse_industry::Industry;
+use yuverse_twin::http::Contexts;
+use yuverse_twin::Twin;
 
 use crate::metrics::Metrics;
 use crate::Settings;
@@ -15,6 +17,8 @@ pub struct AppState {
     pub db: Database,
     pub governance: Governance,
     pub industry: Industry,
+    pub twin: Twin,
+    pub contexts: Contexts,
     pub metrics: Arc<Metrics>,
     pub max_body_bytes: usize,
 }
@@ -24,12 +28,15 @@ impl AppState {
         db: Database,
         governance: Governance,
         industry: Industry,
+        (twin, contexts): (Twin, Contexts),
         settings: &Settings,
     ) -> Self {
         Self {
             db,
             governance,
             industry,
+            twin,
+            contexts,
             metrics: Arc::new(Metrics::default()),
             max_body_bytes: settings.max_body_bytes,
         }
@@ -45,5 +52,17 @@ impl FromRef<AppState> for Governance {
 impl FromRef<AppState> for Industry {
     fn from_ref(state: &AppState) -> Self {
         state.industry.clone()
+    }
+}
+
+impl FromRef<AppState> for Twin {
+    fn from_ref(state: &AppState) -> Self {
+        state.twin.clone()
+    }
+}
+
+impl FromRef<AppState> for Contexts {
+    fn from_ref(state: &AppState) -> Self {
+        state.contexts.clone()
     }
 }

@@ -111,6 +111,23 @@ pub struct ServeArgs {
     /// File holding the base64 PII encryption key [default: <data dir>/pii.key, generated]
     #[arg(long, env = "YUVERSE_PII_KEY_FILE", value_name = "FILE")]
     pub pii_key_file: Option<PathBuf>,
+    /// NGSI-LD writes need an API key or a signed-in user; `off` opens them for a trusted network [default: on]
+    #[arg(long, env = "YUVERSE_NGSI_LD_AUTH", value_enum)]
+    pub ngsi_ld_auth: Option<Switch>,
+    /// HTTP status of LdContextNotAvailable: 504 (NGSI-LD V1.9.1) or 503 (earlier editions) [default: 504]
+    #[arg(
+        long,
+        env = "YUVERSE_LD_CONTEXT_UNAVAILABLE_STATUS",
+        value_name = "503|504"
+    )]
+    pub ld_context_unavailable_status: Option<u16>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Switch {
+    On,
+    Off,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]

@@ -8,7 +8,7 @@ use anyhow::{bail, Context};
 use serde::Deserialize;
 use yuverse_server::Settings;
 
-use crate::cli::{LogFormat, ServeArgs, StorageArgs};
+use crate::cli::{LogFormat, ServeArgs, StorageArgs, Switch};
 
 /// Keys of the config file; each mirrors a flag (see `yuverse config example`).
 #[derive(Debug, Default, Deserialize)]
@@ -25,6 +25,10 @@ pub struct FileConfig {
     pub login_attempts_per_minute: Option<u32>,
     pub max_body_bytes: Option<usize>,
     pub pii_key_file: Option<PathBuf>,
+    pub ngsi_ld_auth: Option<Switch>,
+    pub ld_context_unavailable_status: Option<u16>,
+    /// @context URL → local file, for closed networks.
+    pub context_map: Option<std::collections::BTreeMap<String, PathBuf>>,
 }
 
 pub const EXAMPLE: &str = include_str!("example-config.toml");
@@ -113,6 +117,21 @@ pub fn settings(args: &ServeArgs, file: &FileConfig) -> anyhow::Result<Settings>
         .pii_key_file
         .clone()
         .or_else(|| file.pii_key_file.clone());
+    settings.ngsi_ld_auth = args
+        .ngsi_ld_auth
+        .or(file.ngsi_ld_auth)
+        .unwrap_or(Switch::On)
+        == Switch::On;
+    if let Some(status) = args
+        .ld_context_unavailable_status
+        .or(file.ld_context_unavailable_status)
+    {
+        if status != 503 && status != 504 {
+            bail!("--ld-context-unavailable-status must be 503 or 504");
+        }
+        settings.ld_context_unavailable_status = status;
+    }
+    settings.context_map = file.context_map.clone().unwrap_or_default();
     settings.admin_password = secret_env("YUVERSE_ADMIN_PASSWORD");
     settings.demo_password = secret_env("YUVERSE_DEMO_PASSWORD");
     settings.pii_key = secret_env("YUVERSE_PII_KEY");

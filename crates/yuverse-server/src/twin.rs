@@ -1,0 +1,34 @@
+//! Opening the digital twin: the broker's settings and the pre-loaded @context documents.
+
+use std::collections::HashMap;
+
+use anyhow::Context;
+use axum::http::StatusCode;
+use yuverse_core::db::Database;
+use yuverse_twin::http::Contexts;
+use yuverse_twin::{Twin, TwinConfig};
+
+use crate::Settings;
+
+pub async fn open(db: &Database, settings: &Settings) -> anyhow::Result<(Twin, Contexts)> {
+    if !settings.ngsi_ld_auth {
+        tracing::warn!("--ngsi-ld-auth off: anyone who reaches this server can write to the twin");
+    }
+    let config = TwinConfig {
+        auth_required: settings.ngsi_ld_auth,
+        ..TwinConfig::default()
+    };
+    let twin = Twin::open(db.clone(), config).await?;
+    let mut preloaded = HashMap::new();
+    for (url, path) in &settings.context_map {
+        let text = std::fs::read_to_string(path).with_context(|| {
+            format!("cannot read the @context file {} for {url}", path.display())
+        })?;
+        let document: serde_json::Value = serde_json::from_str(&text)
+            .with_context(|| format!("the @context file {} is not JSON", path.display()))?;
+        preloaded.insert(url.clone(), document);
+    }
+    let status = StatusCode::from_u16(settings.ld_context_unavailable_status)
+        .context("ld_context_unavailable_status must be 503 or 504")?;
+    Ok((twin, Contexts::new(preloaded, status)))
+}

@@ -1,0 +1,13 @@
+//! NGSI-LD broker tests over HTTP against the real server (SQLite, or PostgreSQL with
+//! `YUVERSE_TEST_DATABASE_URL`), written from the standard's text (GS CIM 009 V1.9.1).
+
+#[path = "../api/common.rs"]
+#[allow(dead_code)]
+mod common;
+mod ngsi;
+
+mod batch;
+mod context_and_tenants;
+mod entities;
+mod queries;
+mod temporal;

@@ -1,0 +1,92 @@
+//! A small NGSI-LD client for the tests.
+
+use reqwest::{Client, Method, Response, StatusCode};
+use serde_json::Value;
+
+use crate::common::TestApp;
+
+pub const ERRORS: &str = "https://uri.etsi.org/ngsi-ld/errors/";
+
+pub struct Ngsi {
+    pub client: Client,
+    pub base: String,
+    pub key: Option<String>,
+    pub tenant: Option<String>,
+}
+
+impl Ngsi {
+    /// A client holding an API key with twin:write of the demo unit's organisation.
+    pub async fn writer(app: &TestApp) -> Ngsi {
+        let unit = app.demo("demo-unit").await;
+        let org = unit.me["organisation"]["id"].as_str().unwrap().to_owned();
+        let created: Value = unit
+            .post(
+                "/api/v1/api-keys",
+                serde_json::json!({"name": "twin tests", "organisation_id": org, "permissions": ["twin:read", "twin:write"]}),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        Ngsi {
+            client: Client::new(),
+            base: app.url("/ngsi-ld/v1"),
+            key: Some(created["key"].as_str().unwrap().to_owned()),
+            tenant: None,
+        }
+    }
+
+    pub fn anonymous(app: &TestApp) -> Ngsi {
+        Ngsi {
+            client: Client::new(),
+            base: app.url("/ngsi-ld/v1"),
+            key: None,
+            tenant: None,
+        }
+    }
+
+    pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        let mut r = self
+            .client
+            .request(method, format!("{}{}", self.base, path));
+        if let Some(key) = &self.key {
+            r = r.header("x-api-key", key);
+        }
+        if let Some(t) = &self.tenant {
+            r = r.header("NGSILD-Tenant", t);
+        }
+        r
+    }
+
+    pub async fn send_json(&self, method: Method, path: &str, body: &Value) -> Response {
+        self.request(method, path)
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> Response {
+        self.send_json(Method::POST, path, body).await
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.request(Method::GET, path).send().await.unwrap()
+    }
+
+    pub async fn get_json(&self, path: &str) -> Value {
+        let r = self.get(path).await;
+        assert_eq!(r.status(), StatusCode::OK, "GET {path}");
+        r.json().await.unwrap()
+    }
+}
+
+/// Asserts an NGSI-LD error of this kind and status.
+pub async fn expect_error(r: Response, status: StatusCode, kind: &str) -> Value {
+    assert_eq!(r.status(), status, "status");
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["type"], format!("{ERRORS}{kind}"), "{body}");
+    assert!(body["title"].is_string() && body["detail"].is_string());
+    body
+}

@@ -1,0 +1,312 @@
+//! Output representations of stored entities: normalized, simplified (`keyValues`), concise,
+//! with or without system attributes, filtered by `attrs`/`pick`/`omit`, one language (`lang`),
+//! and GeoJSON features. Names are compacted with the client's vocabulary.
+
+use serde_json::{Map, Value};
+
+use super::attribute::{GEO_PROPERTY, LANGUAGE_PROPERTY, RELATIONSHIP};
+use super::entity::Doc;
+use super::Vocabulary;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    #[default]
+    Normalized,
+    Simplified,
+    Concise,
+}
+
+/// What the client asked to see.
+#[derive(Debug, Clone, Default)]
+pub struct View {
+    pub format: Format,
+    pub sys_attrs: bool,
+    /// Expanded attribute names to keep (`attrs` / `pick`), `None` for all.
+    pub only: Option<Vec<String>>,
+    /// Expanded attribute names to drop (`omit`).
+    pub omit: Vec<String>,
+    /// `pick`/`omit` may name `id` and `type` too.
+    pub omit_id: bool,
+    pub omit_type: bool,
+    /// `lang=`: render LanguageProperties as one string in this language (`*` for all).
+    pub lang: Option<String>,
+}
+
+impl View {
+    pub fn wants(&self, name: &str) -> bool {
+        self.only
+            .as_ref()
+            .is_none_or(|o| o.iter().any(|n| n == name))
+            && !self.omit.iter().any(|n| n == name)
+    }
+}
+
+const SYSTEM: [&str; 2] = ["createdAt", "modifiedAt"];
+
+/// Renders one stored entity.
+pub fn render(doc: &Doc, view: &View, vocab: &dyn Vocabulary) -> Value {
+    let mut out = Map::new();
+    if !view.omit_id {
+        out.insert("id".into(), doc.get("id").cloned().unwrap_or(Value::Null));
+    }
+    if !view.omit_type {
+        out.insert("type".into(), compact_types(doc.get("type"), vocab));
+    }
+    if let Some(scope) = doc.get("scope") {
+        out.insert("scope".into(), scope.clone());
+    }
+    if view.sys_attrs {
+        for s in SYSTEM {
+            if let Some(v) = doc.get(s) {
+                out.insert(s.into(), v.clone());
+            }
+        }
+    }
+    for (name, instances) in doc {
+        if super::attribute::ENTITY_MEMBERS.contains(&name.as_str()) || !view.wants(name) {
+            continue;
+        }
+        if let Some(rendered) = render_attribute(instances, view, vocab) {
+            out.insert(vocab.compact(name), rendered);
+        }
+    }
+    Value::Object(out)
+}
+
+fn compact_types(types: Option<&Value>, vocab: &dyn Vocabulary) -> Value {
+    let names: Vec<Value> = types
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(|t| Value::String(vocab.compact(t)))
+                .collect()
+        })
+        .unwrap_or_default();
+    if names.len() == 1 {
+        names.into_iter().next().unwrap_or(Value::Null)
+    } else {
+        Value::Array(names)
+    }
+}
+
+/// Renders the instances of one attribute (one object, or an array for multi-attributes).
+pub fn render_attribute(instances: &Value, view: &View, vocab: &dyn Vocabulary) -> Option<Value> {
+    let list: Vec<&Value> = match instances {
+        Value::Array(a) => a.iter().collect(),
+        other => vec![other],
+    };
+    let rendered: Vec<Value> = list
+        .into_iter()
+        .map(|i| render_instance(i, view, vocab))
+        .collect();
+    match rendered.len() {
+        0 => None,
+        1 => rendered.into_iter().next(),
+        _ => Some(Value::Array(rendered)),
+    }
+}
+
+fn render_instance(instance: &Value, view: &View, vocab: &dyn Vocabulary) -> Value {
+    let Some(object) = instance.as_object() else {
+        return instance.clone();
+    };
+    let kind = object
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or("Property");
+    let object = localise(object, kind, view.lang.as_deref());
+    let kind = object
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or("Property")
+        .to_owned();
+    if view.format == Format::Simplified {
+        return simplified(&object, &kind);
+    }
+    let mut out = Map::new();
+    for (member, value) in &object {
+        if SYSTEM.contains(&member.as_str()) && !view.sys_attrs {
+            continue;
+        }
+        let rendered = match member.as_str() {
+            "vocab" => compact_values(value, vocab),
+            "objectType" => compact_values(value, vocab),
+            m if super::attribute::CORE_MEMBERS.contains(&m) => value.clone(),
+            _ => {
+                // A sub-attribute.
+                let Some(sub) = render_attribute(value, view, vocab) else {
+                    continue;
+                };
+                out.insert(vocab.compact(member), sub);
+                continue;
+            }
+        };
+        out.insert(member.clone(), rendered);
+    }
+    if view.format == Format::Concise {
+        out.remove("type");
+        if out.len() == 1 && kind != RELATIONSHIP {
+            if let Some(v) = out.get("value") {
+                if !v.is_object() {
+                    return v.clone();
+                }
+            }
+        }
+    }
+    Value::Object(out)
+}
+
+/// `lang=`: a LanguageProperty becomes a Property holding the string of the chosen language.
+fn localise(object: &Map<String, Value>, kind: &str, lang: Option<&str>) -> Map<String, Value> {
+    let (Some(lang), true) = (lang, kind == LANGUAGE_PROPERTY) else {
+        return object.clone();
+    };
+    let Some(map) = object.get("languageMap").and_then(Value::as_object) else {
+        return object.clone();
+    };
+    if lang == "*" {
+        return object.clone();
+    }
+    let (chosen_lang, value) = map
+        .get_key_value(lang)
+        .or_else(|| map.get_key_value("@none"))
+        .or_else(|| map.iter().next())
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .unwrap_or_default();
+    let mut out = object.clone();
+    out.remove("languageMap");
+    out.insert("type".into(), Value::String("Property".into()));
+    out.insert("value".into(), value);
+    out.insert("lang".into(), Value::String(chosen_lang));
+    out
+}
+
+fn simplified(object: &Map<String, Value>, kind: &str) -> Value {
+    match kind {
+        RELATIONSHIP => object.get("object").cloned().unwrap_or(Value::Null),
+        "ListRelationship" => object.get("objectList").cloned().unwrap_or(Value::Null),
+        LANGUAGE_PROPERTY => serde_json::json!({"languageMap": object.get("languageMap")}),
+        "VocabProperty" => serde_json::json!({"vocab": object.get("vocab")}),
+        "ListProperty" => serde_json::json!({"valueList": object.get("valueList")}),
+        "JsonProperty" => serde_json::json!({"json": object.get("json")}),
+        _ => object.get("value").cloned().unwrap_or(Value::Null),
+    }
+}
+
+fn compact_values(value: &Value, vocab: &dyn Vocabulary) -> Value {
+    match value {
+        Value::String(s) => Value::String(vocab.compact(s)),
+        Value::Array(a) => Value::Array(a.iter().map(|v| compact_values(v, vocab)).collect()),
+        other => other.clone(),
+    }
+}
+
+/// A GeoJSON Feature of an entity, the geometry taken from `geometry_property` (expanded).
+pub fn render_feature(
+    doc: &Doc,
+    view: &View,
+    vocab: &dyn Vocabulary,
+    geometry_property: &str,
+) -> Value {
+    let geometry = doc
+        .get(geometry_property)
+        .and_then(|a| a.get(0))
+        .filter(|i| i.get("type").and_then(Value::as_str) == Some(GEO_PROPERTY))
+        .and_then(|i| i.get("value"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    let mut properties = match render(doc, view, vocab) {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    };
+    let id = properties.remove("id").unwrap_or(Value::Null);
+    serde_json::json!({"id": id, "type": "Feature", "geometry": geometry, "properties": properties})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::entity::parse_entity;
+    use crate::domain::vocabulary::Identity;
+    use serde_json::json;
+
+    fn doc() -> Doc {
+        parse_entity(
+            &json!({"id": "urn:x:1", "type": "T", "speed": {"type": "Property", "value": 5, "unitCode": "KMH"},
+                    "owner": {"type": "Relationship", "object": "urn:o:1"},
+                    "name": {"type": "LanguageProperty", "languageMap": {"zh": "仙桃", "en": "Xiantao"}}}),
+            &Identity,
+            "2024-01-01T00:00:00.000000Z",
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn normalized_hides_system_attributes_unless_asked() {
+        let out = render(&doc(), &View::default(), &Identity);
+        assert_eq!(out["type"], "T");
+        assert_eq!(out["speed"]["value"], 5);
+        assert!(out["speed"].get("createdAt").is_none());
+        let with = render(
+            &doc(),
+            &View {
+                sys_attrs: true,
+                ..View::default()
+            },
+            &Identity,
+        );
+        assert!(with["createdAt"].is_string() && with["speed"]["createdAt"].is_string());
+    }
+
+    #[test]
+    fn simplified_concise_and_lang() {
+        let s = render(
+            &doc(),
+            &View {
+                format: Format::Simplified,
+                ..View::default()
+            },
+            &Identity,
+        );
+        assert_eq!(s["speed"], 5);
+        assert_eq!(s["owner"], "urn:o:1");
+        let c = render(
+            &doc(),
+            &View {
+                format: Format::Concise,
+                ..View::default()
+            },
+            &Identity,
+        );
+        assert_eq!(c["speed"], json!({"value": 5, "unitCode": "KMH"}));
+        assert_eq!(c["owner"], json!({"object": "urn:o:1"}));
+        let l = render(
+            &doc(),
+            &View {
+                lang: Some("en".into()),
+                ..View::default()
+            },
+            &Identity,
+        );
+        assert_eq!(l["name"]["value"], "Xiantao");
+        assert_eq!(l["name"]["lang"], "en");
+    }
+
+    #[test]
+    fn attrs_and_omit_filter() {
+        let v = View {
+            only: Some(vec!["speed".into()]),
+            ..View::default()
+        };
+        let out = render(&doc(), &v, &Identity);
+        assert!(out.get("owner").is_none() && out.get("speed").is_some());
+        let v = View {
+            omit: vec!["speed".into()],
+            omit_type: true,
+            ..View::default()
+        };
+        let out = render(&doc(), &v, &Identity);
+        assert!(out.get("speed").is_none() && out.get("type").is_none());
+    }
+}

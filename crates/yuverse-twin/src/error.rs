@@ -1,0 +1,198 @@
+//! NGSI-LD errors: ProblemDetails with the ETSI error type URIs (GS CIM 009 clause 5.5.2).
+//! Every failure of the broker is one of these; none is a 500 for bad input.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    InvalidRequest,
+    BadRequestData,
+    AlreadyExists,
+    OperationNotSupported,
+    ResourceNotFound,
+    InternalError,
+    TooComplexQuery,
+    TooManyResults,
+    LdContextNotAvailable,
+    NonexistentTenant,
+    /// Not an ETSI type: authentication and authorisation of the platform.
+    Unauthorized,
+    Forbidden,
+    /// HTTP-level refusals (406, 411, 415) use these ETSI-compatible names.
+    NotAcceptable,
+    LengthRequired,
+    UnsupportedMediaType,
+    PayloadTooLarge,
+    MethodNotAllowed,
+}
+
+impl ErrorKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorKind::InvalidRequest => "InvalidRequest",
+            ErrorKind::BadRequestData => "BadRequestData",
+            ErrorKind::AlreadyExists => "AlreadyExists",
+            ErrorKind::OperationNotSupported => "OperationNotSupported",
+            ErrorKind::ResourceNotFound => "ResourceNotFound",
+            ErrorKind::InternalError => "InternalError",
+            ErrorKind::TooComplexQuery => "TooComplexQuery",
+            ErrorKind::TooManyResults => "TooManyResults",
+            ErrorKind::LdContextNotAvailable => "LdContextNotAvailable",
+            ErrorKind::NonexistentTenant => "NonexistentTenant",
+            ErrorKind::Unauthorized => "Unauthorized",
+            ErrorKind::Forbidden => "Forbidden",
+            ErrorKind::NotAcceptable => "NotAcceptable",
+            ErrorKind::LengthRequired => "LengthRequired",
+            ErrorKind::UnsupportedMediaType => "UnsupportedMediaType",
+            ErrorKind::PayloadTooLarge => "PayloadTooLarge",
+            ErrorKind::MethodNotAllowed => "MethodNotAllowed",
+        }
+    }
+
+    pub fn type_uri(self) -> String {
+        format!("https://uri.etsi.org/ngsi-ld/errors/{}", self.name())
+    }
+}
+
+/// One NGSI-LD error. `status` is explicit because some kinds have a configurable status
+/// (LdContextNotAvailable: 503 in earlier editions, 504 in V1.9.1).
+#[derive(Debug, Clone)]
+pub struct NgsiError {
+    pub kind: ErrorKind,
+    pub status: StatusCode,
+    pub title: String,
+    pub detail: String,
+}
+
+impl NgsiError {
+    pub fn new(kind: ErrorKind, detail: impl Into<String>) -> Self {
+        let status = match kind {
+            ErrorKind::InvalidRequest | ErrorKind::BadRequestData => StatusCode::BAD_REQUEST,
+            ErrorKind::AlreadyExists => StatusCode::CONFLICT,
+            ErrorKind::OperationNotSupported => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorKind::ResourceNotFound | ErrorKind::NonexistentTenant => StatusCode::NOT_FOUND,
+            ErrorKind::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorKind::TooComplexQuery | ErrorKind::TooManyResults | ErrorKind::Forbidden => {
+                StatusCode::FORBIDDEN
+            }
+            ErrorKind::LdContextNotAvailable => StatusCode::GATEWAY_TIMEOUT,
+            ErrorKind::Unauthorized => StatusCode::UNAUTHORIZED,
+            ErrorKind::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
+            ErrorKind::LengthRequired => StatusCode::LENGTH_REQUIRED,
+            ErrorKind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorKind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+        };
+        let title = match kind {
+            ErrorKind::InvalidRequest => "The request is not well-formed",
+            ErrorKind::BadRequestData => "The request has invalid data",
+            ErrorKind::AlreadyExists => "The resource already exists",
+            ErrorKind::OperationNotSupported => "The operation is not supported",
+            ErrorKind::ResourceNotFound => "The resource was not found",
+            ErrorKind::InternalError => "Internal error",
+            ErrorKind::TooComplexQuery => "The query is too complex",
+            ErrorKind::TooManyResults => "Too many results",
+            ErrorKind::LdContextNotAvailable => "The @context is not available",
+            ErrorKind::NonexistentTenant => "The tenant does not exist",
+            ErrorKind::Unauthorized => "Authentication required",
+            ErrorKind::Forbidden => "Not allowed",
+            ErrorKind::NotAcceptable => "No acceptable representation",
+            ErrorKind::LengthRequired => "Content-Length required",
+            ErrorKind::UnsupportedMediaType => "Unsupported media type",
+            ErrorKind::PayloadTooLarge => "The body is too large",
+            ErrorKind::MethodNotAllowed => "Method not allowed",
+        };
+        NgsiError {
+            kind,
+            status,
+            title: title.to_owned(),
+            detail: detail.into(),
+        }
+    }
+
+    pub fn with_status(mut self, status: StatusCode) -> Self {
+        self.status = status;
+        self
+    }
+
+    pub fn invalid(detail: impl Into<String>) -> Self {
+        Self::new(ErrorKind::InvalidRequest, detail)
+    }
+
+    pub fn bad_data(detail: impl Into<String>) -> Self {
+        Self::new(ErrorKind::BadRequestData, detail)
+    }
+
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::new(ErrorKind::ResourceNotFound, detail)
+    }
+
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "NGSI-LD internal error");
+        Self::new(
+            ErrorKind::InternalError,
+            "an unexpected error occurred; it has been logged",
+        )
+    }
+
+    /// The body, also used per entity in 207 batch results.
+    pub fn problem(&self) -> ProblemDetails {
+        ProblemDetails {
+            r#type: self.kind.type_uri(),
+            title: self.title.clone(),
+            status: self.status.as_u16(),
+            detail: self.detail.clone(),
+        }
+    }
+}
+
+impl std::fmt::Display for NgsiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.kind.name(), self.detail)
+    }
+}
+
+impl std::error::Error for NgsiError {}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProblemDetails {
+    #[serde(rename = "type")]
+    pub r#type: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+}
+
+impl From<sqlx::Error> for NgsiError {
+    fn from(e: sqlx::Error) -> Self {
+        NgsiError::internal(e)
+    }
+}
+
+impl From<yuverse_core::Error> for NgsiError {
+    fn from(e: yuverse_core::Error) -> Self {
+        use yuverse_core::Error as E;
+        match e {
+            E::Unauthenticated(d) => NgsiError::new(ErrorKind::Unauthorized, d),
+            E::Forbidden(d) => NgsiError::new(ErrorKind::Forbidden, d),
+            E::Internal(cause) => NgsiError::internal(format!("{cause:#}")),
+            other => NgsiError::bad_data(other.problem().detail),
+        }
+    }
+}
+
+impl IntoResponse for NgsiError {
+    fn into_response(self) -> Response {
+        let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
+        let mut response = (self.status, body).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        response
+    }
+}
+
+pub type NgsiResult<T> = Result<T, NgsiError>;

@@ -1,0 +1,160 @@
+//! `/types` and `/attributes`: what kinds of entities and attributes the tenant holds.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde_json::{json, Value};
+
+use super::context::Contexts;
+use super::entities::respond;
+use super::params::parse_query_string;
+use super::request::{accept, tenant};
+use crate::domain::entity::{attribute_names, types_of};
+use crate::domain::Vocabulary;
+use crate::error::{NgsiError, NgsiResult};
+use crate::Twin;
+
+/// For each type: entity count and attribute name → attribute types (Property, …).
+type Summary = BTreeMap<String, (usize, BTreeMap<String, BTreeSet<String>>)>;
+
+fn summarise(twin: &Twin, tenant: &str) -> NgsiResult<Summary> {
+    let mut out = Summary::new();
+    twin.for_each_entity(tenant, |doc| {
+        for t in types_of(doc) {
+            let entry = out.entry(t.to_owned()).or_default();
+            entry.0 += 1;
+            for name in attribute_names(doc) {
+                let kinds = entry.1.entry(name.clone()).or_default();
+                for instance in doc[name].as_array().into_iter().flatten() {
+                    if let Some(k) = instance.get("type").and_then(Value::as_str) {
+                        kinds.insert(k.to_owned());
+                    }
+                }
+            }
+        }
+    })?;
+    Ok(out)
+}
+
+fn details(raw: Option<&str>) -> NgsiResult<bool> {
+    let p = parse_query_string(raw)?;
+    match p.get("details").map(String::as_str) {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(_) => Err(NgsiError::bad_data("details must be true or false")),
+    }
+}
+
+fn list_id(kind: &str) -> String {
+    format!("urn:ngsi-ld:{kind}:{}", uuid::Uuid::now_v7())
+}
+
+pub async fn types(
+    State(twin): State<Twin>,
+    State(contexts): State<Contexts>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> NgsiResult<Response> {
+    let repr = accept(&headers, false)?;
+    let ctx = contexts.for_read(&headers)?;
+    let summary = summarise(&twin, &tenant(&headers)?)?;
+    let body = if details(raw.as_deref())? {
+        Value::Array(
+            summary
+                .iter()
+                .map(|(t, (_, attrs))| {
+                    json!({"id": t, "type": "EntityType", "typeName": ctx.compact(t),
+                           "attributeNames": attrs.keys().map(|a| ctx.compact(a)).collect::<Vec<_>>()})
+                })
+                .collect(),
+        )
+    } else {
+        json!({"id": list_id("EntityTypeList"), "type": "EntityTypeList",
+               "typeList": summary.keys().map(|t| ctx.compact(t)).collect::<Vec<_>>()})
+    };
+    Ok(respond(StatusCode::OK, body, repr, &ctx))
+}
+
+pub async fn type_info(
+    State(twin): State<Twin>,
+    State(contexts): State<Contexts>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+) -> NgsiResult<Response> {
+    let repr = accept(&headers, false)?;
+    let ctx = contexts.for_read(&headers)?;
+    let iri = ctx.expand(&name);
+    let summary = summarise(&twin, &tenant(&headers)?)?;
+    let (count, attrs) = summary
+        .get(&iri)
+        .ok_or_else(|| NgsiError::not_found(format!("no entities of type `{name}`")))?;
+    let body = json!({
+        "id": iri, "type": "EntityTypeInformation", "typeName": ctx.compact(&iri), "entityCount": count,
+        "attributeDetails": attrs.iter().map(|(a, kinds)| json!({
+            "id": a, "type": "Attribute", "attributeName": ctx.compact(a), "attributeTypes": kinds
+        })).collect::<Vec<_>>()
+    });
+    Ok(respond(StatusCode::OK, body, repr, &ctx))
+}
+
+/// attribute → (count of entities, attribute types, entity types)
+type AttributeSummary = BTreeMap<String, (usize, BTreeSet<String>, BTreeSet<String>)>;
+
+fn attribute_summary(summary: &Summary) -> AttributeSummary {
+    let mut out = AttributeSummary::new();
+    for (t, (count, attrs)) in summary {
+        for (a, kinds) in attrs {
+            let entry = out.entry(a.clone()).or_default();
+            entry.0 += count;
+            entry.1.extend(kinds.iter().cloned());
+            entry.2.insert(t.clone());
+        }
+    }
+    out
+}
+
+pub async fn attributes(
+    State(twin): State<Twin>,
+    State(contexts): State<Contexts>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> NgsiResult<Response> {
+    let repr = accept(&headers, false)?;
+    let ctx = contexts.for_read(&headers)?;
+    let attrs = attribute_summary(&summarise(&twin, &tenant(&headers)?)?);
+    let body = if details(raw.as_deref())? {
+        Value::Array(
+            attrs
+                .iter()
+                .map(|(a, (_, _, types))| {
+                    json!({"id": a, "type": "Attribute", "attributeName": ctx.compact(a),
+                    "typeNames": types.iter().map(|t| ctx.compact(t)).collect::<Vec<_>>()})
+                })
+                .collect(),
+        )
+    } else {
+        json!({"id": list_id("AttributeList"), "type": "AttributeList",
+               "attributeList": attrs.keys().map(|a| ctx.compact(a)).collect::<Vec<_>>()})
+    };
+    Ok(respond(StatusCode::OK, body, repr, &ctx))
+}
+
+pub async fn attribute_info(
+    State(twin): State<Twin>,
+    State(contexts): State<Contexts>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+) -> NgsiResult<Response> {
+    let repr = accept(&headers, false)?;
+    let ctx = contexts.for_read(&headers)?;
+    let iri = ctx.expand(&name);
+    let attrs = attribute_summary(&summarise(&twin, &tenant(&headers)?)?);
+    let (count, kinds, types) = attrs
+        .get(&iri)
+        .ok_or_else(|| NgsiError::not_found(format!("no attribute `{name}`")))?;
+    let body = json!({"id": iri, "type": "Attribute", "attributeName": ctx.compact(&iri), "attributeCount": count,
+        "attributeTypes": kinds, "typeNames": types.iter().map(|t| ctx.compact(t)).collect::<Vec<_>>()});
+    Ok(respond(StatusCode::OK, body, repr, &ctx))
+}

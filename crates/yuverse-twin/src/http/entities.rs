@@ -1,0 +1,399 @@
+//! `/entities` and `/entities/{id}/attrs…` handlers.
+
+use axum::body::Bytes;
+use axum::extract::{OriginalUri, Path, RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Value};
+
+use super::context::{Contexts, RequestContext};
+use super::params::{self, has_selector, parse_query_string};
+use super::request::{accept, json_body, tenant, Caller, Representation};
+use crate::domain::render::{render, render_feature, View};
+use crate::domain::Vocabulary;
+use crate::error::{NgsiError, NgsiResult};
+use crate::service::entities::AttrsMode;
+use crate::Twin;
+
+/// A JSON answer in the negotiated representation, with the context `Link` for plain JSON.
+pub fn respond(
+    status: StatusCode,
+    body: Value,
+    repr: Representation,
+    ctx: &RequestContext,
+) -> Response {
+    let body = match repr {
+        Representation::JsonLd => with_context(body, &ctx.value),
+        _ => body,
+    };
+    let mut response = (status, body.to_string()).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(repr.media_type()),
+    );
+    if repr == Representation::Json {
+        if let Ok(link) = HeaderValue::from_str(&yuverse_twin_context::link_header_for(&ctx.url)) {
+            headers.insert(header::LINK, link);
+        }
+    }
+    response
+}
+
+fn with_context(body: Value, context: &Value) -> Value {
+    match body {
+        Value::Object(mut o) => {
+            o.insert("@context".into(), context.clone());
+            Value::Object(o)
+        }
+        Value::Array(items) => Value::Array(
+            items
+                .into_iter()
+                .map(|i| with_context(i, context))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+fn geo_property(p: &std::collections::HashMap<String, String>, ctx: &RequestContext) -> String {
+    ctx.expand(
+        p.get("geometryProperty")
+            .map(String::as_str)
+            .unwrap_or("location"),
+    )
+}
+
+pub async fn create(
+    State(twin): State<Twin>,
+    State(contexts): State<Contexts>,
+    Caller(actor): Caller,
+    headers: HeaderMap,
+    body: Bytes,
+) -> NgsiResult<Response> {
+    twin.authorize_write(actor.as_ref())?;
+    let (ctx, body) = contexts.for_body(&headers, json_body(&headers, &body, false)?)?;
+    let id = twin.create_entity(&tenant(&headers)?, &body, &ctx).await?;
+    let location = format!("/ngsi-ld/v1/entities/{id}");
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)]).into_response())
+}
+
+pub async fn retrieve(
+    State(twin): State<Twin>,
+    State(contexts): State<Contexts>,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> NgsiResult<Response> {
+    let repr = accept(&headers, true)?;
+    let ctx = contexts.for_read(&headers)?;
+    let p = parse_query_string(raw.as_deref())?;
+    let view = params::view(&p, &ctx)?;
+    let entity = twin.get_entity(&tenant(&headers)?, &id)?;
+    let doc = crate::domain::entity::doc(&entity);
+    let body = match repr {
+        Representation::GeoJson => render_feature(doc, &view, &ctx, &geo_property(&p, &ctx)),
+        _ => render(doc, &view, &ctx),
+    };
+    Ok(respond(StatusCode::OK, body, repr, &ctx))
+}
+
+async fn run_query(
+    twin: &Twin,
+    ctx: &RequestContext,
+    headers: &HeaderMap,
+    p: &std::collections::HashMap<String, String>,
+    uri: &axum::http::Uri,
+) -> NgsiResult<Response> {
+    let repr = accept(headers, true)?;
+    let selector = params::selector(p, ctx)?;
+    if !has_selector(&selector) {
+        return Err(NgsiError::bad_data(
+            "a query needs at least one of id, idPattern, type, attrs, q or a geo-query",
+        ));
+    }
+    let view: View = params::view(p, ctx)?;
+    let paging = params::paging(p, twin.config())?;
+    let page = twin.query(
+        &tenant(headers)?,
+        &selector,
+        paging.offset,
+        paging.limit,
+        paging.count,
+    )?;
+    let body = match repr {
+        Representation::GeoJson => {
+            let geometry = geo_property(p, ctx);
+            json!({"type": "FeatureCollection", "features":
+                page.entities.iter().map(|e| render_feature(crate::domain::entity::doc(e), &view, ctx, &geometry)).collect::<Vec<_>>()})
+        }
+        _ => Value::Array(
+            page.entities
+                .iter()
+                .map(|e| render(crate::domain::entity::doc(e), &view, ctx))
+                .collect(),
+        ),
+    };
+    let mut response = respond(StatusCode::OK, body, repr, ctx);
+    if let Some(total) = page.total {
+        response
+            .headers_mut()
+            .insert("ngsild-results-count", HeaderValue::from(total as u64));
+    }
+    for link in paging_links(
+        uri,
+        paging.offset,
+        paging.limit,
+        page.entities.len(),
+        page.total,
+    ) {
+        if let Ok(v) = HeaderValue::from_str(&link) {
+            response.headers_mut().append(header::LINK, v);
+        }
+    }
+    Ok(response)
+}
+
+/// `Link` headers to the previous and next pages.
+fn paging_links(
+    uri: &axum::http::Uri,
+    offset: usize,
+    limit: usize,
+    returned: usize,
+    total: Option<usize>,
+) -> Vec<String> {
+    let path = uri.path();
+    let rest: Vec<&str> = uri
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .filter(|p| !p.is_empty() && !p.starts_with("offset=") && !p.starts_with("limit="))
+        .collect();
+    let link = |o: usize, rel: &str| {
+        let mut q = rest.clone();
+        let extra = format!("limit={limit}&offset={o}");
+        q.push(&extra);
+        format!("<{path}?{}>; rel=\"{rel}\"", q.join("&"))
+    };
+    let mut links = Vec::new();
+    if offset > 0 && limit > 0 {
+        links.push(link(offset.saturating_sub(limit), "prev"));
+    }
+    let more = match total {
+        Some(t) => offset + returned < t,
+        None => returned == limit && limit > 0,
+    };
+    if more {
+        links.push(link(offset + limit, "next"));
+    }
+    links
+}
+
+pub async fn query(
+    State(twin): State<Twin>,
+    State(contexts): State<Contexts>,
+    RawQuery(raw): RawQuery,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> NgsiResult<Response> {
+    let ctx = contexts.for_read(&headers)?;
+    let p = parse_query_string(raw.as_deref())?;
+    run_query(&twin, &ctx, &headers, &p, &uri).await
+}
+
+/// `POST /entityOperations/query`: the same query as a `Query` body.
+pub async fn query_post(
+    State(twin): State<Twin>,
+    State(contexts): State<Contexts>,
+    RawQuery(raw): RawQuery,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> NgsiResult<Response> {
+    let (ctx, body) = contexts.for_body(&headers, json_body(&headers, &body, false)?)?;
+    let mut p = params::selector_from_body(&body, &ctx)?;
+    for (k, v) in parse_query_string(raw.as_deref())? {
+        p.entry(k).or_insert(v);
+    }
+    run_query(&twin, &ctx, &headers, &p, &uri).await
+}
+
+pub async fn purge(
+    State(twin): State<Twin>,
+    State(contexts): State<Contexts>,
+    Caller(actor): Caller,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> NgsiResult<StatusCode> {
+    twin.authorize_write(actor.as_ref())?;
+    let ctx = contexts.for_read(&headers)?;
+    let p = parse_query_string(raw.as_deref())?;
+    let types = p
+        .get("type")
+        .ok_or_else(|| NgsiError::bad_data("DELETE /entities needs a `type`"))?;
+    let expanded: Vec<String> = types
+        .split(',')
+        .filter(|t| !t.is_empty())
+        .map(|t| ctx.expand(t))
+        .collect();
+    twin.purge_types(&tenant(&headers)?, &expanded).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn replace(
+    State(twin): State<Twin>,
+    State(contexts): State<Contexts>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> NgsiResult<StatusCode> {
+    twin.authorize_write(actor.as_ref())?;
+    let (ctx, body) = contexts.for_body(&headers, json_body(&headers, &body, false)?)?;
+    twin.replace_entity(&tenant(&headers)?, &id, &body, &ctx)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn merge(
+    State(twin): State<Twin>,
+    State(contexts): State<Contexts>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> NgsiResult<StatusCode> {
+    twin.authorize_write(actor.as_ref())?;
+    let (ctx, body) = contexts.for_body(&headers, json_body(&headers, &body, true)?)?;
+    twin.merge_entity(&tenant(&headers)?, &id, &body, &ctx)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn delete_entity(
+    State(twin): State<Twin>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> NgsiResult<StatusCode> {
+    twin.authorize_write(actor.as_ref())?;
+    twin.delete_entity(&tenant(&headers)?, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn attrs_response(outcome: crate::service::AttrsOutcome, ctx: &RequestContext) -> Response {
+    if outcome.not_updated.is_empty() {
+        return StatusCode::NO_CONTENT.into_response();
+    }
+    let body = json!({
+        "updated": outcome.updated.iter().map(|a| ctx.compact(a)).collect::<Vec<_>>(),
+        "notUpdated": outcome.not_updated.iter().map(|(a, reason)| json!({"attributeName": a, "reason": reason})).collect::<Vec<_>>(),
+    });
+    (
+        StatusCode::MULTI_STATUS,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+pub async fn append(
+    State(twin): State<Twin>,
+    State(contexts): State<Contexts>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> NgsiResult<Response> {
+    twin.authorize_write(actor.as_ref())?;
+    let p = parse_query_string(raw.as_deref())?;
+    let no_overwrite = p
+        .get("options")
+        .is_some_and(|o| o.split(',').any(|x| x == "noOverwrite"));
+    let (ctx, body) = contexts.for_body(&headers, json_body(&headers, &body, false)?)?;
+    let outcome = twin
+        .put_attributes(
+            &tenant(&headers)?,
+            &id,
+            &body,
+            &ctx,
+            AttrsMode::Append { no_overwrite },
+        )
+        .await?;
+    Ok(attrs_response(outcome, &ctx))
+}
+
+pub async fn update(
+    State(twin): State<Twin>,
+    State(contexts): State<Contexts>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> NgsiResult<Response> {
+    twin.authorize_write(actor.as_ref())?;
+    let (ctx, body) = contexts.for_body(&headers, json_body(&headers, &body, true)?)?;
+    let outcome = twin
+        .put_attributes(&tenant(&headers)?, &id, &body, &ctx, AttrsMode::Update)
+        .await?;
+    Ok(attrs_response(outcome, &ctx))
+}
+
+pub async fn partial_update(
+    State(twin): State<Twin>,
+    State(contexts): State<Contexts>,
+    Caller(actor): Caller,
+    Path((id, attr)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> NgsiResult<StatusCode> {
+    twin.authorize_write(actor.as_ref())?;
+    let (ctx, body) = contexts.for_body(&headers, json_body(&headers, &body, true)?)?;
+    twin.write_attribute(&tenant(&headers)?, &id, &attr, &body, &ctx, false)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn replace_attribute(
+    State(twin): State<Twin>,
+    State(contexts): State<Contexts>,
+    Caller(actor): Caller,
+    Path((id, attr)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> NgsiResult<StatusCode> {
+    twin.authorize_write(actor.as_ref())?;
+    let (ctx, body) = contexts.for_body(&headers, json_body(&headers, &body, false)?)?;
+    twin.write_attribute(&tenant(&headers)?, &id, &attr, &body, &ctx, true)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn delete_attribute(
+    State(twin): State<Twin>,
+    State(contexts): State<Contexts>,
+    Caller(actor): Caller,
+    Path((id, attr)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> NgsiResult<StatusCode> {
+    twin.authorize_write(actor.as_ref())?;
+    let ctx = contexts.for_read(&headers)?;
+    let p = parse_query_string(raw.as_deref())?;
+    let all = match p.get("deleteAll").map(String::as_str) {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => return Err(NgsiError::bad_data("deleteAll must be true or false")),
+    };
+    twin.delete_attribute(
+        &tenant(&headers)?,
+        &id,
+        &attr,
+        &ctx,
+        p.get("datasetId").map(String::as_str),
+        all,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

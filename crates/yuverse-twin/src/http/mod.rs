@@ -1,0 +1,80 @@
+//! `/ngsi-ld/v1`: the ETSI paths, unchanged. Handlers parse the request (content type, Accept,
+//! @context, tenant, parameters), call one `Twin` method and render the answer.
+
+mod batch;
+mod context;
+mod discovery;
+mod entities;
+mod params;
+mod request;
+mod temporal;
+
+use axum::extract::FromRef;
+use axum::routing::{delete, get, post};
+use axum::Router;
+use yuverse_governance::Governance;
+
+pub use context::Contexts;
+
+use crate::Twin;
+
+pub fn router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Twin: FromRef<S>,
+    Governance: FromRef<S>,
+    Contexts: FromRef<S>,
+{
+    Router::new()
+        .route(
+            "/ngsi-ld/v1/entities",
+            post(entities::create)
+                .get(entities::query)
+                .delete(entities::purge),
+        )
+        .route(
+            "/ngsi-ld/v1/entities/{id}",
+            get(entities::retrieve)
+                .put(entities::replace)
+                .patch(entities::merge)
+                .delete(entities::delete_entity),
+        )
+        .route(
+            "/ngsi-ld/v1/entities/{id}/attrs",
+            post(entities::append).patch(entities::update),
+        )
+        .route(
+            "/ngsi-ld/v1/entities/{id}/attrs/{attr}",
+            delete(entities::delete_attribute)
+                .patch(entities::partial_update)
+                .put(entities::replace_attribute),
+        )
+        .route("/ngsi-ld/v1/entityOperations/create", post(batch::create))
+        .route("/ngsi-ld/v1/entityOperations/upsert", post(batch::upsert))
+        .route("/ngsi-ld/v1/entityOperations/update", post(batch::update))
+        .route("/ngsi-ld/v1/entityOperations/merge", post(batch::merge))
+        .route("/ngsi-ld/v1/entityOperations/delete", post(batch::delete))
+        .route(
+            "/ngsi-ld/v1/entityOperations/query",
+            post(entities::query_post),
+        )
+        .route("/ngsi-ld/v1/types", get(discovery::types))
+        .route("/ngsi-ld/v1/types/{type}", get(discovery::type_info))
+        .route("/ngsi-ld/v1/attributes", get(discovery::attributes))
+        .route(
+            "/ngsi-ld/v1/attributes/{attr}",
+            get(discovery::attribute_info),
+        )
+        .route(
+            "/ngsi-ld/v1/temporal/entities/{id}",
+            get(temporal::retrieve),
+        )
+        .route(
+            "/ngsi-ld/v1/jsonldContexts",
+            get(context::list).post(context::add),
+        )
+        .route(
+            "/ngsi-ld/v1/jsonldContexts/{id}",
+            get(context::serve).delete(context::remove),
+        )
+}

@@ -1,0 +1,287 @@
+//! Query-string parameters of the entity and temporal queries, parsed into a `Selector`
+//! (what to find), a `View` (how to show it) and paging. Every bad parameter is BadRequestData
+//! naming the parameter; none reaches a 500.
+
+use std::collections::HashMap;
+
+use percent_encoding::percent_decode_str;
+use serde_json::Value;
+
+use super::context::RequestContext;
+use crate::domain::render::{Format, View};
+use crate::domain::Vocabulary;
+use crate::error::{ErrorKind, NgsiError, NgsiResult};
+use crate::store::memory::Selector;
+use crate::store::types::TypeExpr;
+use crate::TwinConfig;
+
+/// Decodes `a=b&c=d` keeping `+` as a plus (q and times use it) and rejecting repeats.
+pub fn parse_query_string(raw: Option<&str>) -> NgsiResult<HashMap<String, String>> {
+    let mut out = HashMap::new();
+    for pair in raw.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let k = percent_decode_str(k)
+            .decode_utf8()
+            .map_err(|_| NgsiError::bad_data("the query string is not UTF-8"))?;
+        let v = percent_decode_str(v)
+            .decode_utf8()
+            .map_err(|_| NgsiError::bad_data("the query string is not UTF-8"))?;
+        if out.insert(k.to_string(), v.to_string()).is_some() {
+            return Err(NgsiError::bad_data(format!(
+                "the parameter `{k}` is given twice"
+            )));
+        }
+    }
+    Ok(out)
+}
+
+fn list(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+pub struct Paging {
+    pub offset: usize,
+    pub limit: usize,
+    pub count: bool,
+}
+
+pub fn paging(p: &HashMap<String, String>, config: &TwinConfig) -> NgsiResult<Paging> {
+    let number = |name: &str| -> NgsiResult<Option<usize>> {
+        p.get(name)
+            .map(|v| {
+                v.parse::<usize>().map_err(|_| {
+                    NgsiError::bad_data(format!("`{name}` must be a non-negative integer"))
+                })
+            })
+            .transpose()
+    };
+    let limit = number("limit")?.unwrap_or(config.default_limit);
+    let offset = number("offset")?.unwrap_or(0);
+    let count = match p.get("count").map(String::as_str) {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => return Err(NgsiError::bad_data("`count` must be true or false")),
+    };
+    if limit > config.max_limit {
+        return Err(NgsiError::new(
+            ErrorKind::TooManyResults,
+            format!("limit {limit} is above the maximum of {}", config.max_limit),
+        ));
+    }
+    if limit == 0 && !count {
+        return Err(NgsiError::bad_data(
+            "limit=0 is only allowed with count=true",
+        ));
+    }
+    Ok(Paging {
+        offset,
+        limit,
+        count,
+    })
+}
+
+/// `options` and `format`, `attrs`/`pick`/`omit`, `lang`.
+pub fn view(p: &HashMap<String, String>, ctx: &RequestContext) -> NgsiResult<View> {
+    let mut view = View::default();
+    for option in p.get("options").map(|o| list(o)).unwrap_or_default() {
+        match option.as_str() {
+            "keyValues" | "simplified" => view.format = Format::Simplified,
+            "concise" => view.format = Format::Concise,
+            "normalized" => view.format = Format::Normalized,
+            "sysAttrs" => view.sys_attrs = true,
+            // Options of write operations that may appear on shared parameter sets.
+            "noOverwrite" | "replace" | "update" => {}
+            other => return Err(NgsiError::bad_data(format!("unknown option `{other}`"))),
+        }
+    }
+    if let Some(format) = p.get("format") {
+        view.format = match format.as_str() {
+            "keyValues" | "simplified" => Format::Simplified,
+            "concise" => Format::Concise,
+            "normalized" => Format::Normalized,
+            other => return Err(NgsiError::bad_data(format!("unknown format `{other}`"))),
+        };
+    }
+    let expand_all = |names: Vec<String>, view: &mut View| -> Vec<String> {
+        let mut out = Vec::new();
+        for n in names {
+            match n.as_str() {
+                "id" => view.omit_id = false,
+                "type" => view.omit_type = false,
+                _ => out.push(ctx.expand(&n)),
+            }
+        }
+        out
+    };
+    if let Some(pick) = p.get("pick") {
+        view.omit_id = true;
+        view.omit_type = true;
+        let picked = expand_all(list(pick), &mut view);
+        view.only = Some(picked);
+    } else if let Some(attrs) = p.get("attrs") {
+        view.only = Some(list(attrs).iter().map(|a| ctx.expand(a)).collect());
+    }
+    if let Some(omit) = p.get("omit") {
+        for n in list(omit) {
+            match n.as_str() {
+                "id" => view.omit_id = true,
+                "type" => view.omit_type = true,
+                _ => view.omit.push(ctx.expand(&n)),
+            }
+        }
+    }
+    view.lang = p.get("lang").cloned();
+    Ok(view)
+}
+
+/// The selector of `GET /entities` (also used for purge and temporal queries).
+pub fn selector(p: &HashMap<String, String>, ctx: &RequestContext) -> NgsiResult<Selector> {
+    let mut s = Selector::default();
+    if let Some(ids) = p.get("id") {
+        let ids = list(ids);
+        if let Some(bad) = ids.iter().find(|i| !crate::domain::attribute::is_uri(i)) {
+            return Err(NgsiError::bad_data(format!("id `{bad}` is not a URI")));
+        }
+        s.ids = Some(ids);
+    }
+    if let Some(pattern) = p.get("idPattern") {
+        s.id_pattern = Some(
+            regex::RegexBuilder::new(pattern)
+                .size_limit(1 << 20)
+                .build()
+                .map_err(|e| {
+                    NgsiError::bad_data(format!("idPattern is not a valid pattern: {e}"))
+                })?,
+        );
+    }
+    if let Some(t) = p.get("type") {
+        let mut expr = TypeExpr::parse(t)?;
+        for name in expr.names_mut() {
+            *name = ctx.expand(name);
+        }
+        s.types = Some(expr);
+    }
+    if let Some(attrs) = p.get("attrs") {
+        s.attrs = Some(list(attrs).iter().map(|a| ctx.expand(a)).collect());
+    }
+    if let Some(q) = p.get("q") {
+        let mut query = yuverse_twin_query::parse_q(q).map_err(|e| query_error("q", e))?;
+        query.map_attribute_names(&mut |n| ctx.expand(n));
+        s.q = Some(query);
+    }
+    if let Some(scope_q) = p.get("scopeQ") {
+        s.scope_q =
+            Some(yuverse_twin_query::parse_scope_q(scope_q).map_err(|e| query_error("scopeQ", e))?);
+    }
+    let geo_parts = [p.get("georel"), p.get("geometry"), p.get("coordinates")];
+    match geo_parts {
+        [None, None, None] => {}
+        [Some(georel), Some(geometry), Some(coordinates)] => {
+            let geoproperty = p.get("geoproperty").map(|g| ctx.expand(g));
+            let mut geo = yuverse_twin_geo::parse_geo_query(
+                georel,
+                geometry,
+                coordinates,
+                geoproperty.as_deref(),
+            )
+            .map_err(|e| NgsiError::bad_data(format!("{}: {}", e.field, e.message)))?;
+            if geoproperty.is_none() {
+                geo.geoproperty = ctx.expand("location");
+            }
+            s.geo = Some(geo);
+        }
+        _ => {
+            return Err(NgsiError::bad_data(
+                "a geo-query needs georel, geometry and coordinates together",
+            ))
+        }
+    }
+    Ok(s)
+}
+
+fn query_error(param: &str, e: yuverse_twin_query::ParseError) -> NgsiError {
+    let message = e.to_string();
+    if message.contains("too long") || message.contains("too deep") || message.contains("nest") {
+        NgsiError::new(ErrorKind::TooComplexQuery, format!("{param}: {message}"))
+    } else {
+        NgsiError::bad_data(format!("{param}: {message}"))
+    }
+}
+
+/// Whether a selector names something to select by (a query without any is 400).
+pub fn has_selector(s: &Selector) -> bool {
+    s.ids.is_some()
+        || s.id_pattern.is_some()
+        || s.types.is_some()
+        || s.attrs.is_some()
+        || s.q.is_some()
+        || s.geo.is_some()
+}
+
+/// The selector of `POST /entityOperations/query` (a Query data type body).
+pub fn selector_from_body(
+    body: &Value,
+    ctx: &RequestContext,
+) -> NgsiResult<HashMap<String, String>> {
+    let object = body
+        .as_object()
+        .ok_or_else(|| NgsiError::bad_data("the query must be a JSON object"))?;
+    if object.get("type").and_then(Value::as_str) != Some("Query") {
+        return Err(NgsiError::bad_data(
+            "the body must be a Query (\"type\": \"Query\")",
+        ));
+    }
+    let _ = ctx;
+    let mut p = HashMap::new();
+    if let Some(entities) = object.get("entities").and_then(Value::as_array) {
+        let mut types = Vec::new();
+        let mut ids = Vec::new();
+        for e in entities {
+            if let Some(t) = e.get("type").and_then(Value::as_str) {
+                types.push(t.to_owned());
+            }
+            if let Some(id) = e.get("id").and_then(Value::as_str) {
+                ids.push(id.to_owned());
+            }
+            if let Some(pattern) = e.get("idPattern").and_then(Value::as_str) {
+                p.insert("idPattern".into(), pattern.to_owned());
+            }
+        }
+        if !types.is_empty() {
+            p.insert("type".into(), types.join(","));
+        }
+        if !ids.is_empty() {
+            p.insert("id".into(), ids.join(","));
+        }
+    }
+    if let Some(attrs) = object.get("attrs").and_then(Value::as_array) {
+        let names: Vec<&str> = attrs.iter().filter_map(Value::as_str).collect();
+        p.insert("attrs".into(), names.join(","));
+    }
+    for key in ["q", "scopeQ", "lang"] {
+        if let Some(v) = object.get(key).and_then(Value::as_str) {
+            p.insert(key.into(), v.to_owned());
+        }
+    }
+    if let Some(geo) = object.get("geoQ") {
+        for key in ["georel", "geometry", "geoproperty"] {
+            if let Some(v) = geo.get(key).and_then(Value::as_str) {
+                p.insert(key.into(), v.to_owned());
+            }
+        }
+        if let Some(c) = geo.get("coordinates") {
+            p.insert(
+                "coordinates".into(),
+                c.as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| c.to_string()),
+            );
+        }
+    }
+    Ok(p)
+}

@@ -1,0 +1,217 @@
+//! Batch operations (`/entityOperations/create|upsert|update|delete|merge`): each entity
+//! succeeds or fails on its own; all successes of one request share one durable commit.
+
+use serde_json::Value;
+
+use super::entities::check_id;
+use super::Twin;
+use crate::domain::entity::{self, id_of, Overwrite};
+use crate::domain::Vocabulary;
+use crate::error::{ErrorKind, NgsiError, NgsiResult};
+
+#[derive(Debug, Clone)]
+pub struct BatchError {
+    pub entity_id: String,
+    pub error: NgsiError,
+}
+
+#[derive(Debug, Default)]
+pub struct BatchResult {
+    /// Ids that succeeded (for upsert: with whether each was created).
+    pub success: Vec<String>,
+    pub created: Vec<String>,
+    pub errors: Vec<BatchError>,
+}
+
+fn entities_of(body: &Value) -> NgsiResult<&Vec<Value>> {
+    match body.as_array() {
+        Some(items) if !items.is_empty() => Ok(items),
+        Some(_) => Err(NgsiError::bad_data("the batch is empty")),
+        None => Err(NgsiError::bad_data("a batch body must be a JSON array")),
+    }
+}
+
+fn id_for_error(item: &Value) -> String {
+    item.get("id")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned()
+}
+
+/// What a batch does to each entity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatchOp {
+    Create,
+    /// `options=replace` (default) replaces existing entities; `update` appends attributes.
+    Upsert {
+        replace: bool,
+    },
+    /// `options=noOverwrite` keeps existing attributes.
+    Update {
+        no_overwrite: bool,
+    },
+    Merge,
+}
+
+impl Twin {
+    pub async fn batch(
+        &self,
+        tenant: &str,
+        op: BatchOp,
+        body: &Value,
+        vocab: &dyn Vocabulary,
+    ) -> NgsiResult<BatchResult> {
+        let items = entities_of(body)?;
+        let now = yuverse_core::time::to_db(yuverse_core::time::now());
+        let mut result = BatchResult::default();
+        // Validation outside the lock: every entity is parsed first.
+        let mut parsed = Vec::with_capacity(items.len());
+        for item in items {
+            let outcome = match op {
+                BatchOp::Create | BatchOp::Upsert { .. } => entity::parse_entity(item, vocab, &now),
+                BatchOp::Update { .. } | BatchOp::Merge => item
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| NgsiError::bad_data("the entity has no `id`"))
+                    .and_then(|id| {
+                        check_id(id).map(|_| item.as_object().cloned().unwrap_or_default())
+                    }),
+            };
+            match outcome {
+                Ok(doc) => parsed.push(doc),
+                Err(error) => result.errors.push(BatchError {
+                    entity_id: id_for_error(item),
+                    error,
+                }),
+            }
+        }
+        let outcome = self
+            .write(tenant, |tx| {
+                for input in parsed {
+                    let id = id_of(&input).to_owned();
+                    let current = tx.get(&id);
+                    let applied: NgsiResult<bool> = match (op, current) {
+                        (BatchOp::Create, Some(_)) => Err(NgsiError::new(
+                            ErrorKind::AlreadyExists,
+                            format!("entity `{id}` already exists"),
+                        )),
+                        (BatchOp::Create, None) | (BatchOp::Upsert { .. }, None) => {
+                            let changed: Vec<String> =
+                                entity::attribute_names(&input).cloned().collect();
+                            tx.put(input, &changed);
+                            Ok(true)
+                        }
+                        (BatchOp::Upsert { replace: true }, Some(current)) => {
+                            let doc = entity::replace(&current, input);
+                            let changed: Vec<String> =
+                                entity::attribute_names(&doc).cloned().collect();
+                            tx.put(doc, &changed);
+                            Ok(false)
+                        }
+                        (BatchOp::Upsert { replace: false }, Some(current)) => {
+                            let mut doc = current;
+                            let mut changed = Vec::new();
+                            for name in entity::attribute_names(&input).cloned().collect::<Vec<_>>()
+                            {
+                                let instances =
+                                    input[&name].as_array().cloned().unwrap_or_default();
+                                entity::put_attribute(
+                                    &mut doc,
+                                    &name,
+                                    instances,
+                                    Overwrite::Replace,
+                                    &tx.now,
+                                );
+                                changed.push(name);
+                            }
+                            tx.put(doc, &changed);
+                            Ok(false)
+                        }
+                        (BatchOp::Update { .. } | BatchOp::Merge, None) => {
+                            Err(NgsiError::not_found(format!("no entity `{id}`")))
+                        }
+                        (BatchOp::Update { no_overwrite }, Some(current)) => {
+                            let mut doc = current;
+                            let now = tx.now.clone();
+                            match entity::parse_attributes(&input, vocab, &now) {
+                                Err(e) => Err(e),
+                                Ok(attributes) => {
+                                    let mut changed = Vec::new();
+                                    let mode = if no_overwrite {
+                                        Overwrite::Keep
+                                    } else {
+                                        Overwrite::Replace
+                                    };
+                                    for (name, instances) in attributes {
+                                        if entity::put_attribute(
+                                            &mut doc, &name, instances, mode, &now,
+                                        ) {
+                                            changed.push(name);
+                                        }
+                                    }
+                                    tx.put(doc, &changed);
+                                    Ok(false)
+                                }
+                            }
+                        }
+                        (BatchOp::Merge, Some(current)) => {
+                            let mut doc = current;
+                            let now = tx.now.clone();
+                            entity::merge(&mut doc, &input, vocab, &now).map(|_| {
+                                let changed: Vec<String> = entity::attribute_names(&input)
+                                    .map(|k| vocab.expand(k))
+                                    .collect();
+                                tx.put(doc, &changed);
+                                false
+                            })
+                        }
+                    };
+                    match applied {
+                        Ok(created) => {
+                            if created {
+                                result.created.push(id.clone());
+                            }
+                            result.success.push(id);
+                        }
+                        Err(error) => result.errors.push(BatchError {
+                            entity_id: id,
+                            error,
+                        }),
+                    }
+                }
+                Ok(result)
+            })
+            .await?;
+        Ok(outcome)
+    }
+
+    pub async fn batch_delete(&self, tenant: &str, body: &Value) -> NgsiResult<BatchResult> {
+        let items = entities_of(body)?;
+        self.tenant(tenant)?;
+        let mut result = BatchResult::default();
+        let mut ids = Vec::new();
+        for item in items {
+            match item.as_str() {
+                Some(id) if check_id(id).is_ok() => ids.push(id.to_owned()),
+                _ => result.errors.push(BatchError {
+                    entity_id: item.as_str().unwrap_or("").to_owned(),
+                    error: NgsiError::bad_data("every item must be an entity id (a URI)"),
+                }),
+            }
+        }
+        self.write(tenant, |tx| {
+            for id in ids {
+                if tx.delete(&id) {
+                    result.success.push(id);
+                } else {
+                    result.errors.push(BatchError {
+                        error: NgsiError::not_found(format!("no entity `{id}`")),
+                        entity_id: id,
+                    });
+                }
+            }
+            Ok(result)
+        })
+        .await
+    }
+}

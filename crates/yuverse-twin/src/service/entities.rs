@@ -1,0 +1,477 @@
+//! Entity and attribute operations and queries.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use super::{poisoned, Twin};
+use crate::domain::attribute::{self, dataset_of};
+use crate::domain::entity::{self, doc as doc_of, id_of, Doc, Overwrite};
+use crate::domain::Vocabulary;
+use crate::error::{ErrorKind, NgsiError, NgsiResult};
+use crate::store::memory::{Selector, TenantState};
+use crate::store::persist::{Change, HistoryRow};
+
+/// A write in progress on one tenant: the memory changes, their durable twins, and how to undo.
+pub(super) struct Tx<'a> {
+    pub state: &'a mut TenantState,
+    tenant: &'a str,
+    pub now: String,
+    changes: Vec<Change>,
+    undo: Vec<(String, Option<Arc<Value>>)>,
+}
+
+impl Tx<'_> {
+    /// The stored entity's object (a copy to change).
+    pub fn get(&self, id: &str) -> Option<Doc> {
+        self.state.get(id).map(|e| doc_of(e).clone())
+    }
+
+    pub fn exists(&self, id: &str) -> bool {
+        self.state.get(id).is_some()
+    }
+
+    /// Stores `doc`, recording history for the attributes named in `changed`.
+    pub fn put(&mut self, doc: Doc, changed: &[String]) {
+        let id = id_of(&doc).to_owned();
+        for name in changed {
+            let Some(Value::Array(instances)) = doc.get(name) else {
+                continue;
+            };
+            for instance in instances {
+                self.changes.push(Change::History(HistoryRow {
+                    tenant: self.tenant.to_owned(),
+                    entity_id: id.clone(),
+                    attr: name.clone(),
+                    instance_id: format!("urn:ngsi-ld:attribute:instance:{}", uuid::Uuid::now_v7()),
+                    dataset_id: dataset_of(instance).map(str::to_owned),
+                    // Stored in the fixed-width form so that time windows compare as text.
+                    observed_at: instance
+                        .get("observedAt")
+                        .and_then(Value::as_str)
+                        .and_then(yuverse_core::time::parse_rfc3339)
+                        .map(yuverse_core::time::to_db),
+                    created_at: self.now.clone(),
+                    modified_at: self.now.clone(),
+                    doc: instance.to_string(),
+                }));
+            }
+        }
+        self.changes.push(Change::Put {
+            tenant: self.tenant.to_owned(),
+            id: id.clone(),
+            doc: Value::Object(doc.clone()).to_string(),
+        });
+        let previous = self.state.put(Arc::new(Value::Object(doc)));
+        self.undo.push((id, previous));
+    }
+
+    pub fn delete(&mut self, id: &str) -> bool {
+        match self.state.remove(id) {
+            Some(previous) => {
+                self.changes.push(Change::Delete {
+                    tenant: self.tenant.to_owned(),
+                    id: id.to_owned(),
+                });
+                self.undo.push((id.to_owned(), Some(previous)));
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// Outcome of append/update of several attributes (204 when all updated, else 207).
+#[derive(Debug, Default)]
+pub struct AttrsOutcome {
+    pub updated: Vec<String>,
+    pub not_updated: Vec<(String, String)>,
+}
+
+/// One page of a query.
+#[derive(Debug)]
+pub struct QueryPage {
+    pub entities: Vec<Arc<Value>>,
+    pub total: Option<usize>,
+}
+
+fn attribute_names_of(doc: &Doc) -> Vec<String> {
+    entity::attribute_names(doc).cloned().collect()
+}
+
+impl Twin {
+    /// Runs `op` on the tenant under its write lock, then waits until its changes are durable;
+    /// rolls the memory back if they could not be written.
+    pub(super) async fn write<R>(
+        &self,
+        tenant: &str,
+        op: impl FnOnce(&mut Tx) -> NgsiResult<R>,
+    ) -> NgsiResult<R> {
+        let (state, new_tenant) = self.tenant_for_write(tenant)?;
+        let (result, ack, undo) = {
+            let mut guard = state.write().map_err(|_| poisoned())?;
+            let mut tx = Tx {
+                state: &mut guard,
+                tenant,
+                now: yuverse_core::time::to_db(yuverse_core::time::now()),
+                changes: new_tenant.into_iter().collect(),
+                undo: Vec::new(),
+            };
+            let result = op(&mut tx);
+            if result.is_err() {
+                // Operations validate before they change anything; undo whatever they did.
+                for (id, previous) in tx.undo.drain(..).rev() {
+                    restore(tx.state, &id, previous);
+                }
+                return result;
+            }
+            let undo = std::mem::take(&mut tx.undo);
+            let ack = (!tx.changes.is_empty())
+                .then(|| self.inner.persister.submit(std::mem::take(&mut tx.changes)));
+            (result, ack, undo)
+        };
+        if let Some(ack) = ack {
+            if let Err(e) = ack.durable().await {
+                let mut guard = state.write().map_err(|_| poisoned())?;
+                for (id, previous) in undo.into_iter().rev() {
+                    restore(&mut guard, &id, previous);
+                }
+                return Err(e);
+            }
+        }
+        result
+    }
+
+    pub async fn create_entity(
+        &self,
+        tenant: &str,
+        body: &Value,
+        vocab: &dyn Vocabulary,
+    ) -> NgsiResult<String> {
+        let now = yuverse_core::time::to_db(yuverse_core::time::now());
+        let doc = entity::parse_entity(body, vocab, &now)?;
+        let id = id_of(&doc).to_owned();
+        self.write(tenant, |tx| {
+            if tx.exists(&id) {
+                return Err(NgsiError::new(
+                    ErrorKind::AlreadyExists,
+                    format!("entity `{id}` already exists"),
+                ));
+            }
+            let changed = attribute_names_of(&doc);
+            tx.put(doc, &changed);
+            Ok(())
+        })
+        .await?;
+        Ok(id)
+    }
+
+    pub fn get_entity(&self, tenant: &str, id: &str) -> NgsiResult<Arc<Value>> {
+        check_id(id)?;
+        let state = self.tenant(tenant)?;
+        let guard = state.read().map_err(|_| poisoned())?;
+        guard
+            .get(id)
+            .cloned()
+            .ok_or_else(|| NgsiError::not_found(format!("no entity `{id}`")))
+    }
+
+    pub fn query(
+        &self,
+        tenant: &str,
+        selector: &Selector,
+        offset: usize,
+        limit: usize,
+        count: bool,
+    ) -> NgsiResult<QueryPage> {
+        let state = self.tenant(tenant)?;
+        let guard = state.read().map_err(|_| poisoned())?;
+        let (entities, total) = guard.query(selector, offset, limit, count);
+        Ok(QueryPage { entities, total })
+    }
+
+    pub async fn delete_entity(&self, tenant: &str, id: &str) -> NgsiResult<()> {
+        check_id(id)?;
+        self.tenant(tenant)?;
+        self.write(tenant, |tx| {
+            if tx.delete(id) {
+                Ok(())
+            } else {
+                Err(NgsiError::not_found(format!("no entity `{id}`")))
+            }
+        })
+        .await
+    }
+
+    /// `DELETE /entities?type=…`: removes every entity of the (expanded) types.
+    pub async fn purge_types(&self, tenant: &str, types: &[String]) -> NgsiResult<usize> {
+        self.tenant(tenant)?;
+        self.write(tenant, |tx| {
+            let ids: Vec<String> = types.iter().flat_map(|t| tx.state.ids_of_type(t)).collect();
+            let mut n = 0;
+            for id in ids {
+                if tx.delete(&id) {
+                    n += 1;
+                }
+            }
+            Ok(n)
+        })
+        .await
+    }
+
+    /// PUT /entities/{id}: replaces types and all attributes.
+    pub async fn replace_entity(
+        &self,
+        tenant: &str,
+        id: &str,
+        body: &Value,
+        vocab: &dyn Vocabulary,
+    ) -> NgsiResult<()> {
+        check_id(id)?;
+        let mut body = body.clone();
+        if let Some(obj) = body.as_object_mut() {
+            match obj.get("id").and_then(Value::as_str) {
+                Some(given) if given != id => {
+                    return Err(NgsiError::bad_data(
+                        "the id in the body differs from the id in the path",
+                    ))
+                }
+                _ => {
+                    obj.insert("id".into(), Value::String(id.to_owned()));
+                }
+            }
+        }
+        let now = yuverse_core::time::to_db(yuverse_core::time::now());
+        let replacement = entity::parse_entity(&body, vocab, &now)?;
+        self.write(tenant, |tx| {
+            let current = tx
+                .get(id)
+                .ok_or_else(|| NgsiError::not_found(format!("no entity `{id}`")))?;
+            let doc = entity::replace(&current, replacement);
+            let changed = attribute_names_of(&doc);
+            tx.put(doc, &changed);
+            Ok(())
+        })
+        .await
+    }
+
+    /// PATCH /entities/{id}: merge-patch.
+    pub async fn merge_entity(
+        &self,
+        tenant: &str,
+        id: &str,
+        body: &Value,
+        vocab: &dyn Vocabulary,
+    ) -> NgsiResult<()> {
+        check_id(id)?;
+        let patch = fragment(body, Some(id))?;
+        self.write(tenant, |tx| {
+            let current = tx
+                .get(id)
+                .ok_or_else(|| NgsiError::not_found(format!("no entity `{id}`")))?;
+            let mut doc = current;
+            entity::merge(&mut doc, &patch, vocab, &tx.now)?;
+            let changed: Vec<String> = patch
+                .keys()
+                .filter(|k| !attribute::ENTITY_MEMBERS.contains(&k.as_str()))
+                .map(|k| vocab.expand(k))
+                .collect();
+            tx.put(doc, &changed);
+            Ok(())
+        })
+        .await
+    }
+
+    /// POST /entities/{id}/attrs (append; `no_overwrite` keeps existing attributes) and
+    /// PATCH /entities/{id}/attrs (update: only existing attributes).
+    pub async fn put_attributes(
+        &self,
+        tenant: &str,
+        id: &str,
+        body: &Value,
+        vocab: &dyn Vocabulary,
+        mode: AttrsMode,
+    ) -> NgsiResult<AttrsOutcome> {
+        check_id(id)?;
+        let input = fragment(body, Some(id))?;
+        let now = yuverse_core::time::to_db(yuverse_core::time::now());
+        let attributes = entity::parse_attributes(&input, vocab, &now)?;
+        if attributes.is_empty() && mode == AttrsMode::Update {
+            return Err(NgsiError::bad_data("no attributes to update"));
+        }
+        self.write(tenant, |tx| {
+            let current = tx
+                .get(id)
+                .ok_or_else(|| NgsiError::not_found(format!("no entity `{id}`")))?;
+            let mut doc = current;
+            let mut outcome = AttrsOutcome::default();
+            for (name, instances) in attributes {
+                let short = vocab.compact(&name);
+                let exists = doc.contains_key(&name);
+                let overwrite = match mode {
+                    AttrsMode::Append { no_overwrite: true } => Overwrite::Keep,
+                    AttrsMode::Append { .. } => Overwrite::Replace,
+                    AttrsMode::Update if !exists => {
+                        outcome
+                            .not_updated
+                            .push((short, "the attribute does not exist".into()));
+                        continue;
+                    }
+                    AttrsMode::Update => Overwrite::Replace,
+                };
+                if entity::put_attribute(&mut doc, &name, instances, overwrite, &now) {
+                    outcome.updated.push(name);
+                } else {
+                    outcome.not_updated.push((
+                        short,
+                        "the attribute exists and noOverwrite was asked".into(),
+                    ));
+                }
+            }
+            if !outcome.updated.is_empty() {
+                let changed = outcome.updated.clone();
+                tx.put(doc, &changed);
+            }
+            Ok(outcome)
+        })
+        .await
+    }
+
+    /// PATCH /entities/{id}/attrs/{attr} (partial update, merges members) and
+    /// PUT /entities/{id}/attrs/{attr} (replaces the attribute).
+    pub async fn write_attribute(
+        &self,
+        tenant: &str,
+        id: &str,
+        attr: &str,
+        body: &Value,
+        vocab: &dyn Vocabulary,
+        replace: bool,
+    ) -> NgsiResult<()> {
+        check_id(id)?;
+        attribute::check_attribute_name(attr)?;
+        let name = vocab.expand(attr);
+        let now = yuverse_core::time::to_db(yuverse_core::time::now());
+        if !body.is_object() {
+            return Err(NgsiError::bad_data("the attribute must be a JSON object"));
+        }
+        self.write(tenant, |tx| {
+            let current = tx
+                .get(id)
+                .ok_or_else(|| NgsiError::not_found(format!("no entity `{id}`")))?;
+            let mut doc = current;
+            let stored = doc.get(&name).and_then(Value::as_array).cloned();
+            let Some(stored) = stored else {
+                return Err(NgsiError::not_found(format!(
+                    "entity `{id}` has no attribute `{attr}`"
+                )));
+            };
+            let instances = if replace {
+                attribute::normalize_instances(attr, body, vocab, &now)?
+            } else {
+                // Partial update: missing members come from the stored instance of that dataset.
+                let dataset = body.get("datasetId").and_then(Value::as_str);
+                let base = stored
+                    .iter()
+                    .find(|i| dataset_of(i) == dataset)
+                    .cloned()
+                    .ok_or_else(|| {
+                        NgsiError::not_found(format!(
+                            "`{attr}` has no instance with that datasetId"
+                        ))
+                    })?;
+                let mut merged: Map<String, Value> = base.as_object().cloned().unwrap_or_default();
+                for (k, v) in body.as_object().into_iter().flatten() {
+                    merged.insert(k.clone(), v.clone());
+                }
+                merged.remove("createdAt");
+                merged.remove("modifiedAt");
+                if body.get("type").is_none() {
+                    // Keep the stored type; a changed value of another shape is validated below.
+                } else if body.get("type") != base.get("type") {
+                    return Err(NgsiError::bad_data(
+                        "a partial update cannot change the attribute type",
+                    ));
+                }
+                attribute::normalize_instances(attr, &Value::Object(merged), vocab, &now)?
+            };
+            entity::put_attribute(&mut doc, &name, instances, Overwrite::Replace, &now);
+            tx.put(doc, std::slice::from_ref(&name));
+            Ok(())
+        })
+        .await
+    }
+
+    pub async fn delete_attribute(
+        &self,
+        tenant: &str,
+        id: &str,
+        attr: &str,
+        vocab: &dyn Vocabulary,
+        dataset: Option<&str>,
+        all: bool,
+    ) -> NgsiResult<()> {
+        check_id(id)?;
+        attribute::check_attribute_name(attr)?;
+        self.tenant(tenant)?;
+        let name = vocab.expand(attr);
+        self.write(tenant, |tx| {
+            let current = tx
+                .get(id)
+                .ok_or_else(|| NgsiError::not_found(format!("no entity `{id}`")))?;
+            let mut doc = current;
+            if !entity::delete_attribute(&mut doc, &name, dataset, all, &tx.now) {
+                return Err(NgsiError::not_found(format!(
+                    "entity `{id}` has no attribute `{attr}` with that datasetId"
+                )));
+            }
+            tx.put(doc, &[]);
+            Ok(())
+        })
+        .await
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttrsMode {
+    Append { no_overwrite: bool },
+    Update,
+}
+
+pub use AttrsMode as Mode;
+
+fn restore(state: &mut TenantState, id: &str, previous: Option<Arc<Value>>) {
+    match previous {
+        Some(doc) => {
+            state.put(doc);
+        }
+        None => {
+            state.remove(id);
+        }
+    }
+}
+
+pub(super) fn check_id(id: &str) -> NgsiResult<()> {
+    if attribute::is_uri(id) {
+        Ok(())
+    } else {
+        Err(NgsiError::bad_data(format!(
+            "`{id}` is not a valid entity id (a URI)"
+        )))
+    }
+}
+
+/// A request body that is a fragment of an entity (attributes, maybe `id`/`type`).
+fn fragment(body: &Value, id: Option<&str>) -> NgsiResult<Map<String, Value>> {
+    let object = body
+        .as_object()
+        .ok_or_else(|| NgsiError::bad_data("the body must be a JSON object"))?;
+    if let (Some(given), Some(id)) = (object.get("id").and_then(Value::as_str), id) {
+        if given != id {
+            return Err(NgsiError::bad_data(
+                "the id in the body differs from the id in the path",
+            ));
+        }
+    }
+    Ok(object.clone())
+}

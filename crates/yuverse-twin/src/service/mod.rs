@@ -1,0 +1,145 @@
+//! Twin use cases: tenants, entity and attribute operations, queries, batch operations,
+//! discovery and the temporal history. Every write is authorised, validated, applied to the
+//! tenant's memory under its lock, handed to the group-commit writer in the same order, and
+//! acknowledged only when durable (a failed commit rolls the memory change back).
+
+pub mod batch;
+pub mod entities;
+pub mod temporal;
+mod tenants;
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use yuverse_core::db::Database;
+use yuverse_core::{Actor, Permission};
+
+pub use batch::{BatchError, BatchResult};
+pub use entities::{AttrsOutcome, QueryPage};
+pub use temporal::TemporalQuery;
+
+use crate::error::{ErrorKind, NgsiError, NgsiResult};
+use crate::store::memory::TenantState;
+use crate::store::persist::Persister;
+
+/// Settings of the broker.
+#[derive(Debug, Clone)]
+pub struct TwinConfig {
+    /// `limit` when the client gives none.
+    pub default_limit: usize,
+    /// The largest `limit`; more is `TooManyResults`.
+    pub max_limit: usize,
+    /// Writes need an API key with `twin:write` or a signed-in user of an organisation
+    /// (`--ngsi-ld-auth on`); `off` opens the API for a trusted network.
+    pub auth_required: bool,
+}
+
+impl Default for TwinConfig {
+    fn default() -> Self {
+        Self {
+            default_limit: 20,
+            max_limit: 1000,
+            auth_required: true,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Twin {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    persister: Persister,
+    tenants: RwLock<HashMap<String, Arc<RwLock<TenantState>>>>,
+    db: Database,
+    config: TwinConfig,
+}
+
+impl std::fmt::Debug for Twin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Twin")
+            .field("config", &self.inner.config)
+            .finish()
+    }
+}
+
+/// The default tenant when no `NGSILD-Tenant` header is sent.
+pub const DEFAULT_TENANT: &str = "";
+
+impl Twin {
+    /// Opens the twin: loads every stored entity into memory and starts the writer.
+    pub async fn open(db: Database, config: TwinConfig) -> anyhow::Result<Twin> {
+        let (tenant_names, entities) = crate::store::persist::load_all(&db).await?;
+        let mut tenants: HashMap<String, Arc<RwLock<TenantState>>> = HashMap::new();
+        tenants.insert(DEFAULT_TENANT.to_owned(), Arc::default());
+        for name in tenant_names {
+            tenants.entry(name).or_default();
+        }
+        let count = entities.len();
+        for (tenant, doc) in entities {
+            let state = tenants.entry(tenant).or_default();
+            state
+                .write()
+                .map_err(|_| anyhow::anyhow!("poisoned"))?
+                .put(Arc::new(serde_json::Value::Object(doc)));
+        }
+        tracing::info!(entities = count, tenants = tenants.len(), "twin loaded");
+        Ok(Twin {
+            inner: Arc::new(Inner {
+                persister: Persister::start(db.clone()),
+                tenants: RwLock::new(tenants),
+                db,
+                config,
+            }),
+        })
+    }
+
+    pub fn config(&self) -> &TwinConfig {
+        &self.inner.config
+    }
+
+    /// Writes need `twin:write` (an API key) or a signed-in user of an organisation, unless
+    /// authentication is off.
+    pub fn authorize_write(&self, actor: Option<&Actor>) -> NgsiResult<()> {
+        if !self.inner.config.auth_required {
+            return Ok(());
+        }
+        match actor {
+            None => Err(NgsiError::new(
+                ErrorKind::Unauthorized,
+                "writing to the twin needs an API key (twin:write) or a signed-in user",
+            )),
+            Some(a) if a.has(Permission::TwinWrite) => Ok(()),
+            Some(a) if a.user_id().is_some() && a.organisation_id.is_some() => Ok(()),
+            Some(_) => Err(NgsiError::new(
+                ErrorKind::Forbidden,
+                "writing to the twin needs the permission twin:write or membership of an organisation",
+            )),
+        }
+    }
+
+    /// Visits every entity of a tenant under its read lock (discovery summaries).
+    pub fn for_each_entity(
+        &self,
+        tenant: &str,
+        mut f: impl FnMut(&crate::domain::entity::Doc),
+    ) -> NgsiResult<()> {
+        let state = self.tenant(tenant)?;
+        let guard = state.read().map_err(|_| poisoned())?;
+        guard.for_each(|doc| f(doc));
+        Ok(())
+    }
+
+    /// Number of entities of a type in the default tenant (indicators, tests).
+    pub fn count_of_type(&self, tenant: &str, type_iri: &str) -> usize {
+        self.tenant(tenant)
+            .ok()
+            .and_then(|t| t.read().ok().map(|s| s.ids_of_type(type_iri).len()))
+            .unwrap_or(0)
+    }
+}
+
+fn poisoned() -> NgsiError {
+    NgsiError::internal("a twin lock was poisoned by an earlier panic")
+}

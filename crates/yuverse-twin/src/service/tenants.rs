@@ -1,0 +1,64 @@
+//! Tenants (`NGSILD-Tenant`): created implicitly by the first write; reading an unknown one is
+//! `NonexistentTenant`.
+
+use std::sync::{Arc, RwLock};
+
+use super::{poisoned, Twin};
+use crate::error::{ErrorKind, NgsiError, NgsiResult};
+use crate::store::memory::TenantState;
+use crate::store::persist::Change;
+
+pub fn check_tenant_name(name: &str) -> NgsiResult<()> {
+    let ok = name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(NgsiError::bad_data(
+            "NGSILD-Tenant: up to 64 characters of letters, digits, '-' and '_'",
+        ))
+    }
+}
+
+impl Twin {
+    /// An existing tenant, for reads.
+    pub(super) fn tenant(&self, name: &str) -> NgsiResult<Arc<RwLock<TenantState>>> {
+        check_tenant_name(name)?;
+        self.inner
+            .tenants
+            .read()
+            .map_err(|_| poisoned())?
+            .get(name)
+            .cloned()
+            .ok_or_else(|| {
+                NgsiError::new(ErrorKind::NonexistentTenant, format!("no tenant `{name}`"))
+            })
+    }
+
+    /// A tenant for a write, created when missing; the second value is the change that makes
+    /// a new tenant durable (to submit with the write).
+    pub(super) fn tenant_for_write(
+        &self,
+        name: &str,
+    ) -> NgsiResult<(Arc<RwLock<TenantState>>, Option<Change>)> {
+        if let Ok(t) = self.tenant(name) {
+            return Ok((t, None));
+        }
+        check_tenant_name(name)?;
+        let mut tenants = self.inner.tenants.write().map_err(|_| poisoned())?;
+        if let Some(t) = tenants.get(name) {
+            return Ok((t.clone(), None));
+        }
+        let state: Arc<RwLock<TenantState>> = Arc::default();
+        tenants.insert(name.to_owned(), state.clone());
+        Ok((
+            state,
+            Some(Change::Tenant {
+                name: name.to_owned(),
+                created_at: yuverse_core::time::to_db(yuverse_core::time::now()),
+            }),
+        ))
+    }
+}

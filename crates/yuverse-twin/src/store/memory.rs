@@ -1,0 +1,344 @@
+//! One tenant's entities in memory with the indexes that answer queries without scanning every
+//! entity: by type, by attribute name and by geometry (one R-tree per GeoProperty name).
+//! Entities are kept sorted by id so results page deterministically.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+use serde_json::Value;
+use yuverse_twin_geo::{GeoQuery, SpatialIndex};
+use yuverse_twin_query::{Query, ScopeQuery};
+
+use super::types::TypeExpr;
+use crate::domain::attribute::{ENTITY_MEMBERS, GEO_PROPERTY};
+use crate::domain::entity::{doc as doc_of, id_of, types_of, Doc};
+
+#[derive(Default)]
+pub struct TenantState {
+    entities: BTreeMap<String, Arc<Value>>,
+    by_type: HashMap<String, BTreeSet<String>>,
+    by_attr: HashMap<String, BTreeSet<String>>,
+    geo: HashMap<String, SpatialIndex>,
+}
+
+impl std::fmt::Debug for TenantState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TenantState")
+            .field("entities", &self.entities.len())
+            .finish()
+    }
+}
+
+/// A query over one tenant, with names already expanded.
+#[derive(Default)]
+pub struct Selector {
+    pub ids: Option<Vec<String>>,
+    pub id_pattern: Option<regex::Regex>,
+    pub types: Option<TypeExpr>,
+    /// The entity must have at least one of these attributes.
+    pub attrs: Option<Vec<String>>,
+    pub q: Option<Query>,
+    pub scope_q: Option<ScopeQuery>,
+    pub geo: Option<GeoQuery>,
+}
+
+fn geometries(doc: &Doc) -> impl Iterator<Item = (&String, yuverse_twin_geo::geo::Geometry<f64>)> {
+    doc.iter()
+        .filter(|(k, _)| !ENTITY_MEMBERS.contains(&k.as_str()))
+        .filter_map(|(name, instances)| {
+            let first = instances.as_array()?.first()?;
+            if first.get("type").and_then(Value::as_str) != Some(GEO_PROPERTY) {
+                return None;
+            }
+            let geometry = yuverse_twin_geo::geometry_from_geojson(first.get("value")?).ok()?;
+            Some((name, geometry))
+        })
+}
+
+impl TenantState {
+    pub fn len(&self) -> usize {
+        self.entities.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entities.is_empty()
+    }
+
+    pub fn for_each(&self, mut f: impl FnMut(&Doc)) {
+        for entity in self.entities.values() {
+            f(doc_of(entity));
+        }
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Arc<Value>> {
+        self.entities.get(id)
+    }
+
+    /// Inserts or replaces an entity and its index entries; answers the previous version.
+    pub fn put(&mut self, entity: Arc<Value>) -> Option<Arc<Value>> {
+        let doc = doc_of(&entity);
+        let id = id_of(doc).to_owned();
+        let previous = self.remove(&id);
+        for t in types_of(doc) {
+            self.by_type
+                .entry(t.to_owned())
+                .or_default()
+                .insert(id.clone());
+        }
+        for name in doc.keys().filter(|k| !ENTITY_MEMBERS.contains(&k.as_str())) {
+            self.by_attr
+                .entry(name.clone())
+                .or_default()
+                .insert(id.clone());
+        }
+        for (name, geometry) in geometries(doc) {
+            self.geo
+                .entry(name.clone())
+                .or_default()
+                .upsert(&id, &geometry);
+        }
+        self.entities.insert(id, entity);
+        previous
+    }
+
+    pub fn remove(&mut self, id: &str) -> Option<Arc<Value>> {
+        let entity = self.entities.remove(id)?;
+        let doc = doc_of(&entity);
+        for t in types_of(doc) {
+            if let Some(set) = self.by_type.get_mut(t) {
+                set.remove(id);
+                if set.is_empty() {
+                    self.by_type.remove(t);
+                }
+            }
+        }
+        for name in doc.keys().filter(|k| !ENTITY_MEMBERS.contains(&k.as_str())) {
+            if let Some(set) = self.by_attr.get_mut(name) {
+                set.remove(id);
+                if set.is_empty() {
+                    self.by_attr.remove(name);
+                }
+            }
+            if let Some(index) = self.geo.get_mut(name) {
+                index.remove(id);
+            }
+        }
+        Some(entity)
+    }
+
+    /// Entity types present, with how many entities carry each.
+    pub fn types(&self) -> impl Iterator<Item = (&String, usize)> {
+        self.by_type.iter().map(|(t, ids)| (t, ids.len()))
+    }
+
+    /// Attribute names present, with how many entities carry each.
+    pub fn attributes(&self) -> impl Iterator<Item = (&String, usize)> {
+        self.by_attr.iter().map(|(a, ids)| (a, ids.len()))
+    }
+
+    pub fn ids_of_type(&self, t: &str) -> Vec<String> {
+        self.by_type
+            .get(t)
+            .map(|s| s.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    pub fn ids_with_attribute(&self, a: &str) -> Vec<&String> {
+        self.by_attr
+            .get(a)
+            .map(|s| s.iter().collect())
+            .unwrap_or_default()
+    }
+
+    fn type_candidates(&self, expr: &TypeExpr) -> BTreeSet<String> {
+        match expr {
+            TypeExpr::Name(n) => self.by_type.get(n).cloned().unwrap_or_default(),
+            TypeExpr::Any(v) => v.iter().flat_map(|e| self.type_candidates(e)).collect(),
+            TypeExpr::All(v) => {
+                let mut sets = v.iter().map(|e| self.type_candidates(e));
+                let first = sets.next().unwrap_or_default();
+                sets.fold(first, |acc, s| acc.intersection(&s).cloned().collect())
+            }
+        }
+    }
+
+    /// The smallest candidate set the indexes give for a selector; `None` means every entity
+    /// (only when the selector has nothing indexable, e.g. a bare idPattern).
+    fn candidates(&self, s: &Selector) -> Option<Vec<String>> {
+        if let Some(ids) = &s.ids {
+            let mut ids: Vec<String> = ids
+                .iter()
+                .filter(|i| self.entities.contains_key(*i))
+                .cloned()
+                .collect();
+            ids.sort();
+            ids.dedup();
+            return Some(ids);
+        }
+        let mut best: Option<BTreeSet<String>> = None;
+        fn narrow(best: &mut Option<BTreeSet<String>>, set: BTreeSet<String>) {
+            *best = Some(match best.take() {
+                None => set,
+                Some(b) if b.len() <= set.len() => b.intersection(&set).cloned().collect(),
+                Some(b) => set.intersection(&b).cloned().collect(),
+            });
+        }
+        if let Some(t) = &s.types {
+            narrow(&mut best, self.type_candidates(t));
+        }
+        if let Some(attrs) = &s.attrs {
+            narrow(
+                &mut best,
+                attrs
+                    .iter()
+                    .flat_map(|a| self.by_attr.get(a).into_iter().flatten().cloned())
+                    .collect(),
+            );
+        }
+        if let Some(geo) = &s.geo {
+            match self.geo.get(&geo.geoproperty) {
+                // Nobody has that GeoProperty: nothing can match.
+                None => narrow(&mut best, BTreeSet::new()),
+                Some(index) => {
+                    if let Some(ids) = index.query_candidates(geo) {
+                        narrow(&mut best, ids.into_iter().map(str::to_owned).collect());
+                    }
+                }
+            }
+        }
+        if best.is_none() {
+            if let Some(required) = s.q.as_ref().and_then(|q| required_attributes(q.expr())) {
+                narrow(
+                    &mut best,
+                    required
+                        .iter()
+                        .flat_map(|a| self.by_attr.get(*a).into_iter().flatten().cloned())
+                        .collect(),
+                );
+            }
+        }
+        best.map(|b| b.into_iter().collect())
+    }
+
+    fn matches(&self, entity: &Value, s: &Selector) -> bool {
+        let doc = doc_of(entity);
+        let id = id_of(doc);
+        if let Some(p) = &s.id_pattern {
+            if !p.is_match(id) {
+                return false;
+            }
+        }
+        if let Some(t) = &s.types {
+            if !t.matches(&types_of(doc)) {
+                return false;
+            }
+        }
+        if let Some(attrs) = &s.attrs {
+            if !attrs.iter().any(|a| doc.contains_key(a)) {
+                return false;
+            }
+        }
+        if let Some(scope_q) = &s.scope_q {
+            let scopes: Vec<String> = doc
+                .get("scope")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default();
+            if !scope_q.matches(&scopes) {
+                return false;
+            }
+        }
+        if let Some(geo) = &s.geo {
+            let stored = doc
+                .get(&geo.geoproperty)
+                .and_then(|a| a.get(0))
+                .and_then(|i| i.get("value"))
+                .and_then(|v| yuverse_twin_geo::geometry_from_geojson(v).ok());
+            if !stored.is_some_and(|g| geo.matches(&g)) {
+                return false;
+            }
+        }
+        if let Some(q) = &s.q {
+            // The evaluator reads the stored form directly (attributes as instance arrays).
+            if !q.matches(entity) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// One page of matching entities in id order, and the total when `count` is asked.
+    pub fn query(
+        &self,
+        s: &Selector,
+        offset: usize,
+        limit: usize,
+        count: bool,
+    ) -> (Vec<Arc<Value>>, Option<usize>) {
+        let mut page = Vec::new();
+        let mut matched = 0usize;
+        let mut visit = |entity: &Arc<Value>| -> bool {
+            if self.matches(entity, s) {
+                if matched >= offset && page.len() < limit {
+                    page.push(entity.clone());
+                }
+                matched += 1;
+            }
+            count || page.len() < limit
+        };
+        match self.candidates(s) {
+            Some(ids) => {
+                for id in ids {
+                    if let Some(doc) = self.entities.get(&id) {
+                        if !visit(doc) {
+                            break;
+                        }
+                    }
+                }
+            }
+            None => {
+                for doc in self.entities.values() {
+                    if !visit(doc) {
+                        break;
+                    }
+                }
+            }
+        }
+        (page, count.then_some(matched))
+    }
+}
+
+/// Attribute names an entity must carry to match `expr`, when every way of matching needs one
+/// of them (so the attribute index can give the candidates); `None` when a match is possible
+/// without any (negations, system attributes, linked paths).
+fn required_attributes(expr: &yuverse_twin_query::Expr) -> Option<Vec<&str>> {
+    use yuverse_twin_query::{Expr, Term};
+    match expr {
+        Expr::Term(Term::Exists(p)) | Expr::Term(Term::Compare { path: p, .. })
+            if !p.is_linked() =>
+        {
+            (!yuverse_twin_query::is_system_name(&p.name)).then(|| vec![p.name.as_str()])
+        }
+        Expr::Term(Term::Pattern {
+            path,
+            negated: false,
+            ..
+        }) if !path.is_linked() => {
+            (!yuverse_twin_query::is_system_name(&path.name)).then(|| vec![path.name.as_str()])
+        }
+        Expr::Term(_) => None,
+        // One child that needs an attribute is enough for a conjunction.
+        Expr::And(children) => children.iter().find_map(required_attributes),
+        // Every alternative must need one for a disjunction.
+        Expr::Or(children) => children
+            .iter()
+            .map(required_attributes)
+            .collect::<Option<Vec<_>>>()
+            .map(|lists| lists.into_iter().flatten().collect()),
+    }
+}

@@ -1,0 +1,319 @@
+//! Durable storage of the twin with group commit.
+//!
+//! Writers hand a list of [`Change`]s to the [`Persister`] and wait for its acknowledgement.
+//! One task drains every pending list into one transaction, so under load thousands of entity
+//! updates (and their history instances) share a commit, while a lone write still commits at
+//! once. Rows go in multi-row statements to keep per-statement overhead off the hot path.
+
+use serde_json::Value;
+use sqlx::AnyConnection;
+use tokio::sync::{mpsc, oneshot};
+use yuverse_core::db::{col, Database};
+
+use crate::domain::entity::Doc;
+use crate::error::{NgsiError, NgsiResult};
+
+/// One durable change.
+#[derive(Debug, Clone)]
+pub enum Change {
+    Tenant {
+        name: String,
+        created_at: String,
+    },
+    Put {
+        tenant: String,
+        id: String,
+        doc: String,
+    },
+    Delete {
+        tenant: String,
+        id: String,
+    },
+    /// One attribute instance in the temporal history.
+    History(HistoryRow),
+    /// Removes an entity's history (temporal delete).
+    DeleteHistory {
+        tenant: String,
+        entity_id: String,
+        attr: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct HistoryRow {
+    pub tenant: String,
+    pub entity_id: String,
+    pub attr: String,
+    pub instance_id: String,
+    pub dataset_id: Option<String>,
+    pub observed_at: Option<String>,
+    pub created_at: String,
+    pub modified_at: String,
+    pub doc: String,
+}
+
+struct Job {
+    changes: Vec<Change>,
+    done: oneshot::Sender<Result<(), String>>,
+}
+
+/// Handle to the writer task.
+#[derive(Debug, Clone)]
+pub struct Persister {
+    jobs: mpsc::UnboundedSender<Job>,
+}
+
+/// A pending acknowledgement.
+pub struct Ack(oneshot::Receiver<Result<(), String>>);
+
+impl Ack {
+    pub async fn durable(self) -> NgsiResult<()> {
+        match self.0.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(NgsiError::internal(format!(
+                "persisting the twin failed: {e}"
+            ))),
+            Err(_) => Err(NgsiError::internal("the twin writer stopped")),
+        }
+    }
+}
+
+/// Most changes one transaction takes before it commits (bounds latency under load).
+const MAX_CHANGES_PER_COMMIT: usize = 20_000;
+/// Rows per multi-row statement (SQLite allows 32,766 parameters; history rows have 9).
+const ROWS_PER_STATEMENT: usize = 200;
+
+impl Persister {
+    pub fn start(db: Database) -> Persister {
+        let (jobs, rx) = mpsc::unbounded_channel();
+        tokio::spawn(writer(db, rx));
+        Persister { jobs }
+    }
+
+    /// Queues changes; they are durable when the returned [`Ack`] resolves to `Ok`.
+    /// Called while the caller holds its tenant lock, so per-tenant order is kept.
+    pub fn submit(&self, changes: Vec<Change>) -> Ack {
+        let (done, ack) = oneshot::channel();
+        if self.jobs.send(Job { changes, done }).is_err() {
+            let (done, ack) = oneshot::channel();
+            let _ = done.send(Err("the twin writer stopped".into()));
+            return Ack(ack);
+        }
+        Ack(ack)
+    }
+}
+
+async fn writer(db: Database, mut rx: mpsc::UnboundedReceiver<Job>) {
+    while let Some(first) = rx.recv().await {
+        let mut jobs = vec![first];
+        let mut size = jobs[0].changes.len();
+        while size < MAX_CHANGES_PER_COMMIT {
+            match rx.try_recv() {
+                Ok(job) => {
+                    size += job.changes.len();
+                    jobs.push(job);
+                }
+                Err(_) => break,
+            }
+        }
+        let result = commit(&db, &jobs).await.map_err(|e| e.to_string());
+        if let Err(e) = &result {
+            tracing::error!(error = %e, changes = size, "twin commit failed");
+        }
+        for job in jobs {
+            let _ = job.done.send(result.clone());
+        }
+    }
+}
+
+async fn commit(db: &Database, jobs: &[Job]) -> Result<(), sqlx::Error> {
+    let mut tx = db.write().await?;
+    let changes: Vec<&Change> = jobs.iter().flat_map(|j| j.changes.iter()).collect();
+    // Runs of the same kind go in multi-row statements; order between kinds is kept.
+    let mut i = 0;
+    while i < changes.len() {
+        let kind = std::mem::discriminant(changes[i]);
+        let mut j = i;
+        while j < changes.len()
+            && std::mem::discriminant(changes[j]) == kind
+            && j - i < ROWS_PER_STATEMENT
+        {
+            j += 1;
+        }
+        apply_run(tx.conn(), &changes[i..j]).await?;
+        i = j;
+    }
+    tx.commit().await
+}
+
+fn placeholders(rows: usize, per_row: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let cols: Vec<String> = (1..=per_row)
+                .map(|c| format!("${}", r * per_row + c))
+                .collect();
+            format!("({})", cols.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+async fn apply_run(conn: &mut AnyConnection, run: &[&Change]) -> Result<(), sqlx::Error> {
+    match run[0] {
+        Change::Put { .. } => {
+            // The same entity may appear twice in one run: keep the last (upsert semantics).
+            let mut last: Vec<(&str, &str, &str)> = Vec::new();
+            for c in run {
+                if let Change::Put { tenant, id, doc } = c {
+                    last.retain(|(t, i, _)| !(t == tenant && i == id));
+                    last.push((tenant, id, doc));
+                }
+            }
+            let sql = format!(
+                "INSERT INTO twin_entities (tenant, id, doc) VALUES {} \
+                 ON CONFLICT (tenant, id) DO UPDATE SET doc = excluded.doc",
+                placeholders(last.len(), 3)
+            );
+            let mut q = sqlx::query(&sql);
+            for (t, i, d) in last {
+                q = q.bind(t).bind(i).bind(d);
+            }
+            q.execute(conn).await?;
+        }
+        Change::History(_) => {
+            let sql = format!(
+                "INSERT INTO twin_history (tenant, entity_id, attr, instance_id, dataset_id, \
+                 observed_at, created_at, modified_at, doc) VALUES {}",
+                placeholders(run.len(), 9)
+            );
+            let mut q = sqlx::query(&sql);
+            for c in run {
+                if let Change::History(h) = c {
+                    q = q
+                        .bind(&h.tenant)
+                        .bind(&h.entity_id)
+                        .bind(&h.attr)
+                        .bind(&h.instance_id)
+                        .bind(&h.dataset_id)
+                        .bind(&h.observed_at)
+                        .bind(&h.created_at)
+                        .bind(&h.modified_at)
+                        .bind(&h.doc);
+                }
+            }
+            q.execute(conn).await?;
+        }
+        _ => {
+            for c in run {
+                apply_one(conn, c).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn apply_one(conn: &mut AnyConnection, change: &Change) -> Result<(), sqlx::Error> {
+    match change {
+        Change::Tenant { name, created_at } => {
+            sqlx::query("INSERT INTO twin_tenants (name, created_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+                .bind(name)
+                .bind(created_at)
+                .execute(conn)
+                .await?;
+        }
+        Change::Delete { tenant, id } => {
+            sqlx::query("DELETE FROM twin_entities WHERE tenant = $1 AND id = $2")
+                .bind(tenant)
+                .bind(id)
+                .execute(conn)
+                .await?;
+        }
+        Change::DeleteHistory {
+            tenant,
+            entity_id,
+            attr,
+        } => {
+            sqlx::query("DELETE FROM twin_history WHERE tenant = $1 AND entity_id = $2 AND ($3 IS NULL OR attr = $3)")
+                .bind(tenant)
+                .bind(entity_id)
+                .bind(attr)
+                .execute(conn)
+                .await?;
+        }
+        Change::Put { .. } | Change::History(_) => unreachable!("batched in apply_run"),
+    }
+    Ok(())
+}
+
+/// Everything stored, to fill memory at start: tenants, then (tenant, entity) pairs.
+pub async fn load_all(db: &Database) -> Result<(Vec<String>, Vec<(String, Doc)>), sqlx::Error> {
+    let mut conn = db.pool.acquire().await?;
+    let tenants: Vec<String> = sqlx::query_scalar("SELECT name FROM twin_tenants ORDER BY name")
+        .fetch_all(&mut *conn)
+        .await?;
+    let rows = sqlx::query("SELECT tenant, id, doc FROM twin_entities")
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut entities = Vec::with_capacity(rows.len());
+    for row in rows {
+        let tenant: String = col(&row, "tenant")?;
+        let doc: String = col(&row, "doc")?;
+        match serde_json::from_str::<Value>(&doc) {
+            Ok(Value::Object(map)) => entities.push((tenant, map)),
+            _ => {
+                let id: String = col(&row, "id")?;
+                tracing::error!(tenant, id, "skipping an unreadable stored entity");
+            }
+        }
+    }
+    Ok((tenants, entities))
+}
+
+/// History rows of one entity (temporal API), oldest first, optionally one attribute and a
+/// time window on `timeproperty` (observed_at, created_at or modified_at).
+pub async fn history(
+    db: &Database,
+    tenant: &str,
+    entity_id: &str,
+    window: &HistoryWindow,
+) -> Result<Vec<HistoryRow>, sqlx::Error> {
+    let column = window.time_column;
+    let sql = format!(
+        "SELECT tenant, entity_id, attr, instance_id, dataset_id, observed_at, created_at, modified_at, doc \
+         FROM twin_history WHERE tenant = $1 AND entity_id = $2 \
+         AND ($3 IS NULL OR {column} >= $3) AND ($4 IS NULL OR {column} < $4) \
+         ORDER BY attr, {column}, instance_id"
+    );
+    let mut conn = db.pool.acquire().await?;
+    let rows = sqlx::query(&sql)
+        .bind(tenant)
+        .bind(entity_id)
+        .bind(&window.from)
+        .bind(&window.until)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(HistoryRow {
+                tenant: col(r, "tenant")?,
+                entity_id: col(r, "entity_id")?,
+                attr: col(r, "attr")?,
+                instance_id: col(r, "instance_id")?,
+                dataset_id: col(r, "dataset_id")?,
+                observed_at: col(r, "observed_at")?,
+                created_at: col(r, "created_at")?,
+                modified_at: col(r, "modified_at")?,
+                doc: col(r, "doc")?,
+            })
+        })
+        .collect()
+}
+
+/// A time window of the temporal API (`timerel`), as storage strings.
+#[derive(Debug, Clone)]
+pub struct HistoryWindow {
+    /// `observed_at`, `created_at` or `modified_at`.
+    pub time_column: &'static str,
+    pub from: Option<String>,
+    pub until: Option<String>,
+}
