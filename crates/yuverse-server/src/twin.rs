@@ -6,6 +6,7 @@ use anyhow::Context;
 use axum::http::StatusCode;
 use yuverse_core::db::Database;
 use yuverse_twin::http::Contexts;
+use yuverse_twin::subscriptions::Subscriptions;
 use yuverse_twin::{Twin, TwinConfig};
 
 use crate::Settings;
@@ -30,5 +31,7 @@ pub async fn open(db: &Database, settings: &Settings) -> anyhow::Result<(Twin, C
     }
     let status = StatusCode::from_u16(settings.ld_context_unavailable_status)
         .context("ld_context_unavailable_status must be 503 or 504")?;
-    Ok((twin, Contexts::new(preloaded, status)))
+    let contexts = Contexts::new(preloaded, status);
+    Subscriptions::start(twin.clone(), contexts.clone(), db.clone()).await?;
+    Ok((twin, contexts))
 }

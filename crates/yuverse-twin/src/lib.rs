@@ -13,5 +13,6 @@ pub mod error;
 pub mod http;
 pub mod service;
 pub mod store;
+pub mod subscriptions;
 
 pub use service::{Twin, TwinConfig};

@@ -10,4 +10,5 @@ mod batch;
 mod context_and_tenants;
 mod entities;
 mod queries;
+mod subscriptions;
 mod temporal;

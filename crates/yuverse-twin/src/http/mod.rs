@@ -14,7 +14,10 @@ use axum::routing::{delete, get, post};
 use axum::Router;
 use yuverse_governance::Governance;
 
-pub use context::Contexts;
+pub use context::{Contexts, RequestContext};
+pub use entities::respond;
+pub use params::{paging, parse_query_string};
+pub use request::{accept, json_body, tenant, Caller};
 
 use crate::Twin;
 
@@ -68,6 +71,16 @@ where
         .route(
             "/ngsi-ld/v1/temporal/entities/{id}",
             get(temporal::retrieve),
+        )
+        .route(
+            "/ngsi-ld/v1/subscriptions",
+            post(crate::subscriptions::http::create).get(crate::subscriptions::http::list),
+        )
+        .route(
+            "/ngsi-ld/v1/subscriptions/{id}",
+            get(crate::subscriptions::http::retrieve)
+                .patch(crate::subscriptions::http::update)
+                .delete(crate::subscriptions::http::delete),
         )
         .route(
             "/ngsi-ld/v1/jsonldContexts",

@@ -11,6 +11,7 @@ use crate::domain::Vocabulary;
 use crate::error::{ErrorKind, NgsiError, NgsiResult};
 use crate::store::memory::{Selector, TenantState};
 use crate::store::persist::{Change, HistoryRow};
+use crate::subscriptions::ChangeEvent;
 
 /// A write in progress on one tenant: the memory changes, their durable twins, and how to undo.
 pub(super) struct Tx<'a> {
@@ -19,6 +20,7 @@ pub(super) struct Tx<'a> {
     pub now: String,
     changes: Vec<Change>,
     undo: Vec<(String, Option<Arc<Value>>)>,
+    events: Vec<ChangeEvent>,
 }
 
 impl Tx<'_> {
@@ -62,7 +64,25 @@ impl Tx<'_> {
             id: id.clone(),
             doc: Value::Object(doc.clone()).to_string(),
         });
-        let previous = self.state.put(Arc::new(Value::Object(doc)));
+        let after = Arc::new(Value::Object(doc));
+        let previous = self.state.put(after.clone());
+        // Attributes the change touched: the named ones and any that disappeared.
+        let mut attributes: Vec<String> = changed.to_vec();
+        if let Some(before) = &previous {
+            let after_doc = doc_of(&after);
+            for name in entity::attribute_names(doc_of(before)) {
+                if !after_doc.contains_key(name) && !attributes.contains(name) {
+                    attributes.push(name.clone());
+                }
+            }
+        }
+        self.events.push(ChangeEvent {
+            tenant: self.tenant.to_owned(),
+            id: id.clone(),
+            before: previous.clone(),
+            after: Some(after),
+            attributes,
+        });
         self.undo.push((id, previous));
     }
 
@@ -72,6 +92,13 @@ impl Tx<'_> {
                 self.changes.push(Change::Delete {
                     tenant: self.tenant.to_owned(),
                     id: id.to_owned(),
+                });
+                self.events.push(ChangeEvent {
+                    tenant: self.tenant.to_owned(),
+                    id: id.to_owned(),
+                    before: Some(previous.clone()),
+                    after: None,
+                    attributes: Vec::new(),
                 });
                 self.undo.push((id.to_owned(), Some(previous)));
                 true
@@ -116,6 +143,7 @@ impl Twin {
                 now: yuverse_core::time::to_db(yuverse_core::time::now()),
                 changes: new_tenant.into_iter().collect(),
                 undo: Vec::new(),
+                events: Vec::new(),
             };
             let result = op(&mut tx);
             if result.is_err() {
@@ -126,10 +154,12 @@ impl Twin {
                 return result;
             }
             let undo = std::mem::take(&mut tx.undo);
+            let events = std::mem::take(&mut tx.events);
             let ack = (!tx.changes.is_empty())
                 .then(|| self.inner.persister.submit(std::mem::take(&mut tx.changes)));
-            (result, ack, undo)
+            (result, ack, (undo, events))
         };
+        let (undo, events) = undo;
         if let Some(ack) = ack {
             if let Err(e) = ack.durable().await {
                 let mut guard = state.write().map_err(|_| poisoned())?;
@@ -139,6 +169,7 @@ impl Twin {
                 return Err(e);
             }
         }
+        self.publish(events);
         result
     }
 

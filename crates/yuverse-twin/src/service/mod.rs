@@ -9,7 +9,11 @@ pub mod temporal;
 mod tenants;
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock, Weak};
+
+use tokio::sync::mpsc;
+
+use crate::subscriptions::{ChangeEvent, Subscriptions};
 
 use yuverse_core::db::Database;
 use yuverse_core::{Actor, Permission};
@@ -51,6 +55,9 @@ pub struct Twin {
 
 struct Inner {
     persister: Persister,
+    /// Where committed changes go for notifications, once subscriptions are started.
+    changes: OnceLock<mpsc::UnboundedSender<ChangeEvent>>,
+    subscriptions: OnceLock<Subscriptions>,
     tenants: RwLock<HashMap<String, Arc<RwLock<TenantState>>>>,
     db: Database,
     config: TwinConfig,
@@ -88,11 +95,42 @@ impl Twin {
         Ok(Twin {
             inner: Arc::new(Inner {
                 persister: Persister::start(db.clone()),
+                changes: OnceLock::new(),
+                subscriptions: OnceLock::new(),
                 tenants: RwLock::new(tenants),
                 db,
                 config,
             }),
         })
+    }
+
+    /// Connects the subscriptions: committed changes are sent to `changes` from now on.
+    pub fn set_subscriptions(
+        &self,
+        subscriptions: Subscriptions,
+        changes: mpsc::UnboundedSender<ChangeEvent>,
+    ) {
+        let _ = self.inner.changes.set(changes);
+        let _ = self.inner.subscriptions.set(subscriptions);
+    }
+
+    pub fn subscriptions(&self) -> NgsiResult<&Subscriptions> {
+        self.inner
+            .subscriptions
+            .get()
+            .ok_or_else(|| NgsiError::internal("subscriptions are not started"))
+    }
+
+    pub(crate) fn downgrade(&self) -> WeakTwin {
+        WeakTwin(Arc::downgrade(&self.inner))
+    }
+
+    pub(super) fn publish(&self, events: Vec<ChangeEvent>) {
+        if let Some(changes) = self.inner.changes.get() {
+            for e in events {
+                let _ = changes.send(e);
+            }
+        }
     }
 
     pub fn config(&self) -> &TwinConfig {
@@ -142,4 +180,14 @@ impl Twin {
 
 fn poisoned() -> NgsiError {
     NgsiError::internal("a twin lock was poisoned by an earlier panic")
+}
+
+/// A twin handle that does not keep the twin alive (for its own background tasks).
+#[derive(Clone)]
+pub struct WeakTwin(Weak<Inner>);
+
+impl WeakTwin {
+    pub fn upgrade(&self) -> Option<Twin> {
+        self.0.upgrade().map(|inner| Twin { inner })
+    }
 }

@@ -1,0 +1,238 @@
+//! Subscriptions with a real HTTP receiver on a free port.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::routing::post;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::common::*;
+use crate::ngsi::*;
+
+/// A notification receiver that records what it gets (body and headers).
+struct Receiver {
+    url: String,
+    received: Arc<Mutex<Vec<(Value, axum::http::HeaderMap)>>>,
+}
+
+async fn receiver() -> Receiver {
+    let received: Arc<Mutex<Vec<(Value, axum::http::HeaderMap)>>> = Arc::default();
+    let sink = received.clone();
+    let app = axum::Router::new().route(
+        "/notify",
+        post(move |headers: axum::http::HeaderMap, body: String| {
+            let sink = sink.clone();
+            async move {
+                sink.lock()
+                    .unwrap()
+                    .push((serde_json::from_str(&body).unwrap_or(Value::Null), headers));
+                StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/notify", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    Receiver { url, received }
+}
+
+impl Receiver {
+    fn count(&self) -> usize {
+        self.received.lock().unwrap().len()
+    }
+
+    /// Waits until `n` notifications arrived (or a generous deadline passes).
+    async fn wait_for(&self, n: usize) -> Vec<(Value, axum::http::HeaderMap)> {
+        for _ in 0..100 {
+            if self.count() >= n {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        self.received.lock().unwrap().clone()
+    }
+}
+
+fn subscription(uri: &str, extra: Value) -> Value {
+    let mut s = json!({
+        "type": "Subscription",
+        "entities": [{"type": "OffStreetParking"}],
+        "watchedAttributes": ["occupancy"],
+        "notification": {"endpoint": {"uri": uri, "accept": "application/json",
+            "receiverInfo": [{"key": "X-Park", "value": "xiantao"}]}, "format": "keyValues"}
+    });
+    for (k, v) in extra.as_object().unwrap() {
+        s[k] = v.clone();
+    }
+    s
+}
+
+async fn set_occupancy(ngsi: &Ngsi, value: f64) {
+    let r = ngsi
+        .send_json(
+            Method::PATCH,
+            "/entities/urn:ngsi-ld:OffStreetParking:p1/attrs",
+            &json!({"occupancy": value}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+}
+
+#[tokio::test]
+async fn notifications_follow_watched_attributes_q_and_throttling() {
+    let app = spawn_demo(true).await;
+    let ngsi = Ngsi::writer(&app).await;
+    let rx = receiver().await;
+    ngsi.post("/entities", &json!({"id": "urn:ngsi-ld:OffStreetParking:p1", "type": "OffStreetParking", "occupancy": 0.5, "name": "仙桃停车场"}))
+        .await;
+    let r = ngsi
+        .post(
+            "/subscriptions",
+            &subscription(&rx.url, json!({"q": "occupancy>0.9", "throttling": 1})),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let location = r.headers()["location"].to_str().unwrap().to_owned();
+    let sub_id = location.rsplit('/').next().unwrap().to_owned();
+
+    set_occupancy(&ngsi, 0.6).await; // q does not match: nothing
+    set_occupancy(&ngsi, 0.96).await; // matches: one notification
+    let got = rx.wait_for(1).await;
+    assert_eq!(got.len(), 1);
+    let (body, headers) = &got[0];
+    assert_eq!(body["type"], "Notification");
+    assert_eq!(body["subscriptionId"], sub_id);
+    assert_eq!(body["data"][0]["occupancy"], 0.96);
+    assert_eq!(headers["x-park"], "xiantao");
+
+    set_occupancy(&ngsi, 0.97).await; // inside the 1 s throttling window: dropped
+    tokio::time::sleep(Duration::from_millis(1300)).await;
+    set_occupancy(&ngsi, 0.98).await; // after the window: sent
+    let got = rx.wait_for(2).await;
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[1].0["data"][0]["occupancy"], 0.98);
+
+    // A change of another attribute is not watched.
+    let r = ngsi
+        .send_json(
+            Method::PATCH,
+            "/entities/urn:ngsi-ld:OffStreetParking:p1/attrs",
+            &json!({"name": "新名字"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(rx.count(), 2);
+
+    let status = ngsi.get_json(&format!("/subscriptions/{sub_id}")).await;
+    assert_eq!(status["status"], "active");
+    assert_eq!(status["notification"]["timesSent"], 2);
+    assert!(status["notification"]["lastSuccess"].is_string());
+}
+
+#[tokio::test]
+async fn paused_and_expired_subscriptions_stay_silent() {
+    let app = spawn_demo(true).await;
+    let ngsi = Ngsi::writer(&app).await;
+    let rx = receiver().await;
+    ngsi.post("/entities", &json!({"id": "urn:ngsi-ld:OffStreetParking:p1", "type": "OffStreetParking", "occupancy": 0.5}))
+        .await;
+    let r = ngsi
+        .post(
+            "/subscriptions",
+            &subscription(
+                &rx.url,
+                json!({"id": "urn:ngsi-ld:Subscription:paused", "isActive": false}),
+            ),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let soon = yuverse_core::time::to_db(
+        yuverse_core::time::now() + std::time::Duration::from_millis(600),
+    );
+    let r = ngsi
+        .post(
+            "/subscriptions",
+            &subscription(
+                &rx.url,
+                json!({"id": "urn:ngsi-ld:Subscription:expiring", "expiresAt": soon}),
+            ),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    set_occupancy(&ngsi, 0.7).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        rx.count(),
+        0,
+        "neither the paused nor the expired subscription notifies"
+    );
+    let expired = ngsi
+        .get_json("/subscriptions/urn:ngsi-ld:Subscription:expiring")
+        .await;
+    assert_eq!(expired["status"], "expired");
+
+    // Resuming the paused one makes it notify.
+    let r = ngsi
+        .send_json(
+            Method::PATCH,
+            "/subscriptions/urn:ngsi-ld:Subscription:paused",
+            &json!({"isActive": true}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    set_occupancy(&ngsi, 0.8).await;
+    assert_eq!(rx.wait_for(1).await.len(), 1);
+}
+
+#[tokio::test]
+async fn subscription_crud_and_errors() {
+    let app = spawn_demo(true).await;
+    let ngsi = Ngsi::writer(&app).await;
+    let body = subscription(
+        "http://127.0.0.1:9/notify",
+        json!({"id": "urn:ngsi-ld:Subscription:s1"}),
+    );
+    assert_eq!(
+        ngsi.post("/subscriptions", &body).await.status(),
+        StatusCode::CREATED
+    );
+    expect_error(
+        ngsi.post("/subscriptions", &body).await,
+        StatusCode::CONFLICT,
+        "AlreadyExists",
+    )
+    .await;
+    let list = ngsi.get_json("/subscriptions").await;
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    for bad in [
+        json!({"type": "Subscription", "notification": {"endpoint": {"uri": "http://x/"}}}),
+        subscription("ftp://x/", json!({})),
+        subscription("http://x/", json!({"timeInterval": 10})),
+        subscription("http://x/", json!({"q": "occupancy>>"})),
+        subscription("http://x/", json!({"expiresAt": "2000-01-01T00:00:00Z"})),
+        subscription("http://x/", json!({"notificationTrigger": ["whenever"]})),
+        subscription("http://x/", json!({"wibble": 1})),
+    ] {
+        expect_error(
+            ngsi.post("/subscriptions", &bad).await,
+            StatusCode::BAD_REQUEST,
+            "BadRequestData",
+        )
+        .await;
+    }
+    let r = ngsi
+        .request(Method::DELETE, "/subscriptions/urn:ngsi-ld:Subscription:s1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    expect_error(
+        ngsi.get("/subscriptions/urn:ngsi-ld:Subscription:s1").await,
+        StatusCode::NOT_FOUND,
+        "ResourceNotFound",
+    )
+    .await;
+}

@@ -1,0 +1,27 @@
+//! NGSI-LD subscriptions: create, list, retrieve, update, delete; notifications on entity
+//! changes (`watchedAttributes`, `q`, `geoQ`, `notificationTrigger`, `throttling`) and
+//! periodic ones (`timeInterval`); delivery over HTTP(S) with `receiverInfo` headers, at least
+//! once with retries and back-off, off the write path; status fields kept up to date.
+
+mod delivery;
+pub mod http;
+mod model;
+mod registry;
+
+pub use model::Subscription;
+pub use registry::Subscriptions;
+
+use std::sync::Arc;
+
+use serde_json::Value;
+
+/// One committed change of an entity, as the notifier sees it.
+#[derive(Debug, Clone)]
+pub struct ChangeEvent {
+    pub tenant: String,
+    pub id: String,
+    pub before: Option<Arc<Value>>,
+    pub after: Option<Arc<Value>>,
+    /// Expanded names of the attributes the change touched.
+    pub attributes: Vec<String>,
+}

@@ -1,0 +1,369 @@
+//! A subscription: its JSON as the client wrote it, and the parts compiled for matching.
+
+use serde_json::{Map, Value};
+use yuverse_twin_geo::GeoQuery;
+use yuverse_twin_query::Query;
+
+use crate::domain::attribute::is_uri;
+use crate::domain::render::{Format, View};
+use crate::domain::Vocabulary;
+use crate::error::{NgsiError, NgsiResult};
+
+/// Notification triggers of V1.9 (clause 5.2.12).
+pub const TRIGGERS: [&str; 6] = [
+    "entityCreated",
+    "entityUpdated",
+    "entityDeleted",
+    "attributeCreated",
+    "attributeUpdated",
+    "attributeDeleted",
+];
+
+/// An entity selector of a subscription, expanded.
+#[derive(Debug, Clone)]
+pub struct EntitySelector {
+    pub id: Option<String>,
+    pub id_pattern: Option<regex::Regex>,
+    pub types: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Subscription {
+    pub id: String,
+    /// The subscription as created or last updated (compact terms, client's words), without
+    /// status fields.
+    pub document: Map<String, Value>,
+    /// The @context the subscription was made with (for expanding and compacting).
+    pub context: Value,
+    pub entities: Vec<EntitySelector>,
+    pub watched: Vec<String>,
+    pub triggers: Vec<String>,
+    pub q: Option<Query>,
+    pub geo: Option<GeoQuery>,
+    pub attributes: Option<Vec<String>>,
+    pub view: View,
+    pub endpoint: String,
+    pub accept: String,
+    pub receiver_info: Vec<(String, String)>,
+    pub throttling_secs: Option<f64>,
+    pub time_interval_secs: Option<f64>,
+    pub expires_at: Option<String>,
+    pub active: bool,
+}
+
+fn strings(value: Option<&Value>, field: &str) -> NgsiResult<Vec<String>> {
+    match value {
+        None => Ok(Vec::new()),
+        Some(Value::Array(items)) if !items.is_empty() => items
+            .iter()
+            .map(|i| {
+                i.as_str().map(str::to_owned).ok_or_else(|| {
+                    NgsiError::bad_data(format!("{field} must be a list of strings"))
+                })
+            })
+            .collect(),
+        Some(_) => Err(NgsiError::bad_data(format!(
+            "{field} must be a non-empty list of strings"
+        ))),
+    }
+}
+
+fn positive(value: Option<&Value>, field: &str) -> NgsiResult<Option<f64>> {
+    match value {
+        None => Ok(None),
+        Some(v) => match v.as_f64() {
+            Some(n) if n > 0.0 && n.is_finite() => Ok(Some(n)),
+            _ => Err(NgsiError::bad_data(format!(
+                "{field} must be a positive number of seconds"
+            ))),
+        },
+    }
+}
+
+/// Members a client may send; anything else is refused so typos do not go unnoticed.
+const MEMBERS: [&str; 19] = [
+    "id",
+    "type",
+    "subscriptionName",
+    "description",
+    "entities",
+    "watchedAttributes",
+    "notificationTrigger",
+    "timeInterval",
+    "q",
+    "geoQ",
+    "scopeQ",
+    "csf",
+    "isActive",
+    "notification",
+    "expiresAt",
+    "throttling",
+    "lang",
+    "jsonldContext",
+    "@context",
+];
+
+impl Subscription {
+    /// Validates and compiles a subscription document.
+    pub fn parse(
+        id: String,
+        document: Map<String, Value>,
+        context: Value,
+        vocab: &dyn Vocabulary,
+        now: &str,
+    ) -> NgsiResult<Subscription> {
+        if let Some(unknown) = document.keys().find(|k| {
+            !MEMBERS.contains(&k.as_str())
+                && !k.starts_with("status")
+                && !matches!(
+                    k.as_str(),
+                    "timesSent"
+                        | "timesFailed"
+                        | "lastNotification"
+                        | "lastSuccess"
+                        | "lastFailure"
+                )
+        }) {
+            return Err(NgsiError::bad_data(format!(
+                "unknown subscription member `{unknown}`"
+            )));
+        }
+        if document.get("type").and_then(Value::as_str) != Some("Subscription") {
+            return Err(NgsiError::bad_data(
+                "a subscription needs \"type\": \"Subscription\"",
+            ));
+        }
+        let mut entities = Vec::new();
+        if let Some(list) = document.get("entities") {
+            let items = list
+                .as_array()
+                .filter(|a| !a.is_empty())
+                .ok_or_else(|| NgsiError::bad_data("entities must be a non-empty list"))?;
+            for item in items {
+                let t = item
+                    .get("type")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| NgsiError::bad_data("every entities item needs a type"))?;
+                let id = item.get("id").and_then(Value::as_str).map(str::to_owned);
+                if id.as_deref().is_some_and(|i| !is_uri(i)) {
+                    return Err(NgsiError::bad_data("entities[].id must be a URI"));
+                }
+                let id_pattern = item
+                    .get("idPattern")
+                    .and_then(Value::as_str)
+                    .map(|p| {
+                        regex::Regex::new(p)
+                            .map_err(|e| NgsiError::bad_data(format!("idPattern: {e}")))
+                    })
+                    .transpose()?;
+                let types = t.split(',').map(|t| vocab.expand(t.trim())).collect();
+                entities.push(EntitySelector {
+                    id,
+                    id_pattern,
+                    types,
+                });
+            }
+        }
+        let watched: Vec<String> = strings(document.get("watchedAttributes"), "watchedAttributes")?
+            .iter()
+            .map(|a| vocab.expand(a))
+            .collect();
+        if entities.is_empty() && watched.is_empty() {
+            return Err(NgsiError::bad_data(
+                "a subscription needs entities or watchedAttributes",
+            ));
+        }
+        let time_interval_secs = positive(document.get("timeInterval"), "timeInterval")?;
+        let throttling_secs = positive(document.get("throttling"), "throttling")?;
+        if time_interval_secs.is_some() && (!watched.is_empty() || throttling_secs.is_some()) {
+            return Err(NgsiError::bad_data(
+                "timeInterval cannot be combined with watchedAttributes or throttling",
+            ));
+        }
+        let triggers = match document.get("notificationTrigger") {
+            None => vec!["attributeCreated".to_owned(), "attributeUpdated".to_owned()],
+            Some(v) => {
+                let list = strings(Some(v), "notificationTrigger")?;
+                if let Some(bad) = list.iter().find(|t| !TRIGGERS.contains(&t.as_str())) {
+                    return Err(NgsiError::bad_data(format!(
+                        "unknown notificationTrigger `{bad}`"
+                    )));
+                }
+                list
+            }
+        };
+        let q = document
+            .get("q")
+            .map(|q| {
+                let text = q
+                    .as_str()
+                    .ok_or_else(|| NgsiError::bad_data("q must be a string"))?;
+                let mut query = yuverse_twin_query::parse_q(text)
+                    .map_err(|e| NgsiError::bad_data(format!("q: {e}")))?;
+                query.map_attribute_names(&mut |n| vocab.expand(n));
+                Ok::<_, NgsiError>(query)
+            })
+            .transpose()?;
+        let geo = document
+            .get("geoQ")
+            .map(|g| {
+                let mut geo = yuverse_twin_geo::parse_geo_query_json(g)
+                    .map_err(|e| NgsiError::bad_data(format!("geoQ: {e}")))?;
+                geo.geoproperty = vocab.expand(&geo.geoproperty);
+                Ok::<_, NgsiError>(geo)
+            })
+            .transpose()?;
+        let expires_at = match document.get("expiresAt") {
+            None => None,
+            Some(v) => {
+                let t = v
+                    .as_str()
+                    .and_then(yuverse_core::time::parse_rfc3339)
+                    .ok_or_else(|| {
+                        NgsiError::bad_data("expiresAt must be an RFC 3339 date-time")
+                    })?;
+                Some(yuverse_core::time::to_db(t))
+            }
+        };
+        let _ = now;
+        let active = match document.get("isActive") {
+            None => true,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => return Err(NgsiError::bad_data("isActive must be true or false")),
+        };
+        let notification = document
+            .get("notification")
+            .and_then(Value::as_object)
+            .ok_or_else(|| NgsiError::bad_data("a subscription needs a notification"))?;
+        let endpoint = notification
+            .get("endpoint")
+            .and_then(Value::as_object)
+            .ok_or_else(|| NgsiError::bad_data("notification.endpoint is required"))?;
+        let uri = endpoint
+            .get("uri")
+            .and_then(Value::as_str)
+            .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
+            .ok_or_else(|| {
+                NgsiError::bad_data("notification.endpoint.uri must be an http:// or https:// URL")
+            })?
+            .to_owned();
+        let accept = match endpoint.get("accept").and_then(Value::as_str) {
+            None => "application/json".to_owned(),
+            Some(a @ ("application/json" | "application/ld+json")) => a.to_owned(),
+            Some(other) => {
+                return Err(NgsiError::bad_data(format!(
+                    "notification.endpoint.accept `{other}` is not supported"
+                )))
+            }
+        };
+        let mut receiver_info = Vec::new();
+        for item in endpoint
+            .get("receiverInfo")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let (Some(k), Some(v)) = (
+                item.get("key").and_then(Value::as_str),
+                item.get("value").and_then(Value::as_str),
+            ) else {
+                return Err(NgsiError::bad_data(
+                    "receiverInfo items need a key and a value",
+                ));
+            };
+            if axum::http::HeaderName::from_bytes(k.as_bytes()).is_err()
+                || axum::http::HeaderValue::from_str(v).is_err()
+            {
+                return Err(NgsiError::bad_data(format!(
+                    "receiverInfo `{k}` is not a valid header"
+                )));
+            }
+            receiver_info.push((k.to_owned(), v.to_owned()));
+        }
+        let attributes = notification
+            .get("attributes")
+            .map(|a| strings(Some(a), "notification.attributes"))
+            .transpose()?
+            .map(|names| names.iter().map(|n| vocab.expand(n)).collect());
+        let format = match notification.get("format").and_then(Value::as_str) {
+            None | Some("normalized") => Format::Normalized,
+            Some("keyValues") | Some("simplified") => Format::Simplified,
+            Some("concise") => Format::Concise,
+            Some(other) => {
+                return Err(NgsiError::bad_data(format!(
+                    "notification.format `{other}` is not supported"
+                )))
+            }
+        };
+        let view = View {
+            format,
+            sys_attrs: notification
+                .get("sysAttrs")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            only: attributes.clone(),
+            lang: document
+                .get("lang")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            ..View::default()
+        };
+        let mut document = document;
+        document.insert("id".into(), Value::String(id.clone()));
+        Ok(Subscription {
+            id,
+            document,
+            context,
+            entities,
+            watched,
+            triggers,
+            q,
+            geo,
+            attributes,
+            view,
+            endpoint: uri,
+            accept,
+            receiver_info,
+            throttling_secs,
+            time_interval_secs,
+            expires_at,
+            active,
+        })
+    }
+
+    pub fn expired(&self, now: &str) -> bool {
+        self.expires_at.as_deref().is_some_and(|e| e <= now)
+    }
+
+    /// Whether the entity is one the subscription selects (entities, then q and geoQ).
+    pub fn selects(&self, entity: &Value) -> bool {
+        let doc = crate::domain::entity::doc(entity);
+        let id = crate::domain::entity::id_of(doc);
+        let types = crate::domain::entity::types_of(doc);
+        let by_entity = self.entities.is_empty()
+            || self.entities.iter().any(|s| {
+                s.types.iter().any(|t| types.contains(&t.as_str()))
+                    && s.id.as_deref().is_none_or(|i| i == id)
+                    && s.id_pattern.as_ref().is_none_or(|p| p.is_match(id))
+            });
+        if !by_entity {
+            return false;
+        }
+        if let Some(q) = &self.q {
+            if !q.matches(entity) {
+                return false;
+            }
+        }
+        if let Some(geo) = &self.geo {
+            let stored = doc
+                .get(&geo.geoproperty)
+                .and_then(|a| a.get(0))
+                .and_then(|i| i.get("value"))
+                .and_then(|v| yuverse_twin_geo::geometry_from_geojson(v).ok());
+            if !stored.is_some_and(|g| geo.matches(&g)) {
+                return false;
+            }
+        }
+        true
+    }
+}

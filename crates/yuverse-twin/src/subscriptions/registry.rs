@@ -1,0 +1,297 @@
+//! The subscriptions of every tenant: in memory for matching, in `twin_subscriptions` for
+//! durability, with their delivery status.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Instant;
+
+use serde_json::{Map, Value};
+use tokio::sync::mpsc;
+use yuverse_core::db::{col, Database};
+
+use super::delivery::{self, Delivery};
+use super::model::Subscription;
+use super::ChangeEvent;
+use crate::error::{ErrorKind, NgsiError, NgsiResult};
+use crate::http::Contexts;
+use crate::service::WeakTwin;
+use crate::Twin;
+
+/// What the subscription's notifications have done so far (kept in memory).
+#[derive(Debug, Default, Clone)]
+pub struct Status {
+    pub times_sent: u64,
+    pub times_failed: u64,
+    pub last_notification: Option<String>,
+    pub last_success: Option<String>,
+    pub last_failure: Option<String>,
+    pub last_sent_at: Option<Instant>,
+}
+
+pub(super) struct Entry {
+    pub subscription: Arc<Subscription>,
+    pub status: Arc<Mutex<Status>>,
+}
+
+#[derive(Clone)]
+pub struct Subscriptions {
+    pub(super) inner: Arc<Inner>,
+}
+
+pub(super) struct Inner {
+    pub db: Database,
+    pub contexts: Contexts,
+    /// Weak, so that the twin (which holds these subscriptions) can be dropped.
+    pub twin: WeakTwin,
+    /// tenant → id → entry
+    pub by_tenant: RwLock<HashMap<String, HashMap<String, Entry>>>,
+    pub delivery: Delivery,
+}
+
+impl std::fmt::Debug for Subscriptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Subscriptions")
+    }
+}
+
+fn lock_error() -> NgsiError {
+    NgsiError::internal("a subscriptions lock was poisoned")
+}
+
+impl Subscriptions {
+    /// Loads the stored subscriptions and starts the notifier on the twin's change events.
+    pub async fn start(
+        twin: Twin,
+        contexts: Contexts,
+        db: Database,
+    ) -> anyhow::Result<Subscriptions> {
+        let subscriptions = Subscriptions {
+            inner: Arc::new(Inner {
+                db: db.clone(),
+                contexts,
+                twin: twin.downgrade(),
+                by_tenant: RwLock::new(HashMap::new()),
+                delivery: Delivery::new(),
+            }),
+        };
+        let rows = sqlx::query("SELECT tenant, id, doc, context FROM twin_subscriptions")
+            .fetch_all(&db.pool)
+            .await?;
+        let now = yuverse_core::time::to_db(yuverse_core::time::now());
+        for row in rows {
+            let (tenant, id, doc, context): (String, String, String, String) = (
+                col(&row, "tenant")?,
+                col(&row, "id")?,
+                col(&row, "doc")?,
+                col(&row, "context")?,
+            );
+            let parsed = (|| {
+                let Value::Object(document) = serde_json::from_str(&doc)? else {
+                    anyhow::bail!("not an object");
+                };
+                let context: Value = serde_json::from_str(&context)?;
+                let vocab = subscriptions
+                    .inner
+                    .contexts
+                    .resolve_value(&context)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                Subscription::parse(id.clone(), document, context, &vocab, &now)
+                    .map_err(|e| anyhow::anyhow!("{e}"))
+            })();
+            match parsed {
+                Ok(s) => subscriptions.insert_memory(&tenant, s),
+                Err(e) => tracing::error!(tenant, id, error = %e, "skipping a stored subscription"),
+            }
+        }
+        let (events, receiver) = mpsc::unbounded_channel();
+        twin.set_subscriptions(subscriptions.clone(), events);
+        tokio::spawn(delivery::notify_changes(subscriptions.clone(), receiver));
+        tokio::spawn(delivery::periodic(subscriptions.clone()));
+        Ok(subscriptions)
+    }
+
+    fn insert_memory(&self, tenant: &str, subscription: Subscription) {
+        if let Ok(mut map) = self.inner.by_tenant.write() {
+            let status = map
+                .get(tenant)
+                .and_then(|t| t.get(&subscription.id))
+                .map(|e| e.status.clone())
+                .unwrap_or_default();
+            map.entry(tenant.to_owned()).or_default().insert(
+                subscription.id.clone(),
+                Entry {
+                    subscription: Arc::new(subscription),
+                    status,
+                },
+            );
+        }
+    }
+
+    async fn store(&self, tenant: &str, s: &Subscription) -> NgsiResult<()> {
+        let mut tx = self.inner.db.write().await?;
+        sqlx::query(
+            "INSERT INTO twin_subscriptions (tenant, id, doc, context) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (tenant, id) DO UPDATE SET doc = excluded.doc, context = excluded.context",
+        )
+        .bind(tenant)
+        .bind(&s.id)
+        .bind(Value::Object(s.document.clone()).to_string())
+        .bind(s.context.to_string())
+        .execute(tx.conn())
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn create(&self, tenant: &str, subscription: Subscription) -> NgsiResult<String> {
+        if self.get(tenant, &subscription.id).is_ok() {
+            return Err(NgsiError::new(
+                ErrorKind::AlreadyExists,
+                format!("subscription `{}` already exists", subscription.id),
+            ));
+        }
+        self.store(tenant, &subscription).await?;
+        let id = subscription.id.clone();
+        self.insert_memory(tenant, subscription);
+        Ok(id)
+    }
+
+    pub async fn replace(&self, tenant: &str, subscription: Subscription) -> NgsiResult<()> {
+        self.store(tenant, &subscription).await?;
+        self.insert_memory(tenant, subscription);
+        Ok(())
+    }
+
+    pub async fn delete(&self, tenant: &str, id: &str) -> NgsiResult<()> {
+        self.get(tenant, id)?;
+        let mut tx = self.inner.db.write().await?;
+        sqlx::query("DELETE FROM twin_subscriptions WHERE tenant = $1 AND id = $2")
+            .bind(tenant)
+            .bind(id)
+            .execute(tx.conn())
+            .await?;
+        tx.commit().await?;
+        if let Ok(mut map) = self.inner.by_tenant.write() {
+            if let Some(t) = map.get_mut(tenant) {
+                t.remove(id);
+            }
+        }
+        Ok(())
+    }
+
+    pub fn get(&self, tenant: &str, id: &str) -> NgsiResult<(Arc<Subscription>, Status)> {
+        let map = self.inner.by_tenant.read().map_err(|_| lock_error())?;
+        map.get(tenant)
+            .and_then(|t| t.get(id))
+            .map(|e| {
+                (
+                    e.subscription.clone(),
+                    e.status.lock().map(|s| s.clone()).unwrap_or_default(),
+                )
+            })
+            .ok_or_else(|| NgsiError::not_found(format!("no subscription `{id}`")))
+    }
+
+    pub fn list(&self, tenant: &str) -> NgsiResult<Vec<(Arc<Subscription>, Status)>> {
+        let map = self.inner.by_tenant.read().map_err(|_| lock_error())?;
+        let mut out: Vec<_> = map
+            .get(tenant)
+            .into_iter()
+            .flat_map(|t| t.values())
+            .map(|e| {
+                (
+                    e.subscription.clone(),
+                    e.status.lock().map(|s| s.clone()).unwrap_or_default(),
+                )
+            })
+            .collect();
+        out.sort_by(|a, b| a.0.id.cmp(&b.0.id));
+        Ok(out)
+    }
+
+    /// The subscription as the API shows it: the client's document plus status fields.
+    pub fn render(subscription: &Subscription, status: &Status, now: &str) -> Value {
+        let mut doc: Map<String, Value> = subscription.document.clone();
+        let state = if subscription.expired(now) {
+            "expired"
+        } else if subscription.active {
+            "active"
+        } else {
+            "paused"
+        };
+        doc.insert("status".into(), Value::String(state.into()));
+        doc.insert("isActive".into(), Value::Bool(subscription.active));
+        if let Some(Value::Object(n)) = doc.get_mut("notification") {
+            n.insert("timesSent".into(), status.times_sent.into());
+            n.insert("timesFailed".into(), status.times_failed.into());
+            for (k, v) in [
+                ("lastNotification", &status.last_notification),
+                ("lastSuccess", &status.last_success),
+                ("lastFailure", &status.last_failure),
+            ] {
+                if let Some(v) = v {
+                    n.insert(k.into(), Value::String(v.clone()));
+                }
+            }
+            let ok = status.last_failure.is_none() || status.last_success > status.last_failure;
+            n.insert(
+                "status".into(),
+                Value::String(if ok { "ok" } else { "failed" }.into()),
+            );
+        }
+        Value::Object(doc)
+    }
+
+    /// Entries of a tenant that may care about a change.
+    pub(super) fn entries_of(&self, tenant: &str) -> Vec<(Arc<Subscription>, Arc<Mutex<Status>>)> {
+        self.inner
+            .by_tenant
+            .read()
+            .map(|map| {
+                map.get(tenant)
+                    .into_iter()
+                    .flat_map(|t| t.values())
+                    .map(|e| (e.subscription.clone(), e.status.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    pub(super) fn all_entries(&self) -> Vec<(String, Arc<Subscription>, Arc<Mutex<Status>>)> {
+        self.inner
+            .by_tenant
+            .read()
+            .map(|map| {
+                map.iter()
+                    .flat_map(|(tenant, t)| {
+                        t.values().map(move |e| {
+                            (tenant.clone(), e.subscription.clone(), e.status.clone())
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+pub(super) fn change_kind(event: &ChangeEvent) -> Vec<&'static str> {
+    match (&event.before, &event.after) {
+        (None, Some(_)) => vec!["entityCreated", "attributeCreated"],
+        (Some(_), None) => vec!["entityDeleted"],
+        (Some(before), Some(after)) => {
+            let before = crate::domain::entity::doc(before);
+            let after = crate::domain::entity::doc(after);
+            let mut kinds = vec!["entityUpdated"];
+            for a in &event.attributes {
+                match (before.contains_key(a), after.contains_key(a)) {
+                    (false, true) => kinds.push("attributeCreated"),
+                    (true, true) => kinds.push("attributeUpdated"),
+                    (true, false) => kinds.push("attributeDeleted"),
+                    (false, false) => {}
+                }
+            }
+            kinds
+        }
+        (None, None) => Vec::new(),
+    }
+}
