@@ -128,6 +128,8 @@ fn postgres_suite() -> Result<()> {
             "api",
             "--test",
             "twin",
+            "--test",
+            "devices",
         ])
         .env("YUVERSE_TEST_DATABASE_URL", &url)
         .current_dir(root()))

@@ -91,8 +91,19 @@ impl Role {
     pub fn permissions(self) -> &'static [Permission] {
         use Permission::*;
         match self {
-            Role::Office => &[OrganisationsRead, OrganisationsWrite, UsersRead, PlacesRead],
-            Role::Unit | Role::Enterprise => &[OrganisationsRead, ApiKeysManageOwn, PlacesRead],
+            Role::Office => &[
+                OrganisationsRead,
+                OrganisationsWrite,
+                UsersRead,
+                PlacesRead,
+                DevicesManageAll,
+            ],
+            Role::Unit | Role::Enterprise => &[
+                OrganisationsRead,
+                ApiKeysManageOwn,
+                PlacesRead,
+                DevicesManageOwn,
+            ],
             Role::Regulator => &[OrganisationsRead, UsersRead, PlacesRead],
             Role::Citizen => &[PlacesRead, ProfileRealName],
             Role::SystemAdmin => &[
@@ -101,6 +112,7 @@ impl Role {
                 OrganisationsRead,
                 OrganisationsWrite,
                 PlacesRead,
+                DevicesManageAll,
             ],
             Role::SecurityAdmin => &[
                 UsersRead,
@@ -144,6 +156,12 @@ pub enum Permission {
     TwinWrite,
     #[serde(rename = "mqtt:publish")]
     MqttPublish,
+    /// Provisioning twin devices (MQTT) of any organisation.
+    #[serde(rename = "devices:manage_all")]
+    DevicesManageAll,
+    /// Provisioning twin devices of one's own organisation.
+    #[serde(rename = "devices:manage_own")]
+    DevicesManageOwn,
 }
 
 impl Permission {
@@ -169,6 +187,8 @@ impl Permission {
             Permission::TwinRead => "twin:read",
             Permission::TwinWrite => "twin:write",
             Permission::MqttPublish => "mqtt:publish",
+            Permission::DevicesManageAll => "devices:manage_all",
+            Permission::DevicesManageOwn => "devices:manage_own",
         }
     }
 
@@ -292,6 +312,8 @@ mod tests {
             Permission::UsersRead,
             Permission::TwinWrite,
             Permission::AuditRead,
+            Permission::DevicesManageAll,
+            Permission::DevicesManageOwn,
         ] {
             assert_eq!(
                 serde_json::to_string(&p).unwrap(),

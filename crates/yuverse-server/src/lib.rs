@@ -68,7 +68,8 @@ pub async fn prepare(settings: &Settings) -> anyhow::Result<(AppState, StartupRe
         report.generated_demo_password = settings.demo_password.is_none().then_some(password);
     }
     let twin = twin::open(&db, settings).await?;
-    let state = AppState::new(db, governance, industry, twin, settings);
+    let devices = twin::devices(&db, &governance, &twin, settings).await?;
+    let state = AppState::new(db, governance, industry, twin, devices, settings);
     Ok((state, report))
 }
 
@@ -92,6 +93,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let db = state.db.clone();
+    let devices = state.devices.clone();
     let housekeeping = tokio::spawn(housekeeping(state.governance.clone()));
     let app = routes::router(state);
     axum::serve(
@@ -102,6 +104,7 @@ pub async fn serve(
     .await
     .context("the HTTP server failed")?;
     housekeeping.abort();
+    devices.stop().await;
     db.close().await;
     tracing::info!("stopped; the database is closed");
     Ok(())

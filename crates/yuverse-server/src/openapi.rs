@@ -20,6 +20,7 @@ use utoipa::OpenApi;
         (name = "roles", description = "Roles and permissions"),
         (name = "audit", description = "The hash-chained audit log"),
         (name = "places", description = "Parks, areas and scenario sites of the district"),
+        (name = "twin-devices", description = "MQTT devices of the digital twin (FIWARE IoT Agent JSON convention)"),
         (name = "operations", description = "Health, readiness, metrics"),
     )
 )]

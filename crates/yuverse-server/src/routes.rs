@@ -28,6 +28,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(yuverse_governance::http::router())
         .merge(yuverse_industry::http::router())
+        .merge(yuverse_twin::devices::http::router())
         .routes(utoipa_axum::routes!(healthz))
         .routes(utoipa_axum::routes!(readyz))
 }

@@ -6,6 +6,7 @@ use axum::extract::FromRef;
 use yuverse_core::db::Database;
 use yuverse_governance::Governance;
 use yuverse_industry::Industry;
+use yuverse_twin::devices::Devices;
 use yuverse_twin::http::Contexts;
 use yuverse_twin::Twin;
 
@@ -19,6 +20,7 @@ pub struct AppState {
     pub industry: Industry,
     pub twin: Twin,
     pub contexts: Contexts,
+    pub devices: Devices,
     pub metrics: Arc<Metrics>,
     pub max_body_bytes: usize,
 }
@@ -29,6 +31,7 @@ impl AppState {
         governance: Governance,
         industry: Industry,
         (twin, contexts): (Twin, Contexts),
+        devices: Devices,
         settings: &Settings,
     ) -> Self {
         Self {
@@ -37,6 +40,7 @@ impl AppState {
             industry,
             twin,
             contexts,
+            devices,
             metrics: Arc::new(Metrics::default()),
             max_body_bytes: settings.max_body_bytes,
         }
@@ -64,5 +68,11 @@ impl FromRef<AppState> for Twin {
 impl FromRef<AppState> for Contexts {
     fn from_ref(state: &AppState) -> Self {
         state.contexts.clone()
+    }
+}
+
+impl FromRef<AppState> for Devices {
+    fn from_ref(state: &AppState) -> Self {
+        state.devices.clone()
     }
 }

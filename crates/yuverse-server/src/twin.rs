@@ -5,6 +5,8 @@ use std::collections::HashMap;
 use anyhow::Context;
 use axum::http::StatusCode;
 use yuverse_core::db::Database;
+use yuverse_governance::Governance;
+use yuverse_twin::devices::{Devices, MqttMode};
 use yuverse_twin::http::Contexts;
 use yuverse_twin::subscriptions::Subscriptions;
 use yuverse_twin::{Twin, TwinConfig};
@@ -34,4 +36,28 @@ pub async fn open(db: &Database, settings: &Settings) -> anyhow::Result<(Twin, C
     let contexts = Contexts::new(preloaded, status);
     Subscriptions::start(twin.clone(), contexts.clone(), db.clone()).await?;
     Ok((twin, contexts))
+}
+
+/// Devices and MQTT: a client of `--mqtt-url` when given, else the embedded broker on
+/// `--mqtt-listen` (unless `off`). Stop it with [`Devices::stop`] before the database closes.
+pub async fn devices(
+    db: &Database,
+    governance: &Governance,
+    (twin, contexts): &(Twin, Contexts),
+    settings: &Settings,
+) -> anyhow::Result<Devices> {
+    let mode = match (&settings.mqtt_url, settings.mqtt_listen) {
+        (Some(url), _) => MqttMode::External(url.clone()),
+        (None, Some(addr)) => MqttMode::Embedded(addr),
+        (None, None) => MqttMode::Off,
+    };
+    Devices::start(
+        db.clone(),
+        governance.clone(),
+        twin.clone(),
+        contexts,
+        mode,
+        settings.ngsi_ld_auth,
+    )
+    .await
 }

@@ -49,8 +49,8 @@ fn fail(e: anyhow::Error) -> ExitCode {
 }
 
 fn init_logging(format: LogFormat) {
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,rumqttd=warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -69,9 +69,6 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     tracing::info!(settings = ?settings, "starting");
     let (state, report) = yuverse_server::prepare(&settings).await?;
     print_report(&report);
-    if settings.mqtt_listen.is_some() || settings.mqtt_url.is_some() {
-        tracing::info!("MQTT settings are kept for the digital twin module (device ingestion)");
-    }
     tracing::info!(address = %settings.listen, "listening; the UI is at http://{}/", settings.listen);
     yuverse_server::serve(listener, state, shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)

@@ -157,6 +157,22 @@ impl Governance {
         Ok(())
     }
 
+    /// One key (never its secret), when the actor may manage it. Contexts that bind things to a
+    /// key (the twin's devices) call this as the platform (`Actor::system()`) after their own
+    /// authorisation, to check that the key exists, is live and carries a permission.
+    pub async fn get_api_key(&self, actor: &Actor, id: &str) -> Result<ApiKey, Error> {
+        if !actor.has(Permission::ApiKeysManageAll) {
+            actor.require(Permission::ApiKeysManageOwn)?;
+        }
+        let found = {
+            let mut conn = self.db.pool.acquire().await?;
+            store::api_keys::get(&mut conn, id).await?
+        };
+        found
+            .filter(|k| Self::may_manage_keys_of(actor, &k.organisation_id))
+            .ok_or_else(|| Error::NotFound(format!("no API key with id `{id}`")))
+    }
+
     pub async fn list_api_keys(&self, actor: &Actor, page: Page) -> Result<Paged<ApiKey>, Error> {
         let scope = if actor.has(Permission::ApiKeysManageAll) {
             None

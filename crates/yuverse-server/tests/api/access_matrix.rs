@@ -50,6 +50,35 @@ async fn every_role_is_allowed_exactly_its_endpoints() {
         .unwrap()
         .to_owned();
 
+    // A key with mqtt:publish of the demo unit's organisation, for the device cases.
+    let unit = app.demo("demo-unit").await;
+    let unit_org = unit.me["organisation"]["id"].as_str().unwrap().to_owned();
+    let device_key: Value = unit
+        .post(
+            "/api/v1/api-keys",
+            json!({"name": "matrix devices", "organisation_id": unit_org, "permissions": ["mqtt:publish"]}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let unit_device_key = device_key["id"].as_str().unwrap().to_owned();
+    let enterprise = app.demo("demo-enterprise").await;
+    let enterprise_org = enterprise.me["organisation"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let device_key: Value = enterprise
+        .post(
+            "/api/v1/api-keys",
+            json!({"name": "matrix devices", "organisation_id": enterprise_org, "permissions": ["mqtt:publish"]}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let enterprise_device_key = device_key["id"].as_str().unwrap().to_owned();
+
     let all: &[&str] = &ROLES;
     let staff: &[&str] = &[
         "office",
@@ -65,6 +94,12 @@ async fn every_role_is_allowed_exactly_its_endpoints() {
             .as_str()
             .map(str::to_owned)
             .unwrap_or_else(|| xiantao.clone());
+        let device_key = if *role == "enterprise" {
+            &enterprise_device_key
+        } else {
+            &unit_device_key
+        };
+        let devices: &[&str] = &["office", "unit", "enterprise", "system_admin"];
         let cases = [
             Case {
                 method: Method::GET,
@@ -170,6 +205,36 @@ async fn every_role_is_allowed_exactly_its_endpoints() {
                 allowed: &["unit", "enterprise", "security_admin"],
             },
             Case {
+                method: Method::POST,
+                path: "/api/v1/twin/devices".into(),
+                body: Some(json!({
+                    "device_id": format!("matrix-{i}"),
+                    "entity_name": format!("urn:ngsi-ld:Device:matrix-{i}"),
+                    "entity_type": "Device",
+                    "api_key_id": device_key,
+                    "attributes": [{"object_id": "t", "name": "temperature"}]
+                })),
+                allowed: devices,
+            },
+            Case {
+                method: Method::GET,
+                path: "/api/v1/twin/devices".into(),
+                body: None,
+                allowed: devices,
+            },
+            Case {
+                method: Method::GET,
+                path: format!("/api/v1/twin/devices/matrix-{i}"),
+                body: None,
+                allowed: devices,
+            },
+            Case {
+                method: Method::DELETE,
+                path: format!("/api/v1/twin/devices/matrix-{i}"),
+                body: None,
+                allowed: devices,
+            },
+            Case {
                 method: Method::GET,
                 path: "/api/v1/audit".into(),
                 body: None,
@@ -209,5 +274,12 @@ async fn every_role_is_allowed_exactly_its_endpoints() {
     assert_eq!(
         denied["total"], 7,
         "every role but system_admin was refused user.create"
+    );
+    let denied = auditor
+        .get_json("/api/v1/audit?outcome=denied&action=device.create&limit=500")
+        .await;
+    assert_eq!(
+        denied["total"], 4,
+        "regulator, citizen, security_admin and auditor were refused device.create"
     );
 }
