@@ -150,74 +150,80 @@ impl TenantState {
             .unwrap_or_default()
     }
 
-    fn type_candidates(&self, expr: &TypeExpr) -> BTreeSet<String> {
+    /// Candidates for a type expression: one index set borrowed when that is enough.
+    fn type_candidates<'a>(&'a self, expr: &TypeExpr) -> Candidates<'a> {
         match expr {
-            TypeExpr::Name(n) => self.by_type.get(n).cloned().unwrap_or_default(),
-            TypeExpr::Any(v) => v.iter().flat_map(|e| self.type_candidates(e)).collect(),
-            TypeExpr::All(v) => {
-                let mut sets = v.iter().map(|e| self.type_candidates(e));
-                let first = sets.next().unwrap_or_default();
-                sets.fold(first, |acc, s| acc.intersection(&s).cloned().collect())
+            TypeExpr::Name(n) => self
+                .by_type
+                .get(n)
+                .map_or(Candidates::Owned(BTreeSet::new()), Candidates::Borrowed),
+            // Every entity of the conjunction is in the smallest of its parts.
+            TypeExpr::All(v) => v
+                .iter()
+                .map(|e| self.type_candidates(e))
+                .min_by_key(Candidates::len)
+                .unwrap_or(Candidates::Owned(BTreeSet::new())),
+            TypeExpr::Any(v) => {
+                let mut union = BTreeSet::new();
+                for e in v {
+                    union.extend(self.type_candidates(e).iter().cloned());
+                }
+                Candidates::Owned(union)
             }
         }
     }
 
+    fn union_of_attributes<'a>(&'a self, names: &[&str]) -> Candidates<'a> {
+        match names {
+            [one] => self
+                .by_attr
+                .get(*one)
+                .map_or(Candidates::Owned(BTreeSet::new()), Candidates::Borrowed),
+            many => Candidates::Owned(
+                many.iter()
+                    .flat_map(|a| self.by_attr.get(*a).into_iter().flatten().cloned())
+                    .collect(),
+            ),
+        }
+    }
+
     /// The smallest candidate set the indexes give for a selector; `None` means every entity
-    /// (only when the selector has nothing indexable, e.g. a bare idPattern).
-    fn candidates(&self, s: &Selector) -> Option<Vec<String>> {
+    /// (only when the selector has nothing indexable, e.g. a bare idPattern). Every other
+    /// condition is checked by `matches` on the candidates, so no intersection is built.
+    fn candidates<'a>(&'a self, s: &Selector) -> Option<Candidates<'a>> {
         if let Some(ids) = &s.ids {
-            let mut ids: Vec<String> = ids
-                .iter()
-                .filter(|i| self.entities.contains_key(*i))
-                .cloned()
-                .collect();
-            ids.sort();
-            ids.dedup();
-            return Some(ids);
+            return Some(Candidates::Owned(
+                ids.iter()
+                    .filter(|i| self.entities.contains_key(*i))
+                    .cloned()
+                    .collect(),
+            ));
         }
-        let mut best: Option<BTreeSet<String>> = None;
-        fn narrow(best: &mut Option<BTreeSet<String>>, set: BTreeSet<String>) {
-            *best = Some(match best.take() {
-                None => set,
-                Some(b) if b.len() <= set.len() => b.intersection(&set).cloned().collect(),
-                Some(b) => set.intersection(&b).cloned().collect(),
-            });
-        }
+        let mut sources: Vec<Candidates<'a>> = Vec::new();
         if let Some(t) = &s.types {
-            narrow(&mut best, self.type_candidates(t));
+            sources.push(self.type_candidates(t));
         }
         if let Some(attrs) = &s.attrs {
-            narrow(
-                &mut best,
-                attrs
-                    .iter()
-                    .flat_map(|a| self.by_attr.get(a).into_iter().flatten().cloned())
-                    .collect(),
-            );
+            let names: Vec<&str> = attrs.iter().map(String::as_str).collect();
+            sources.push(self.union_of_attributes(&names));
         }
         if let Some(geo) = &s.geo {
             match self.geo.get(&geo.geoproperty) {
                 // Nobody has that GeoProperty: nothing can match.
-                None => narrow(&mut best, BTreeSet::new()),
+                None => sources.push(Candidates::Owned(BTreeSet::new())),
                 Some(index) => {
                     if let Some(ids) = index.query_candidates(geo) {
-                        narrow(&mut best, ids.into_iter().map(str::to_owned).collect());
+                        sources.push(Candidates::Owned(
+                            ids.into_iter().map(str::to_owned).collect(),
+                        ));
                     }
                 }
             }
         }
-        if best.is_none() {
-            if let Some(required) = s.q.as_ref().and_then(|q| required_attributes(q.expr())) {
-                narrow(
-                    &mut best,
-                    required
-                        .iter()
-                        .flat_map(|a| self.by_attr.get(*a).into_iter().flatten().cloned())
-                        .collect(),
-                );
-            }
+        if let Some(required) = s.q.as_ref().and_then(|q| required_attributes(q.expr())) {
+            sources.push(self.union_of_attributes(&required));
         }
-        best.map(|b| b.into_iter().collect())
+        sources.into_iter().min_by_key(Candidates::len)
     }
 
     fn matches(&self, entity: &Value, s: &Selector) -> bool {
@@ -293,8 +299,8 @@ impl TenantState {
         };
         match self.candidates(s) {
             Some(ids) => {
-                for id in ids {
-                    if let Some(doc) = self.entities.get(&id) {
+                for id in ids.iter() {
+                    if let Some(doc) = self.entities.get(id) {
                         if !visit(doc) {
                             break;
                         }
@@ -340,5 +346,27 @@ fn required_attributes(expr: &yuverse_twin_query::Expr) -> Option<Vec<&str>> {
             .map(required_attributes)
             .collect::<Option<Vec<_>>>()
             .map(|lists| lists.into_iter().flatten().collect()),
+    }
+}
+
+/// Entity ids to examine, in id order: an index set as it is, or one built for the query.
+enum Candidates<'a> {
+    Borrowed(&'a BTreeSet<String>),
+    Owned(BTreeSet<String>),
+}
+
+impl Candidates<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Candidates::Borrowed(s) => s.len(),
+            Candidates::Owned(s) => s.len(),
+        }
+    }
+
+    fn iter(&self) -> std::collections::btree_set::Iter<'_, String> {
+        match self {
+            Candidates::Borrowed(s) => s.iter(),
+            Candidates::Owned(s) => s.iter(),
+        }
     }
 }
