@@ -81,7 +81,7 @@ impl Ack {
 /// Most changes one transaction takes before it commits (bounds latency under load).
 const MAX_CHANGES_PER_COMMIT: usize = 20_000;
 /// Rows per multi-row statement (SQLite allows 32,766 parameters; history rows have 9).
-const ROWS_PER_STATEMENT: usize = 200;
+const ROWS_PER_STATEMENT: usize = 500;
 
 impl Persister {
     pub fn start(db: Database) -> Persister {
@@ -128,20 +128,38 @@ async fn writer(db: Database, mut rx: mpsc::UnboundedReceiver<Job>) {
 
 async fn commit(db: &Database, jobs: &[Job]) -> Result<(), sqlx::Error> {
     let mut tx = db.write().await?;
-    let changes: Vec<&Change> = jobs.iter().flat_map(|j| j.changes.iter()).collect();
-    // Runs of the same kind go in multi-row statements; order between kinds is kept.
-    let mut i = 0;
-    while i < changes.len() {
-        let kind = std::mem::discriminant(changes[i]);
-        let mut j = i;
-        while j < changes.len()
-            && std::mem::discriminant(changes[j]) == kind
-            && j - i < ROWS_PER_STATEMENT
-        {
-            j += 1;
+    let all: Vec<&Change> = jobs.iter().flat_map(|j| j.changes.iter()).collect();
+    // Tenants first, then history rows (independent of each other and of entity rows), then
+    // entity rows in their original order; consecutive changes of one kind share a statement.
+    let tenants: Vec<&Change> = all
+        .iter()
+        .copied()
+        .filter(|c| matches!(c, Change::Tenant { .. }))
+        .collect();
+    let history: Vec<&Change> = all
+        .iter()
+        .copied()
+        .filter(|c| matches!(c, Change::History(_)))
+        .collect();
+    let rest: Vec<&Change> = all
+        .iter()
+        .copied()
+        .filter(|c| !matches!(c, Change::Tenant { .. } | Change::History(_)))
+        .collect();
+    for group in [tenants, history, rest] {
+        let mut i = 0;
+        while i < group.len() {
+            let kind = std::mem::discriminant(group[i]);
+            let mut j = i;
+            while j < group.len()
+                && std::mem::discriminant(group[j]) == kind
+                && j - i < ROWS_PER_STATEMENT
+            {
+                j += 1;
+            }
+            apply_run(tx.conn(), &group[i..j]).await?;
+            i = j;
         }
-        apply_run(tx.conn(), &changes[i..j]).await?;
-        i = j;
     }
     tx.commit().await
 }
