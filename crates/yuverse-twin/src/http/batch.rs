@@ -42,8 +42,7 @@ async fn run(
     body: &Bytes,
     op: BatchOp,
 ) -> NgsiResult<BatchResult> {
-    twin.authorize_write(actor)?;
-    let (ctx, body) = contexts.for_body(headers, json_body(headers, body, false)?)?;
+    let (ctx, body) = contexts.write_request(twin, actor, headers, body, false)?;
     twin.batch(&tenant(headers)?, op, &body, &ctx).await
 }
 

@@ -176,6 +176,20 @@ impl Contexts {
         }
     }
 
+    /// The prologue of every NGSI-LD write: authorise the caller, read the JSON body (411/415/
+    /// 400 rules), and resolve its @context. Returns the context and the body without it.
+    pub fn write_request(
+        &self,
+        twin: &crate::Twin,
+        actor: Option<&yuverse_core::Actor>,
+        headers: &HeaderMap,
+        body: &Bytes,
+        merge_patch: bool,
+    ) -> NgsiResult<(RequestContext, Value)> {
+        twin.authorize_write(actor)?;
+        self.for_body(headers, json_body(headers, body, merge_patch)?)
+    }
+
     /// The context of a request with a JSON body, by the content-type rules of the standard.
     /// Returns the context and the body without its `@context` member.
     pub fn for_body(

@@ -59,10 +59,10 @@ pub async fn types(
 ) -> NgsiResult<Response> {
     let repr = accept(&headers, false)?;
     let ctx = contexts.for_read(&headers)?;
-    let summary = summarise(&twin, &tenant(&headers)?)?;
+    let tenant = tenant(&headers)?;
     let body = if details(raw.as_deref())? {
         Value::Array(
-            summary
+            summarise(&twin, &tenant)?
                 .iter()
                 .map(|(t, (_, attrs))| {
                     json!({"id": t, "type": "EntityType", "typeName": ctx.compact(t),
@@ -72,7 +72,7 @@ pub async fn types(
         )
     } else {
         json!({"id": list_id("EntityTypeList"), "type": "EntityTypeList",
-               "typeList": summary.keys().map(|t| ctx.compact(t)).collect::<Vec<_>>()})
+               "typeList": twin.type_names(&tenant)?.iter().map(|t| ctx.compact(t)).collect::<Vec<_>>()})
     };
     Ok(respond(StatusCode::OK, body, repr, &ctx))
 }
@@ -123,10 +123,10 @@ pub async fn attributes(
 ) -> NgsiResult<Response> {
     let repr = accept(&headers, false)?;
     let ctx = contexts.for_read(&headers)?;
-    let attrs = attribute_summary(&summarise(&twin, &tenant(&headers)?)?);
+    let tenant = tenant(&headers)?;
     let body = if details(raw.as_deref())? {
         Value::Array(
-            attrs
+            attribute_summary(&summarise(&twin, &tenant)?)
                 .iter()
                 .map(|(a, (_, _, types))| {
                     json!({"id": a, "type": "Attribute", "attributeName": ctx.compact(a),
@@ -136,7 +136,7 @@ pub async fn attributes(
         )
     } else {
         json!({"id": list_id("AttributeList"), "type": "AttributeList",
-               "attributeList": attrs.keys().map(|a| ctx.compact(a)).collect::<Vec<_>>()})
+               "attributeList": twin.attribute_names(&tenant)?.iter().map(|a| ctx.compact(a)).collect::<Vec<_>>()})
     };
     Ok(respond(StatusCode::OK, body, repr, &ctx))
 }

@@ -71,8 +71,7 @@ pub async fn create(
     headers: HeaderMap,
     body: Bytes,
 ) -> NgsiResult<Response> {
-    twin.authorize_write(actor.as_ref())?;
-    let (ctx, body) = contexts.for_body(&headers, json_body(&headers, &body, false)?)?;
+    let (ctx, body) = contexts.write_request(&twin, actor.as_ref(), &headers, &body, false)?;
     let id = twin.create_entity(&tenant(&headers)?, &body, &ctx).await?;
     let location = format!("/ngsi-ld/v1/entities/{id}");
     Ok((StatusCode::CREATED, [(header::LOCATION, location)]).into_response())
@@ -211,7 +210,7 @@ pub async fn query_post(
     body: Bytes,
 ) -> NgsiResult<Response> {
     let (ctx, body) = contexts.for_body(&headers, json_body(&headers, &body, false)?)?;
-    let mut p = params::selector_from_body(&body, &ctx)?;
+    let mut p = params::selector_from_body(&body)?;
     for (k, v) in parse_query_string(raw.as_deref())? {
         p.entry(k).or_insert(v);
     }
@@ -248,8 +247,7 @@ pub async fn replace(
     headers: HeaderMap,
     body: Bytes,
 ) -> NgsiResult<StatusCode> {
-    twin.authorize_write(actor.as_ref())?;
-    let (ctx, body) = contexts.for_body(&headers, json_body(&headers, &body, false)?)?;
+    let (ctx, body) = contexts.write_request(&twin, actor.as_ref(), &headers, &body, false)?;
     twin.replace_entity(&tenant(&headers)?, &id, &body, &ctx)
         .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -263,8 +261,7 @@ pub async fn merge(
     headers: HeaderMap,
     body: Bytes,
 ) -> NgsiResult<StatusCode> {
-    twin.authorize_write(actor.as_ref())?;
-    let (ctx, body) = contexts.for_body(&headers, json_body(&headers, &body, true)?)?;
+    let (ctx, body) = contexts.write_request(&twin, actor.as_ref(), &headers, &body, true)?;
     twin.merge_entity(&tenant(&headers)?, &id, &body, &ctx)
         .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -306,12 +303,11 @@ pub async fn append(
     headers: HeaderMap,
     body: Bytes,
 ) -> NgsiResult<Response> {
-    twin.authorize_write(actor.as_ref())?;
     let p = parse_query_string(raw.as_deref())?;
     let no_overwrite = p
         .get("options")
         .is_some_and(|o| o.split(',').any(|x| x == "noOverwrite"));
-    let (ctx, body) = contexts.for_body(&headers, json_body(&headers, &body, false)?)?;
+    let (ctx, body) = contexts.write_request(&twin, actor.as_ref(), &headers, &body, false)?;
     let outcome = twin
         .put_attributes(
             &tenant(&headers)?,
@@ -332,8 +328,7 @@ pub async fn update(
     headers: HeaderMap,
     body: Bytes,
 ) -> NgsiResult<Response> {
-    twin.authorize_write(actor.as_ref())?;
-    let (ctx, body) = contexts.for_body(&headers, json_body(&headers, &body, true)?)?;
+    let (ctx, body) = contexts.write_request(&twin, actor.as_ref(), &headers, &body, true)?;
     let outcome = twin
         .put_attributes(&tenant(&headers)?, &id, &body, &ctx, AttrsMode::Update)
         .await?;
@@ -348,8 +343,7 @@ pub async fn partial_update(
     headers: HeaderMap,
     body: Bytes,
 ) -> NgsiResult<StatusCode> {
-    twin.authorize_write(actor.as_ref())?;
-    let (ctx, body) = contexts.for_body(&headers, json_body(&headers, &body, true)?)?;
+    let (ctx, body) = contexts.write_request(&twin, actor.as_ref(), &headers, &body, true)?;
     twin.write_attribute(&tenant(&headers)?, &id, &attr, &body, &ctx, false)
         .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -363,8 +357,7 @@ pub async fn replace_attribute(
     headers: HeaderMap,
     body: Bytes,
 ) -> NgsiResult<StatusCode> {
-    twin.authorize_write(actor.as_ref())?;
-    let (ctx, body) = contexts.for_body(&headers, json_body(&headers, &body, false)?)?;
+    let (ctx, body) = contexts.write_request(&twin, actor.as_ref(), &headers, &body, false)?;
     twin.write_attribute(&tenant(&headers)?, &id, &attr, &body, &ctx, true)
         .await?;
     Ok(StatusCode::NO_CONTENT)

@@ -224,10 +224,7 @@ pub fn has_selector(s: &Selector) -> bool {
 }
 
 /// The selector of `POST /entityOperations/query` (a Query data type body).
-pub fn selector_from_body(
-    body: &Value,
-    ctx: &RequestContext,
-) -> NgsiResult<HashMap<String, String>> {
+pub fn selector_from_body(body: &Value) -> NgsiResult<HashMap<String, String>> {
     let object = body
         .as_object()
         .ok_or_else(|| NgsiError::bad_data("the query must be a JSON object"))?;
@@ -236,7 +233,6 @@ pub fn selector_from_body(
             "the body must be a Query (\"type\": \"Query\")",
         ));
     }
-    let _ = ctx;
     let mut p = HashMap::new();
     if let Some(entities) = object.get("entities").and_then(Value::as_array) {
         let mut types = Vec::new();

@@ -469,8 +469,6 @@ pub enum AttrsMode {
     Update,
 }
 
-pub use AttrsMode as Mode;
-
 fn restore(state: &mut TenantState, id: &str, previous: Option<Arc<Value>>) {
     match previous {
         Some(doc) => {

@@ -157,7 +157,25 @@ impl Twin {
         }
     }
 
-    /// Visits every entity of a tenant under its read lock (discovery summaries).
+    /// Entity types present, from the type index, sorted.
+    pub fn type_names(&self, tenant: &str) -> NgsiResult<Vec<String>> {
+        let state = self.tenant(tenant)?;
+        let guard = state.read().map_err(|_| poisoned())?;
+        let mut names: Vec<String> = guard.types().map(|(t, _)| t.clone()).collect();
+        names.sort();
+        Ok(names)
+    }
+
+    /// Attribute names present, from the attribute index, sorted.
+    pub fn attribute_names(&self, tenant: &str) -> NgsiResult<Vec<String>> {
+        let state = self.tenant(tenant)?;
+        let guard = state.read().map_err(|_| poisoned())?;
+        let mut names: Vec<String> = guard.attributes().map(|(a, _)| a.clone()).collect();
+        names.sort();
+        Ok(names)
+    }
+
+    /// Visits every entity of a tenant under its read lock (discovery details).
     pub fn for_each_entity(
         &self,
         tenant: &str,
@@ -167,14 +185,6 @@ impl Twin {
         let guard = state.read().map_err(|_| poisoned())?;
         guard.for_each(|doc| f(doc));
         Ok(())
-    }
-
-    /// Number of entities of a type in the default tenant (indicators, tests).
-    pub fn count_of_type(&self, tenant: &str, type_iri: &str) -> usize {
-        self.tenant(tenant)
-            .ok()
-            .and_then(|t| t.read().ok().map(|s| s.ids_of_type(type_iri).len()))
-            .unwrap_or(0)
     }
 }
 

@@ -143,13 +143,6 @@ impl TenantState {
             .unwrap_or_default()
     }
 
-    pub fn ids_with_attribute(&self, a: &str) -> Vec<&String> {
-        self.by_attr
-            .get(a)
-            .map(|s| s.iter().collect())
-            .unwrap_or_default()
-    }
-
     /// Candidates for a type expression: one index set borrowed when that is enough.
     fn type_candidates<'a>(&'a self, expr: &TypeExpr) -> Candidates<'a> {
         match expr {

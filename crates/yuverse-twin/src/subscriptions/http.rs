@@ -10,7 +10,7 @@ use super::model::Subscription;
 use super::registry::Subscriptions;
 use crate::error::{NgsiError, NgsiResult};
 use crate::http::Contexts;
-use crate::http::{accept, json_body, parse_query_string, respond, tenant, Caller};
+use crate::http::{accept, parse_query_string, respond, tenant, Caller};
 use crate::Twin;
 
 fn now() -> String {
@@ -24,10 +24,7 @@ pub async fn create(
     headers: HeaderMap,
     body: Bytes,
 ) -> NgsiResult<Response> {
-    twin.authorize_write(actor.as_ref())?;
-    let raw = json_body(&headers, &body, false)?;
-    let context = raw.get("@context").cloned();
-    let (ctx, body) = contexts.for_body(&headers, raw)?;
+    let (ctx, body) = contexts.write_request(&twin, actor.as_ref(), &headers, &body, false)?;
     let Value::Object(document) = body else {
         return Err(NgsiError::bad_data("a subscription must be a JSON object"));
     };
@@ -36,8 +33,7 @@ pub async fn create(
         Some(Value::String(id)) if crate::domain::attribute::is_uri(id) => id.clone(),
         Some(_) => return Err(NgsiError::bad_data("the subscription id must be a URI")),
     };
-    let context = context.unwrap_or_else(|| Value::String(ctx.url.clone()));
-    let subscription = Subscription::parse(id, document, context, &ctx, &now())?;
+    let subscription = Subscription::parse(id, document, ctx.value.clone(), &ctx)?;
     if subscription.expired(&now()) {
         return Err(NgsiError::bad_data("expiresAt must be in the future"));
     }
@@ -105,11 +101,10 @@ pub async fn update(
     headers: HeaderMap,
     body: Bytes,
 ) -> NgsiResult<StatusCode> {
-    twin.authorize_write(actor.as_ref())?;
+    let (_, patch) = contexts.write_request(&twin, actor.as_ref(), &headers, &body, true)?;
     let tenant = tenant(&headers)?;
     let subscriptions = twin.subscriptions()?;
     let (current, _) = subscriptions.get(&tenant, &id)?;
-    let (_, patch) = contexts.for_body(&headers, json_body(&headers, &body, true)?)?;
     let Value::Object(patch) = patch else {
         return Err(NgsiError::bad_data("the update must be a JSON object"));
     };
@@ -121,14 +116,10 @@ pub async fn update(
         return Err(NgsiError::bad_data("the id cannot change"));
     }
     let mut document = current.document.clone();
-    for (k, v) in patch {
-        if k == "@context" {
-            continue;
-        }
-        document.insert(k, v);
-    }
+    // The members sent replace the stored ones (for_body already removed @context).
+    document.extend(patch);
     let vocab = contexts.resolve_value(&current.context)?;
-    let updated = Subscription::parse(id, document, current.context.clone(), &vocab, &now())?;
+    let updated = Subscription::parse(id, document, current.context.clone(), &vocab)?;
     subscriptions.replace(&tenant, updated).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -110,7 +110,6 @@ impl Subscription {
         document: Map<String, Value>,
         context: Value,
         vocab: &dyn Vocabulary,
-        now: &str,
     ) -> NgsiResult<Subscription> {
         if let Some(unknown) = document.keys().find(|k| {
             !MEMBERS.contains(&k.as_str())
@@ -225,7 +224,6 @@ impl Subscription {
                 Some(yuverse_core::time::to_db(t))
             }
         };
-        let _ = now;
         let active = match document.get("isActive") {
             None => true,
             Some(Value::Bool(b)) => *b,

@@ -77,7 +77,6 @@ impl Subscriptions {
         let rows = sqlx::query("SELECT tenant, id, doc, context FROM twin_subscriptions")
             .fetch_all(&db.pool)
             .await?;
-        let now = yuverse_core::time::to_db(yuverse_core::time::now());
         for row in rows {
             let (tenant, id, doc, context): (String, String, String, String) = (
                 col(&row, "tenant")?,
@@ -95,7 +94,7 @@ impl Subscriptions {
                     .contexts
                     .resolve_value(&context)
                     .map_err(|e| anyhow::anyhow!("{e}"))?;
-                Subscription::parse(id.clone(), document, context, &vocab, &now)
+                Subscription::parse(id.clone(), document, context, &vocab)
                     .map_err(|e| anyhow::anyhow!("{e}"))
             })();
             match parsed {
