@@ -11,7 +11,7 @@ mod tenants;
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock, RwLock, Weak};
 
-use tokio::sync::mpsc;
+use tokio::sync::{broadcast, mpsc};
 
 use crate::subscriptions::{ChangeEvent, Subscriptions};
 
@@ -57,6 +57,8 @@ struct Inner {
     persister: Persister,
     /// Where committed changes go for notifications, once subscriptions are started.
     changes: OnceLock<mpsc::UnboundedSender<ChangeEvent>>,
+    /// Committed changes for in-process watchers (alerts, the live map); see [`Twin::watch`].
+    watchers: broadcast::Sender<ChangeEvent>,
     subscriptions: OnceLock<Subscriptions>,
     tenants: RwLock<HashMap<String, Arc<RwLock<TenantState>>>>,
     db: Database,
@@ -70,6 +72,9 @@ impl std::fmt::Debug for Twin {
             .finish()
     }
 }
+
+/// How many committed changes a slow [`Twin::watch`] receiver may fall behind.
+pub const WATCH_CAPACITY: usize = 16_384;
 
 /// The default tenant when no `NGSILD-Tenant` header is sent.
 pub const DEFAULT_TENANT: &str = "";
@@ -96,6 +101,7 @@ impl Twin {
             inner: Arc::new(Inner {
                 persister: Persister::start(db.clone()),
                 changes: OnceLock::new(),
+                watchers: broadcast::channel(WATCH_CAPACITY).0,
                 subscriptions: OnceLock::new(),
                 tenants: RwLock::new(tenants),
                 db,
@@ -126,11 +132,23 @@ impl Twin {
     }
 
     pub(super) fn publish(&self, events: Vec<ChangeEvent>) {
-        if let Some(changes) = self.inner.changes.get() {
-            for e in events {
+        let watched = self.inner.watchers.receiver_count() > 0;
+        for e in events {
+            if watched {
+                // A send fails only when every watcher has gone, which is fine.
+                let _ = self.inner.watchers.send(e.clone());
+            }
+            if let Some(changes) = self.inner.changes.get() {
                 let _ = changes.send(e);
             }
         }
+    }
+
+    /// Every committed change from now on, in commit order per tenant. A watcher that falls
+    /// more than [`WATCH_CAPACITY`] changes behind gets `RecvError::Lagged` and must resync
+    /// from the current state (queries), since the skipped changes are not kept for it.
+    pub fn watch(&self) -> broadcast::Receiver<ChangeEvent> {
+        self.inner.watchers.subscribe()
     }
 
     pub fn config(&self) -> &TwinConfig {
