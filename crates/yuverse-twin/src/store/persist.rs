@@ -5,6 +5,8 @@
 //! updates (and their history instances) share a commit, while a lone write still commits at
 //! once. Rows go in multi-row statements to keep per-statement overhead off the hot path.
 
+use std::collections::hash_map::{Entry, HashMap};
+
 use serde_json::Value;
 use sqlx::AnyConnection;
 use tokio::sync::{mpsc, oneshot};
@@ -188,11 +190,17 @@ async fn apply_run(
     match run[0] {
         Change::Put { .. } => {
             // The same entity may appear twice in one run: keep the last (upsert semantics).
-            let mut last: Vec<(&str, &str, &str)> = Vec::new();
+            let mut slot: HashMap<(&str, &str), usize> = HashMap::with_capacity(run.len());
+            let mut last: Vec<(&str, &str, &str)> = Vec::with_capacity(run.len());
             for c in run {
                 if let Change::Put { tenant, id, doc } = c {
-                    last.retain(|(t, i, _)| !(t == tenant && i == id));
-                    last.push((tenant, id, doc));
+                    match slot.entry((tenant.as_str(), id.as_str())) {
+                        Entry::Occupied(at) => last[*at.get()].2 = doc,
+                        Entry::Vacant(free) => {
+                            free.insert(last.len());
+                            last.push((tenant, id, doc));
+                        }
+                    }
                 }
             }
             let sql = format!(
