@@ -41,6 +41,8 @@ pub struct Settings {
     pub ld_context_fetch: bool,
     /// How long one @context download may take.
     pub ld_context_fetch_timeout_seconds: u64,
+    /// CA certificates (PEM) trusted for outgoing HTTPS besides the system's.
+    pub tls_ca_file: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -82,6 +84,7 @@ impl std::fmt::Debug for Settings {
                 "ld_context_fetch_timeout_seconds",
                 &self.ld_context_fetch_timeout_seconds,
             )
+            .field("tls_ca_file", &self.tls_ca_file)
             .finish()
     }
 }
@@ -108,6 +111,7 @@ impl Settings {
             context_dir: None,
             ld_context_fetch: false,
             ld_context_fetch_timeout_seconds: 5,
+            tls_ca_file: None,
         }
     }
 

@@ -9,6 +9,7 @@ use yuverse_core::db::Database;
 use yuverse_governance::Governance;
 use yuverse_twin::devices::{Devices, MqttMode};
 use yuverse_twin::http::{ContextSourcesConfig, Contexts};
+use yuverse_twin::outbound::Outbound;
 use yuverse_twin::subscriptions::Subscriptions;
 use yuverse_twin::{Twin, TwinConfig};
 
@@ -34,15 +35,20 @@ pub async fn open(db: &Database, settings: &Settings) -> anyhow::Result<(Twin, C
     }
     let status = StatusCode::from_u16(settings.ld_context_unavailable_status)
         .context("ld_context_unavailable_status must be 503 or 504")?;
+    let outbound = match &settings.tls_ca_file {
+        Some(path) => Outbound::with_ca_file(path)?,
+        None => Outbound::default(),
+    };
     let sources = ContextSourcesConfig {
         preloaded,
         dir: settings.context_dir.clone(),
         fetch_timeout: settings
             .ld_context_fetch
             .then(|| Duration::from_secs(settings.ld_context_fetch_timeout_seconds)),
+        outbound: outbound.clone(),
     };
     let contexts = Contexts::open(sources, status, db.clone()).await?;
-    Subscriptions::start(twin.clone(), contexts.clone(), db.clone()).await?;
+    Subscriptions::start(twin.clone(), contexts.clone(), db.clone(), &outbound).await?;
     Ok((twin, contexts))
 }
 

@@ -31,7 +31,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Start the platform: HTTP API, web UI and the services.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Configuration helpers.
     Config {
         #[command(subcommand)]
@@ -134,6 +134,9 @@ pub struct ServeArgs {
         value_name = "SECONDS"
     )]
     pub ld_context_fetch_timeout_seconds: Option<u64>,
+    /// PEM file of CA certificates trusted, besides the system's, for outgoing HTTPS (notifications, @context downloads)
+    #[arg(long, env = "YUVERSE_TLS_CA_FILE", value_name = "FILE")]
+    pub tls_ca_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]

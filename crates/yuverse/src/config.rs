@@ -32,6 +32,7 @@ pub struct FileConfig {
     pub context_dir: Option<PathBuf>,
     pub ld_context_fetch: Option<Switch>,
     pub ld_context_fetch_timeout_seconds: Option<u64>,
+    pub tls_ca_file: Option<PathBuf>,
 }
 
 pub const EXAMPLE: &str = include_str!("example-config.toml");
@@ -149,6 +150,10 @@ pub fn settings(args: &ServeArgs, file: &FileConfig) -> anyhow::Result<Settings>
         }
         settings.ld_context_fetch_timeout_seconds = seconds;
     }
+    settings.tls_ca_file = args
+        .tls_ca_file
+        .clone()
+        .or_else(|| file.tls_ca_file.clone());
     settings.admin_password = secret_env("YUVERSE_ADMIN_PASSWORD");
     settings.demo_password = secret_env("YUVERSE_DEMO_PASSWORD");
     settings.pii_key = secret_env("YUVERSE_PII_KEY");

@@ -9,6 +9,7 @@ mod ngsi;
 mod batch;
 mod context_and_tenants;
 mod entities;
+mod https_receiver;
 mod jsonld_contexts;
 mod queries;
 mod subscriptions;

@@ -321,3 +321,41 @@ async fn endpoint_uris_and_notifier_info_are_checked() {
     }
     assert_eq!(ngsi.get_json("/subscriptions").await, json!([]));
 }
+
+#[tokio::test]
+async fn https_endpoints_are_notified_when_their_certificate_is_trusted() {
+    let (mut settings, dir) = test_settings(true).await;
+    let ca_file = dir.path().join("district-ca.pem");
+    let rx = crate::https_receiver::https_receiver(&ca_file).await;
+    // Without the CA the receiver's certificate is not trusted: the notification fails.
+    let untrusting = start(settings.clone()).await;
+    settings.tls_ca_file = Some(ca_file);
+    let app = start(settings).await;
+    for (server, expect_sent) in [(&untrusting, false), (&app, true)] {
+        let ngsi = Ngsi::writer(server).await;
+        ngsi.post("/entities", &json!({"id": "urn:ngsi-ld:OffStreetParking:p1", "type": "OffStreetParking", "occupancy": 0.5}))
+            .await;
+        let r = ngsi
+            .post("/subscriptions", &subscription(&rx.url, json!({})))
+            .await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let id = r.headers()["location"]
+            .to_str()
+            .unwrap()
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .to_owned();
+        set_occupancy(&ngsi, 0.8).await;
+        let field = if expect_sent {
+            "timesSent"
+        } else {
+            "timesFailed"
+        };
+        let s = wait_for_status(&ngsi, &id, |s| s["notification"][field] == 1).await;
+        assert_eq!(s["notification"][field], 1, "{s}");
+    }
+    let received = rx.received.lock().unwrap().clone();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0]["data"][0]["occupancy"], 0.8);
+}

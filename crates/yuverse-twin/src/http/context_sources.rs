@@ -11,6 +11,8 @@ use std::time::Duration;
 use serde_json::Value;
 use yuverse_twin_context::{ContextCache, ContextError, ContextLoader};
 
+use crate::outbound::Outbound;
+
 /// The path hosted contexts are served under.
 pub const HOSTED_PATH: &str = "/ngsi-ld/v1/jsonldContexts/";
 
@@ -26,6 +28,8 @@ pub struct ContextSourcesConfig {
     pub dir: Option<PathBuf>,
     /// Download contexts found nowhere else, waiting at most this long; `None` never downloads.
     pub fetch_timeout: Option<Duration>,
+    /// The TLS trust of downloads.
+    pub outbound: Outbound,
 }
 
 /// The loader behind the broker's context cache.
@@ -50,7 +54,8 @@ impl ContextLoader for Sources<'_> {
             }
         }
         match self.config.fetch_timeout {
-            Some(timeout) => fetch(url, timeout).map_err(|why| ContextError::not_available(url, why)),
+            Some(timeout) => fetch(&self.config.outbound, url, timeout)
+                .map_err(|why| ContextError::not_available(url, why)),
             None => Err(ContextError::not_available(
                 url,
                 "not hosted here nor pre-loaded, and fetching remote contexts is off (--ld-context-fetch)",
@@ -92,8 +97,9 @@ fn read_file(path: &Path) -> Result<Value, String> {
 /// Downloads a context. Context processing is synchronous, so the download runs on a thread
 /// of its own with a small runtime and this thread waits for it, at most `timeout`; results
 /// are cached, so a context is downloaded once per cache lifetime.
-fn fetch(url: &str, timeout: Duration) -> Result<Value, String> {
+fn fetch(outbound: &Outbound, url: &str, timeout: Duration) -> Result<Value, String> {
     let url = url.to_owned();
+    let client = outbound.client(timeout, timeout);
     std::thread::scope(|scope| {
         scope
             .spawn(move || {
@@ -101,18 +107,14 @@ fn fetch(url: &str, timeout: Duration) -> Result<Value, String> {
                     .enable_all()
                     .build()
                     .map_err(|e| e.to_string())?;
-                runtime.block_on(download(&url, timeout))
+                runtime.block_on(download(&client, &url))
             })
             .join()
             .unwrap_or_else(|_| Err("the download thread failed".into()))
     })
 }
 
-async fn download(url: &str, timeout: Duration) -> Result<Value, String> {
-    let client = reqwest::Client::builder()
-        .timeout(timeout)
-        .build()
-        .map_err(|e| e.to_string())?;
+async fn download(client: &reqwest::Client, url: &str) -> Result<Value, String> {
     let response = client
         .get(url)
         .header("accept", "application/ld+json, application/json")

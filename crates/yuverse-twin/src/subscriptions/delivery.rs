@@ -19,6 +19,7 @@ use super::status::Status;
 use super::ChangeEvent;
 use crate::domain::entity;
 use crate::domain::render::render;
+use crate::outbound::Outbound;
 
 const ATTEMPTS: u32 = 4;
 
@@ -29,13 +30,9 @@ pub struct Delivery {
 }
 
 impl Delivery {
-    pub fn new() -> Delivery {
+    pub fn new(outbound: &Outbound) -> Delivery {
         Delivery {
-            client: reqwest::Client::builder()
-                .timeout(Duration::from_secs(10))
-                .connect_timeout(Duration::from_secs(3))
-                .build()
-                .unwrap_or_default(),
+            client: outbound.client(Duration::from_secs(10), Duration::from_secs(3)),
         }
     }
 }

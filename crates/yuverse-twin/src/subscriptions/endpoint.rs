@@ -42,7 +42,7 @@ impl Endpoint {
         }
         if uri.starts_with("mqtts://") {
             return Err(NgsiError::bad_data(
-                "notification.endpoint.uri: mqtts:// is not supported by this broker; use mqtt:// on a trusted network or an HTTP endpoint",
+                "notification.endpoint.uri: mqtts:// is not supported by this broker; use mqtt:// on a trusted network or an https:// endpoint",
             ));
         }
         if !uri.starts_with("mqtt://") {

@@ -14,6 +14,7 @@ use super::status::{self, Changed, Status};
 use super::ChangeEvent;
 use crate::error::{ErrorKind, NgsiError, NgsiResult};
 use crate::http::Contexts;
+use crate::outbound::Outbound;
 use crate::service::WeakTwin;
 use crate::Twin;
 
@@ -55,6 +56,7 @@ impl Subscriptions {
         twin: Twin,
         contexts: Contexts,
         db: Database,
+        outbound: &Outbound,
     ) -> anyhow::Result<Subscriptions> {
         let (status_changed, status_receiver) = mpsc::unbounded_channel();
         let subscriptions = Subscriptions {
@@ -63,7 +65,7 @@ impl Subscriptions {
                 contexts,
                 twin: twin.downgrade(),
                 by_tenant: RwLock::new(HashMap::new()),
-                delivery: Delivery::new(),
+                delivery: Delivery::new(outbound),
                 status_changed,
             }),
         };
