@@ -9,6 +9,7 @@ mod ngsi;
 mod batch;
 mod context_and_tenants;
 mod entities;
+mod live;
 mod queries;
 mod subscriptions;
 mod temporal;
