@@ -13,19 +13,23 @@ after(async () => {
   await browser?.close()
 })
 
-/** Waits until the map's device source holds a marker of `id` with this value; its properties. */
-async function waitForMarker(page, id, value) {
-  const handle = await page.waitForFunction(
-    async ([wanted, expected]) => {
-      const hook = window.__yuverseTwin
-      if (!hook) return null
-      const feature = (await hook.deviceFeatures()).find((f) => f.properties.id === wanted)
-      return feature && feature.properties.value === expected ? feature.properties : null
-    },
-    [id, value],
-    { timeout: 20_000 },
-  )
-  return handle.jsonValue()
+/** The marker of `id` in the map's device source (read back from MapLibre), or null. */
+function marker(page, id) {
+  return page.evaluate(async (wanted) => {
+    const features = (await window.__yuverseTwin?.deviceFeatures()) ?? []
+    return features.find((f) => f.properties.id === wanted)?.properties ?? null
+  }, id)
+}
+
+/** Polls until the marker of `id` has this value; returns its properties. */
+async function waitForMarker(page, id, value, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const found = await marker(page, id)
+    if (found && found.value === value) return found
+    assert.ok(Date.now() < deadline, `marker ${id} did not reach ${value}: ${JSON.stringify(found)}`)
+    await page.waitForTimeout(250)
+  }
 }
 
 test('the twin map shows devices and a marker value changes live', async () => {
@@ -91,10 +95,10 @@ test('the twin map shows devices and a marker value changes live', async () => {
 
   // Layer switches hide a device type's markers.
   await page.getByTestId('layer-AirQualityObserved').click()
-  await page.waitForFunction(
-    async (id) => !(await window.__yuverseTwin.deviceFeatures()).some((f) => f.properties.id === id),
-    sensor,
-  )
+  for (let i = 0; (await marker(page, sensor)) !== null; i++) {
+    assert.ok(i < 40, 'the switched-off type is no longer drawn')
+    await page.waitForTimeout(250)
+  }
 
   // The management tabs open.
   await page.getByRole('tab', { name: '订阅管理' }).click()

@@ -63,9 +63,9 @@ export function districtStyle(): StyleSpecification {
         type: 'fill-extrusion',
         source: BUILDINGS,
         paint: {
-          'fill-extrusion-color': ['interpolate', ['linear'], ['get', 'height'], 0, '#3a6ea5', 100, '#7fb3ff', 300, '#d6e8ff'],
+          'fill-extrusion-color': ['interpolate', ['linear'], ['get', 'height'], 0, '#4fc3f7', 100, '#9be7ff', 300, '#e8f7ff'],
           'fill-extrusion-height': ['get', 'height'],
-          'fill-extrusion-opacity': 0.85,
+          'fill-extrusion-opacity': 0.9,
         },
       },
       {

@@ -192,4 +192,7 @@ async fn the_feed_needs_a_signed_in_user_or_a_reading_key() {
         .await;
     let body = expect_problem(bad, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert_eq!(body["errors"][0]["field"], "type");
+
+    let spec = unit.get_json("/api/v1/openapi.json").await;
+    assert!(spec["paths"]["/api/v1/twin/live"]["get"].is_object());
 }
