@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use axum::extract::{FromRef, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
-use futures_util::stream::{self, Stream};
+use futures_util::stream::{self, Stream, StreamExt};
 use serde::Deserialize;
 use tokio::sync::broadcast::{error::RecvError, Receiver};
 use utoipa_axum::router::OpenApiRouter;
@@ -80,27 +80,99 @@ async fn live(
     Ok(Sse::new(events(changes, filter, vocab)).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))
 }
 
+/// What the stream carries before it becomes Server-Sent Events.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LiveMessage {
+    /// One wanted change, rendered by [`render_change`].
+    Change(serde_json::Value),
+    /// The receiver fell behind and this many changes were skipped.
+    Resync(u64),
+}
+
+impl LiveMessage {
+    fn into_event(self) -> Event {
+        match self {
+            LiveMessage::Change(data) => Event::default().event("change").data(data.to_string()),
+            LiveMessage::Resync(missed) => Event::default()
+                .event("resync")
+                .data(serde_json::json!({"missed": missed}).to_string()),
+        }
+    }
+}
+
 fn events(
     changes: Receiver<ChangeEvent>,
     filter: LiveFilter,
     vocab: RequestContext,
 ) -> impl Stream<Item = Result<Event, Infallible>> {
+    messages(changes, filter, vocab).map(|m| Ok(m.into_event()))
+}
+
+/// The wanted changes in commit order, a [`LiveMessage::Resync`] where some were lost; ends
+/// when the twin shuts down.
+pub fn messages(
+    changes: Receiver<ChangeEvent>,
+    filter: LiveFilter,
+    vocab: RequestContext,
+) -> impl Stream<Item = LiveMessage> {
     stream::unfold(
         (changes, filter, vocab),
         |(mut changes, filter, vocab)| async move {
             loop {
-                let event = match changes.recv().await {
-                    Ok(change) if filter.matches(&change) => Event::default()
-                        .event("change")
-                        .data(render_change(&change, &vocab).to_string()),
+                let message = match changes.recv().await {
+                    Ok(change) if filter.matches(&change) => {
+                        LiveMessage::Change(render_change(&change, &vocab))
+                    }
                     Ok(_) => continue,
-                    Err(RecvError::Lagged(missed)) => Event::default()
-                        .event("resync")
-                        .data(serde_json::json!({"missed": missed}).to_string()),
+                    Err(RecvError::Lagged(missed)) => LiveMessage::Resync(missed),
                     Err(RecvError::Closed) => return None,
                 };
-                return Some((Ok(event), (changes, filter, vocab)));
+                return Some((message, (changes, filter, vocab)));
             }
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use futures_util::StreamExt;
+    use serde_json::json;
+    use tokio::sync::broadcast;
+
+    use super::*;
+
+    fn change(id: &str, kind: &str) -> ChangeEvent {
+        let doc = json!({"id": id, "type": [format!("https://uri.etsi.org/ngsi-ld/default-context/{kind}")]});
+        ChangeEvent {
+            tenant: String::new(),
+            id: id.into(),
+            before: None,
+            after: Some(Arc::new(doc)),
+            attributes: vec![],
+        }
+    }
+
+    #[tokio::test]
+    async fn a_lagging_receiver_gets_a_resync_then_the_newest_changes() {
+        let (tx, rx) = broadcast::channel(2);
+        let vocab = Contexts::default().core();
+        let filter = LiveFilter::parse(Some("Streetlight"), None, &vocab).unwrap();
+        for i in 0..4 {
+            tx.send(change(&format!("urn:l:{i}"), "Streetlight"))
+                .unwrap();
+        }
+        tx.send(change("urn:b:1", "Building")).unwrap();
+        drop(tx);
+        let got: Vec<LiveMessage> = messages(rx, filter, vocab).collect().await;
+        // The channel kept the last two changes; the building is not wanted.
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert_eq!(got[0], LiveMessage::Resync(3));
+        let LiveMessage::Change(last) = &got[1] else {
+            panic!("a change after the resync: {got:?}")
+        };
+        assert_eq!(last["id"], "urn:l:3");
+        assert_eq!(last["type"], "Streetlight");
+    }
 }
