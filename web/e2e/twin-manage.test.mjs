@@ -68,3 +68,12 @@ test('demo-unit manages subscriptions and devices of the twin', async () => {
   await confirmDelete(page)
   await devRow.waitFor({ state: 'detached' })
 })
+
+test('a citizen sees the live map but not device management', async () => {
+  const page = await newPage(browser)
+  await loginDemo(page, 'demo-citizen')
+  await nav(page, 'twin')
+  await page.locator('[data-testid="twin-map"][data-loaded="true"]').waitFor()
+  await page.getByRole('tab', { name: '订阅管理' }).waitFor()
+  assert.equal(await page.getByRole('tab', { name: '设备管理' }).count(), 0)
+})
