@@ -11,6 +11,7 @@ mod context_and_tenants;
 mod entities;
 mod https_receiver;
 mod jsonld_contexts;
+mod live;
 mod queries;
 mod subscriptions;
 mod temporal;
