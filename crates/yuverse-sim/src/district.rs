@@ -213,6 +213,11 @@ fn rectangle(centre: Coord<f64>, width: f64, depth: f64, angle: f64) -> Footprin
     }
 }
 
+/// A position from longitude and latitude.
+pub fn coord(lon: f64, lat: f64) -> Coord<f64> {
+    coord! { x: lon, y: lat }
+}
+
 /// A GeoJSON Point, coordinates rounded to about 1 cm.
 pub fn point_json(c: Coord<f64>) -> Value {
     json!({"type": "Point", "coordinates": [round7(c.x), round7(c.y)]})
