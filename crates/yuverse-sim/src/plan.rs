@@ -202,7 +202,7 @@ fn building(
 ) -> Building {
     let (category, height) = if place.domains.iter().any(|d| d == "政务") {
         ("civic", 36.0)
-    } else if place.kind == PlaceKind::Core && ordinal % 4 == 0 {
+    } else if place.kind == PlaceKind::Core && ordinal.is_multiple_of(4) {
         ("commercial", rng.gen_range(15.0..40.0))
     } else {
         ("office", rng.gen_range(24.0..120.0))

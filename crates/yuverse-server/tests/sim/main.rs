@@ -283,3 +283,48 @@ async fn without_mqtt_the_server_runs_and_the_simulator_does_not() {
     assert_eq!(r.status(), StatusCode::OK);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn with_mqtt_url_the_simulator_publishes_through_the_external_broker() {
+    // Another server's embedded broker stands in for the external one.
+    let (broker_settings, _broker_dir) = sim_settings(0).await;
+    let broker_addr = broker_settings.mqtt_listen.unwrap();
+    let broker = start(broker_settings).await;
+    let unit = broker.demo("demo-unit").await;
+    let org = unit.me["organisation"]["id"].as_str().unwrap().to_owned();
+    let r = unit
+        .post(
+            "/api/v1/api-keys",
+            serde_json::json!({"name": "bridge", "organisation_id": org, "permissions": ["mqtt:publish"]}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let created: Value = r.json().await.unwrap();
+    let (id, secret) = (
+        created["id"].as_str().unwrap(),
+        created["key"].as_str().unwrap(),
+    );
+
+    let (mut settings, _dir) = sim_settings(DEVICES).await;
+    settings.mqtt_listen = None;
+    settings.mqtt_url = Some(format!(
+        "mqtt://{id}:{secret}@127.0.0.1:{}",
+        broker_addr.port()
+    ));
+    let app = start(settings).await;
+    let app = &app;
+    assert_eq!(all_measured(app).await.len(), DEVICES);
+
+    // The broker goes away and comes back: the gateways reconnect and measures flow again.
+    let aq = "urn:ngsi-ld:AirQualityObserved:yubei:xiantao-data-valley:1";
+    let last = entity(app, aq).await.unwrap()["pm25"]["observedAt"].clone();
+    let (broker_settings, _) = broker.stop().await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let _broker = start(broker_settings).await;
+    let last = last.as_str().unwrap();
+    eventually("a measure after the broker came back", || async move {
+        let e = entity(app, aq).await?;
+        (e["pm25"]["observedAt"].as_str()? > last).then_some(())
+    })
+    .await;
+}
