@@ -328,3 +328,51 @@ async fn with_mqtt_url_the_simulator_publishes_through_the_external_broker() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_revoked_key_is_replaced_at_the_next_start_and_the_devices_follow_it() {
+    let (settings, _dir) = sim_settings(DEVICES).await;
+    let app = start(settings).await;
+    all_measured(&app).await;
+    let admin = app.admin().await;
+    let old_key = sim_devices(&admin).await[0]["api_key_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let security = app.demo("demo-security-admin").await;
+    let r = security
+        .send(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/api-keys/{old_key}"),
+            None,
+        )
+        .await;
+    assert!(r.status().is_success(), "{}", r.status());
+    let (settings, _) = app.stop().await;
+
+    let app = start(settings).await;
+    let admin = app.admin().await;
+    let devices = eventually("the devices under a new key", || {
+        let (admin, old_key) = (&admin, old_key.as_str());
+        async move {
+            let d = sim_devices(admin).await;
+            (d.len() == DEVICES && d.iter().all(|d| d["api_key_id"] != old_key)).then_some(d)
+        }
+    })
+    .await;
+    let new_key = devices[0]["api_key_id"].clone();
+    assert!(devices.iter().all(|d| d["api_key_id"] == new_key));
+    let aq = "urn:ngsi-ld:AirQualityObserved:yubei:xiantao-data-valley:1";
+    let app = &app;
+    eventually("measures under the new key", || {
+        let admin = &admin;
+        async move {
+            let d = sim_devices(admin).await;
+            let fresh = d
+                .iter()
+                .all(|d| d["status"]["messages_received"].as_i64().unwrap_or(0) > 0);
+            (fresh && entity(app, aq).await.is_some()).then_some(())
+        }
+    })
+    .await;
+}
