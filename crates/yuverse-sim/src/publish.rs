@@ -67,7 +67,11 @@ pub struct Clock {
 
 impl Clock {
     pub fn now(&self) -> DateTime<Utc> {
-        let real = Utc::now();
+        self.at(Utc::now())
+    }
+
+    /// The simulated time at a real instant.
+    fn at(&self, real: DateTime<Utc>) -> DateTime<Utc> {
         if self.scale <= 1 {
             return real;
         }
@@ -204,5 +208,22 @@ pub async fn run(
         if behind > interval {
             round += (behind.as_millis() / interval.as_millis().max(1)) as u32;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_compressed_clock_runs_faster_from_its_origin() {
+        let origin = DateTime::parse_from_rfc3339("2026-11-30T00:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let later = origin + chrono::TimeDelta::seconds(90);
+        let fast = Clock { origin, scale: 60 };
+        assert_eq!(fast.at(later), origin + chrono::TimeDelta::minutes(90));
+        let real = Clock { origin, scale: 1 };
+        assert_eq!(real.at(later), later);
     }
 }
