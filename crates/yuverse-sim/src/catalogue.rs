@@ -117,11 +117,11 @@ impl Kind {
             Kind::Crowd => &[
                 ("n", "peopleCount", None),
                 ("o", "occupancy", None),
-                ("s", "averageCrowdSpeed", Some("MTS")),
+                ("s", "averageCrowdSpeed", Some("KMH")),
                 ("c", "congested", None),
             ],
             Kind::Energy => &[
-                ("p", "totalActivePower", Some("KWT")),
+                ("p", "totalActivePower", Some("WTT")),
                 ("e", "totalActiveEnergyImport", Some("KWH")),
                 ("f", "frequency", Some("HTZ")),
             ],
@@ -284,21 +284,23 @@ pub fn measure(kind: Kind, traits: &Traits, t: &LocalTime, noise: u64) -> Map<St
         Kind::Crowd => {
             let level = rhythm::crowd(t) * traits.popularity * (1.0 + 0.05 * n(1));
             let people = (f64::from(traits.capacity) * level.max(0.0)).round();
-            let occupancy = people / f64::from(traits.capacity);
+            // SDM's occupancy is a fraction (0..1); peopleCount shows a crowd beyond capacity.
+            let occupancy = (people / f64::from(traits.capacity)).min(1.0);
             m.insert("n".into(), json!(people as u64));
             m.insert("o".into(), json!(round(occupancy, 3)));
             m.insert(
                 "s".into(),
-                json!(round((1.3 - 0.9 * occupancy.min(1.0)).max(0.2), 2)),
+                json!(round((4.7 - 3.2 * occupancy).max(0.7), 1)),
             );
             m.insert("c".into(), json!(occupancy > 0.9));
         }
         Kind::Energy => {
             let peak = f64::from(traits.capacity);
-            let power = peak * rhythm::load(t) * (1.0 + 0.04 * n(1));
+            // The model's units: watts for power, kilowatt hours for energy.
+            let watts = 1000.0 * peak * rhythm::load(t) * (1.0 + 0.04 * n(1));
             // The long-run mean load is about 0.4 of the peak; the counter only grows.
             let energy = peak * 0.4 * metered_hours(t);
-            m.insert("p".into(), json!(round(power, 1)));
+            m.insert("p".into(), json!(round(watts, 0)));
             m.insert("e".into(), json!(round(energy, 1)));
             m.insert("f".into(), json!(round(50.0 + 0.03 * n(2), 3)));
         }
