@@ -1,10 +1,20 @@
-//! `serve --demo`: one account per role so a newcomer can see every screen. The accounts share
-//! one password, `YUVERSE_DEMO_PASSWORD` or a generated one, printed once at start.
+//! `serve --demo`: one account per role so a newcomer can see every screen, and the district
+//! simulator so the twin has something to show. The accounts share one password,
+//! `YUVERSE_DEMO_PASSWORD` or a generated one, printed once at start.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
 
 use yuverse_core::{Actor, Role};
 use yuverse_governance::domain::{credit_code, organisation::OrganisationKind, password};
 use yuverse_governance::service::NewOrganisation;
 use yuverse_governance::Governance;
+use yuverse_sim::{Broker, Platform, SimConfig, Simulator};
+use yuverse_twin::devices::{parse_broker_url, Devices};
+use yuverse_twin::http::Contexts;
+use yuverse_twin::Twin;
+
+use crate::Settings;
 
 /// The organisation each demo role belongs to (codes from `data/yubei/organisations.json`).
 fn home_organisation(role: Role) -> Option<&'static str> {
@@ -85,4 +95,64 @@ pub async fn ensure_accounts(
         accounts.push((username, role.as_str().to_owned()));
     }
     Ok((accounts, demo_password))
+}
+
+/// Starts the district simulator on the platform's broker (`--mqtt-url`, or the embedded one);
+/// `None` when `--sim-devices 0` or when MQTT is off.
+pub fn simulator(
+    settings: &Settings,
+    governance: &Governance,
+    (twin, contexts): &(Twin, Contexts),
+    devices: &Devices,
+) -> Option<Simulator> {
+    if settings.sim_devices == 0 {
+        return None;
+    }
+    let broker = match (&settings.mqtt_url, devices.mqtt_addr()) {
+        (Some(url), _) => match parse_broker_url(url) {
+            Ok(u) => Broker::External {
+                host: u.host,
+                port: u.port,
+                credentials: u.credentials,
+            },
+            Err(e) => {
+                tracing::warn!(error = %e, "the district simulator does not run");
+                return None;
+            }
+        },
+        (None, Some(addr)) => Broker::Embedded(reachable(addr)),
+        (None, None) => {
+            tracing::warn!(
+                "the district simulator needs MQTT (--mqtt-listen is off); it does not run"
+            );
+            return None;
+        }
+    };
+    let config = SimConfig {
+        devices: settings.sim_devices,
+        interval: settings.sim_interval,
+        time_scale: settings.sim_time_scale,
+        broker,
+        state_dir: settings.data_dir.clone(),
+    };
+    tracing::info!(devices = config.devices, interval = ?config.interval,
+        time_scale = config.time_scale, "starting the district simulator");
+    Some(Simulator::start(
+        config,
+        Platform {
+            governance: governance.clone(),
+            twin: twin.clone(),
+            vocab: Arc::new(contexts.core()),
+            devices: devices.clone(),
+        },
+    ))
+}
+
+/// A listen address as a client connects to it: `0.0.0.0` and `::` become loopback.
+fn reachable(addr: SocketAddr) -> SocketAddr {
+    match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => (Ipv4Addr::LOCALHOST, addr.port()).into(),
+        IpAddr::V6(ip) if ip.is_unspecified() => (Ipv6Addr::LOCALHOST, addr.port()).into(),
+        _ => addr,
+    }
 }

@@ -69,7 +69,13 @@ pub async fn prepare(settings: &Settings) -> anyhow::Result<(AppState, StartupRe
     }
     let twin = twin::open(&db, settings).await?;
     let devices = twin::devices(&db, &governance, &twin, settings).await?;
-    let state = AppState::new(db, governance, industry, twin, devices, settings);
+    let simulator = if settings.demo {
+        demo::simulator(settings, &governance, &twin, &devices)
+    } else {
+        None
+    };
+    let mut state = AppState::new(db, governance, industry, twin, devices, settings);
+    state.simulator = simulator;
     Ok((state, report))
 }
 
@@ -94,6 +100,7 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let db = state.db.clone();
     let devices = state.devices.clone();
+    let simulator = state.simulator.clone();
     let housekeeping = tokio::spawn(housekeeping(state.governance.clone()));
     let app = routes::router(state);
     axum::serve(
@@ -104,6 +111,10 @@ pub async fn serve(
     .await
     .context("the HTTP server failed")?;
     housekeeping.abort();
+    // The simulator's devices go before the broker they publish to.
+    if let Some(simulator) = simulator {
+        simulator.stop().await;
+    }
     devices.stop().await;
     db.close().await;
     tracing::info!("stopped; the database is closed");

@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use yuverse_governance::pii::PiiKeySource;
 use yuverse_governance::GovernanceConfig;
@@ -18,6 +19,12 @@ pub struct Settings {
     /// External MQTT broker URL instead of the embedded one. Used by the twin.
     pub mqtt_url: Option<String>,
     pub demo: bool,
+    /// District simulator (runs with `demo`): devices; 0 turns it off.
+    pub sim_devices: usize,
+    /// How often each simulated device publishes.
+    pub sim_interval: Duration,
+    /// Simulated seconds per real second (1: real time).
+    pub sim_time_scale: u32,
     pub governance: GovernanceConfig,
     /// Largest accepted request body in bytes.
     pub max_body_bytes: usize,
@@ -63,6 +70,9 @@ impl std::fmt::Debug for Settings {
                 &self.mqtt_url.as_deref().map(yuverse_core::db::redact_url),
             )
             .field("demo", &self.demo)
+            .field("sim_devices", &self.sim_devices)
+            .field("sim_interval", &self.sim_interval)
+            .field("sim_time_scale", &self.sim_time_scale)
             .field("governance", &self.governance)
             .field("max_body_bytes", &self.max_body_bytes)
             .field(
@@ -99,6 +109,9 @@ impl Settings {
             mqtt_listen: Some(SocketAddr::from(([127, 0, 0, 1], 1883))),
             mqtt_url: None,
             demo: false,
+            sim_devices: 2000,
+            sim_interval: Duration::from_secs(30),
+            sim_time_scale: 1,
             governance: GovernanceConfig::default(),
             max_body_bytes: 1024 * 1024,
             admin_password: None,

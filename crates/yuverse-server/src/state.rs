@@ -21,6 +21,8 @@ pub struct AppState {
     pub twin: Twin,
     pub contexts: Contexts,
     pub devices: Devices,
+    /// The district simulator, when `--demo` runs it.
+    pub simulator: Option<yuverse_sim::Simulator>,
     pub metrics: Arc<Metrics>,
     pub max_body_bytes: usize,
 }
@@ -41,6 +43,7 @@ impl AppState {
             twin,
             contexts,
             devices,
+            simulator: None,
             metrics: Arc::new(Metrics::default()),
             max_body_bytes: settings.max_body_bytes,
         }

@@ -96,6 +96,15 @@ pub struct ServeArgs {
     /// Run the district simulator and create one demo account per role
     #[arg(long, env = "YUVERSE_DEMO")]
     pub demo: bool,
+    /// Devices of the district simulator that --demo runs; 0 turns it off [default: 2000]
+    #[arg(long, env = "YUVERSE_SIM_DEVICES", value_name = "N")]
+    pub sim_devices: Option<usize>,
+    /// Seconds between two measures of one simulated device, spread evenly [default: 30]
+    #[arg(long, env = "YUVERSE_SIM_INTERVAL_SECONDS", value_name = "SECONDS")]
+    pub sim_interval_seconds: Option<u64>,
+    /// Simulated seconds per real second; 60 plays a day in 24 minutes [default: 1]
+    #[arg(long, env = "YUVERSE_SIM_TIME_SCALE", value_name = "N")]
+    pub sim_time_scale: Option<u32>,
     /// Log format [default: text]
     #[arg(long, env = "YUVERSE_LOG_FORMAT", value_enum)]
     pub log_format: Option<LogFormat>,

@@ -20,6 +20,9 @@ pub struct FileConfig {
     pub mqtt_listen: Option<String>,
     pub mqtt_url: Option<String>,
     pub demo: Option<bool>,
+    pub sim_devices: Option<usize>,
+    pub sim_interval_seconds: Option<u64>,
+    pub sim_time_scale: Option<u32>,
     pub log_format: Option<LogFormat>,
     pub session_idle_minutes: Option<u64>,
     pub login_attempts_per_minute: Option<u32>,
@@ -34,6 +37,9 @@ pub struct FileConfig {
     pub ld_context_fetch_timeout_seconds: Option<u64>,
     pub tls_ca_file: Option<PathBuf>,
 }
+
+/// Most simulated devices (each is a provisioned device and an entity with history).
+const MAX_SIM_DEVICES: usize = 100_000;
 
 pub const EXAMPLE: &str = include_str!("example-config.toml");
 
@@ -96,6 +102,24 @@ pub fn settings(args: &ServeArgs, file: &FileConfig) -> anyhow::Result<Settings>
         }
     }
     settings.demo = args.demo || file.demo.unwrap_or(false);
+    if let Some(n) = args.sim_devices.or(file.sim_devices) {
+        if n > MAX_SIM_DEVICES {
+            bail!("--sim-devices must be at most {MAX_SIM_DEVICES}");
+        }
+        settings.sim_devices = n;
+    }
+    if let Some(seconds) = args.sim_interval_seconds.or(file.sim_interval_seconds) {
+        if !(1..=3600).contains(&seconds) {
+            bail!("--sim-interval-seconds must be between 1 and 3600");
+        }
+        settings.sim_interval = Duration::from_secs(seconds);
+    }
+    if let Some(scale) = args.sim_time_scale.or(file.sim_time_scale) {
+        if !(1..=3600).contains(&scale) {
+            bail!("--sim-time-scale must be between 1 and 3600");
+        }
+        settings.sim_time_scale = scale;
+    }
     if let Some(minutes) = args.session_idle_minutes.or(file.session_idle_minutes) {
         if minutes == 0 {
             bail!("--session-idle-minutes must be at least 1");
@@ -191,6 +215,32 @@ mod tests {
         };
         let err = settings(&args, &FileConfig::default()).unwrap_err();
         assert!(err.to_string().contains("--listen"));
+        for (args, flag) in [
+            (
+                ServeArgs {
+                    sim_interval_seconds: Some(0),
+                    ..ServeArgs::default()
+                },
+                "--sim-interval-seconds",
+            ),
+            (
+                ServeArgs {
+                    sim_devices: Some(MAX_SIM_DEVICES + 1),
+                    ..ServeArgs::default()
+                },
+                "--sim-devices",
+            ),
+            (
+                ServeArgs {
+                    sim_time_scale: Some(0),
+                    ..ServeArgs::default()
+                },
+                "--sim-time-scale",
+            ),
+        ] {
+            let err = settings(&args, &FileConfig::default()).unwrap_err();
+            assert!(err.to_string().contains(flag), "{err}");
+        }
         let unknown: Result<FileConfig, _> = toml::from_str("lisen = \"x\"");
         assert!(unknown.is_err());
     }

@@ -136,6 +136,48 @@ async fn serve_sign_in_stop_and_detect_a_changed_audit_row() {
     assert!(stdout.contains("changed"), "{stdout}");
 }
 
+#[tokio::test]
+async fn the_demo_simulator_publishes_over_mqtt_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let (port, mqtt) = (free_port(), free_port());
+    let server = Command::new(BIN)
+        .args(["serve", "--demo", "--sim-devices", "20"])
+        .args(["--sim-interval-seconds", "1", "--sim-time-scale", "60"])
+        .args(["--mqtt-listen", &format!("127.0.0.1:{mqtt}"), "--data-dir"])
+        .arg(dir.path())
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .env("YUVERSE_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .env("YUVERSE_DEMO_PASSWORD", "Demo-Passw0rd!")
+        .env_remove("YUVERSE_DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_ready(port).await;
+    let url = format!(
+        "http://127.0.0.1:{port}/ngsi-ld/v1/entities/urn:ngsi-ld:AirQualityObserved:yubei:xiantao-data-valley:1"
+    );
+    let mut measured = false;
+    for _ in 0..300 {
+        let r = reqwest::get(&url).await.unwrap();
+        if r.status() == 200 {
+            let e: serde_json::Value = r.json().await.unwrap();
+            if e["pm25"]["value"].is_number() {
+                measured = true;
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(measured, "a simulated measure reached the twin");
+    let stopped = terminate(server);
+    let logs = String::from_utf8_lossy(&stopped.stderr);
+    assert!(logs.contains("district simulator stopped"), "{logs}");
+    assert!(logs.contains("database is closed"), "{logs}");
+    let intact = verify(dir.path());
+    assert!(intact.status.success(), "{intact:?}");
+}
+
 async fn login_token(client: &reqwest::Client, port: u16) -> String {
     let body: serde_json::Value = client
         .post(format!("http://127.0.0.1:{port}/api/v1/auth/login"))
@@ -186,6 +228,9 @@ fn help_documents_every_option_and_the_example_config_prints() {
         "--mqtt-listen",
         "--mqtt-url",
         "--demo",
+        "--sim-devices",
+        "--sim-interval-seconds",
+        "--sim-time-scale",
         "--config",
         "--log-format",
         "YUVERSE_LISTEN",
@@ -204,6 +249,9 @@ fn help_documents_every_option_and_the_example_config_prints() {
         "mqtt_listen",
         "mqtt_url",
         "demo",
+        "sim_devices",
+        "sim_interval_seconds",
+        "sim_time_scale",
     ] {
         assert!(
             example.contains(&format!("{key} =")),

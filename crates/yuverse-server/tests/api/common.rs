@@ -54,6 +54,8 @@ pub async fn test_settings(demo: bool) -> (Settings, tempfile::TempDir) {
     settings.mqtt_listen = None;
     settings.admin_password = Some(ADMIN_PASSWORD.into());
     settings.demo = demo;
+    // The district simulator runs only where a test asks for it (tests/sim).
+    settings.sim_devices = 0;
     settings.demo_password = Some(DEMO_PASSWORD.into());
     (settings, dir)
 }

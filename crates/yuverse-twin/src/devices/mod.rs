@@ -33,7 +33,7 @@ use yuverse_governance::service::audit::{append, AuditActor, AuditEvent, Outcome
 use yuverse_governance::Governance;
 
 pub use domain::{AttributeMapping, AttributeType, Device, NewAttributeMapping, NewDevice};
-pub use mqtt::MqttMode;
+pub use mqtt::{parse_url as parse_broker_url, BrokerUrl, MqttMode};
 
 use crate::domain::Vocabulary;
 use crate::http::Contexts;

@@ -385,13 +385,15 @@ fn protocol_level(bytes: &[u8]) -> Result<Option<u8>, ()> {
 
 /// `mqtt://[user[:password]@]host[:port][/]` → its parts.
 #[derive(Debug, PartialEq, Eq)]
-struct BrokerUrl {
-    host: String,
-    port: u16,
-    credentials: Option<(String, String)>,
+pub struct BrokerUrl {
+    pub host: String,
+    pub port: u16,
+    pub credentials: Option<(String, String)>,
 }
 
-fn parse_url(url: &str) -> anyhow::Result<BrokerUrl> {
+/// Also used by other MQTT clients of the platform (the district simulator) to reach the same
+/// broker as `--mqtt-url`.
+pub fn parse_url(url: &str) -> anyhow::Result<BrokerUrl> {
     if url.starts_with("mqtts://") {
         anyhow::bail!(
             "--mqtt-url: mqtts:// needs TLS, which this build does not include yet; use mqtt:// on a trusted network or a TLS-terminating proxy"
