@@ -35,6 +35,10 @@ pub struct Settings {
     pub ld_context_unavailable_status: u16,
     /// @context documents pre-loaded from local files: URL → file.
     pub context_map: std::collections::BTreeMap<String, PathBuf>,
+    /// The clock plan supervision reads (deadlines, lights, reminders); tests move it.
+    pub plan_clock: std::sync::Arc<dyn yuverse_plan::Clock>,
+    /// How often the plan's sweeper sends due reminders and escalations.
+    pub plan_sweep_every: std::time::Duration,
 }
 
 impl std::fmt::Debug for Settings {
@@ -70,6 +74,8 @@ impl std::fmt::Debug for Settings {
                 &self.ld_context_unavailable_status,
             )
             .field("context_map", &self.context_map)
+            .field("plan_clock", &self.plan_clock)
+            .field("plan_sweep_every", &self.plan_sweep_every)
             .finish()
     }
 }
@@ -93,6 +99,8 @@ impl Settings {
             ngsi_ld_auth: true,
             ld_context_unavailable_status: 504,
             context_map: Default::default(),
+            plan_clock: std::sync::Arc::new(yuverse_plan::SystemClock),
+            plan_sweep_every: std::time::Duration::from_secs(60),
         }
     }
 
