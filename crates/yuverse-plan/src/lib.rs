@@ -6,6 +6,7 @@
 
 pub mod clock;
 pub mod domain;
+pub mod export;
 pub mod http;
 pub mod service;
 mod store;

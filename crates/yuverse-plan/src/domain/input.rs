@@ -238,7 +238,7 @@ pub struct NewReport {
     pub evidence: Vec<Evidence>,
 }
 
-fn valid_period(p: &str) -> bool {
+pub fn valid_period(p: &str) -> bool {
     let b = p.as_bytes();
     let year = b.len() == 7 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-';
     year && match &b[5..] {

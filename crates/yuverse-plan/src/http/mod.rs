@@ -1,5 +1,6 @@
 //! `/api/v1/plan/…` and `/api/v1/notifications`: parse, call one service method, answer.
 
+mod export;
 mod items;
 mod notifications;
 mod plan;
@@ -22,6 +23,7 @@ where
         .merge(items::router())
         .merge(reports::router())
         .merge(notifications::router())
+        .merge(export::router())
 }
 
 /// Paging from optional query fields.

@@ -6,6 +6,7 @@ mod document;
 mod figures;
 mod items;
 mod notifications;
+mod report;
 mod reports;
 mod seed;
 mod supervision;
@@ -28,6 +29,7 @@ pub use figures::{
 };
 pub use items::{ItemDetail, ItemView};
 pub use notifications::NotificationPage;
+pub use report::{ItemRow, ReportRow, SupervisionReport};
 pub use seed::load_baseline;
 pub use supervision::SweepReport;
 

@@ -187,3 +187,17 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Report, sqlx::Error> {
         return_reason: col(r, "return_reason")?,
     })
 }
+
+/// Every report filed for a period, oldest first.
+pub async fn for_period(
+    conn: &mut AnyConnection,
+    period: &str,
+) -> Result<Vec<Report>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM plan_reports WHERE period = $1 ORDER BY submitted_at, id"
+    ))
+    .bind(period)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(from_row).collect()
+}

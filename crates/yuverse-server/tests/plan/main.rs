@@ -7,6 +7,7 @@ mod common;
 
 mod bad_input;
 mod baseline;
+mod export;
 mod indicators;
 mod reports;
 mod rollup;
