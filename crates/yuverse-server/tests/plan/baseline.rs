@@ -45,6 +45,21 @@ async fn the_first_start_holds_exactly_the_seeds_11_tasks_and_4_safeguards_with_
     assert_eq!(plan["tasks"][3]["unit_names"], json!(["区大数据发展局"]));
     assert_eq!(plan["safeguards"][2]["lead_unit_name"], "区委网信办");
 
+    // The API is documented.
+    let spec = office.get_json("/api/v1/openapi.json").await;
+    for path in [
+        "/api/v1/plan",
+        "/api/v1/plan/items/{id}/reports",
+        "/api/v1/plan/dashboard",
+        "/api/v1/plan/indicators",
+        "/api/v1/notifications",
+    ] {
+        assert!(
+            spec["paths"].get(path).is_some(),
+            "{path} in the OpenAPI document"
+        );
+    }
+
     // A restart does not load it again.
     let app = app.restart().await;
     let office = app.demo("demo-office").await;
