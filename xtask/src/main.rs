@@ -132,6 +132,8 @@ fn postgres_suite() -> Result<()> {
             "devices",
             "--test",
             "sim",
+            "--test",
+            "plan",
         ])
         .env("YUVERSE_TEST_DATABASE_URL", &url)
         .current_dir(root()))

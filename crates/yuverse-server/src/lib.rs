@@ -5,10 +5,12 @@
 
 mod dataset;
 mod demo;
+mod indicators;
 mod metrics;
 mod middleware;
 mod migrate;
 mod openapi;
+mod plan;
 mod routes;
 mod settings;
 mod state;
@@ -74,7 +76,8 @@ pub async fn prepare(settings: &Settings) -> anyhow::Result<(AppState, StartupRe
     } else {
         None
     };
-    let mut state = AppState::new(db, governance, industry, twin, devices, settings);
+    let plan = plan::open(&db, &governance, &industry, &devices, settings).await?;
+    let mut state = AppState::new(db, governance, industry, twin, devices, plan, settings);
     state.simulator = simulator;
     Ok((state, report))
 }
@@ -102,6 +105,7 @@ pub async fn serve(
     let devices = state.devices.clone();
     let simulator = state.simulator.clone();
     let housekeeping = tokio::spawn(housekeeping(state.governance.clone()));
+    let sweeper = state.plan.spawn_sweeper(state.plan_sweep_every);
     let app = routes::router(state);
     axum::serve(
         listener,
@@ -111,6 +115,7 @@ pub async fn serve(
     .await
     .context("the HTTP server failed")?;
     housekeeping.abort();
+    sweeper.abort();
     // The simulator's devices go before the broker they publish to.
     if let Some(simulator) = simulator {
         simulator.stop().await;

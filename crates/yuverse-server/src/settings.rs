@@ -50,6 +50,10 @@ pub struct Settings {
     pub ld_context_fetch_timeout_seconds: u64,
     /// CA certificates (PEM) trusted for outgoing HTTPS besides the system's.
     pub tls_ca_file: Option<PathBuf>,
+    /// The clock plan supervision reads (deadlines, lights, reminders); tests move it.
+    pub plan_clock: std::sync::Arc<dyn yuverse_plan::Clock>,
+    /// How often the plan's sweeper sends due reminders and escalations.
+    pub plan_sweep_every: std::time::Duration,
 }
 
 impl std::fmt::Debug for Settings {
@@ -95,6 +99,8 @@ impl std::fmt::Debug for Settings {
                 &self.ld_context_fetch_timeout_seconds,
             )
             .field("tls_ca_file", &self.tls_ca_file)
+            .field("plan_clock", &self.plan_clock)
+            .field("plan_sweep_every", &self.plan_sweep_every)
             .finish()
     }
 }
@@ -125,6 +131,8 @@ impl Settings {
             ld_context_fetch: false,
             ld_context_fetch_timeout_seconds: 5,
             tls_ca_file: None,
+            plan_clock: std::sync::Arc::new(yuverse_plan::SystemClock),
+            plan_sweep_every: std::time::Duration::from_secs(60),
         }
     }
 

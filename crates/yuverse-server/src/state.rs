@@ -6,6 +6,7 @@ use axum::extract::FromRef;
 use yuverse_core::db::Database;
 use yuverse_governance::Governance;
 use yuverse_industry::Industry;
+use yuverse_plan::Plan;
 use yuverse_twin::devices::Devices;
 use yuverse_twin::http::Contexts;
 use yuverse_twin::Twin;
@@ -23,8 +24,10 @@ pub struct AppState {
     pub devices: Devices,
     /// The district simulator, when `--demo` runs it.
     pub simulator: Option<yuverse_sim::Simulator>,
+    pub plan: Plan,
     pub metrics: Arc<Metrics>,
     pub max_body_bytes: usize,
+    pub plan_sweep_every: std::time::Duration,
 }
 
 impl AppState {
@@ -34,6 +37,7 @@ impl AppState {
         industry: Industry,
         (twin, contexts): (Twin, Contexts),
         devices: Devices,
+        plan: Plan,
         settings: &Settings,
     ) -> Self {
         Self {
@@ -44,8 +48,10 @@ impl AppState {
             contexts,
             devices,
             simulator: None,
+            plan,
             metrics: Arc::new(Metrics::default()),
             max_body_bytes: settings.max_body_bytes,
+            plan_sweep_every: settings.plan_sweep_every,
         }
     }
 }
@@ -77,5 +83,11 @@ impl FromRef<AppState> for Contexts {
 impl FromRef<AppState> for Devices {
     fn from_ref(state: &AppState) -> Self {
         state.devices.clone()
+    }
+}
+
+impl FromRef<AppState> for Plan {
+    fn from_ref(state: &AppState) -> Self {
+        state.plan.clone()
     }
 }
