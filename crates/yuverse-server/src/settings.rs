@@ -35,6 +35,8 @@ pub struct Settings {
     pub ld_context_unavailable_status: u16,
     /// @context documents pre-loaded from local files: URL → file.
     pub context_map: std::collections::BTreeMap<String, PathBuf>,
+    /// Most instances per attribute in one NGSI-LD temporal answer (beyond: 206).
+    pub temporal_instance_limit: usize,
 }
 
 impl std::fmt::Debug for Settings {
@@ -70,6 +72,7 @@ impl std::fmt::Debug for Settings {
                 &self.ld_context_unavailable_status,
             )
             .field("context_map", &self.context_map)
+            .field("temporal_instance_limit", &self.temporal_instance_limit)
             .finish()
     }
 }
@@ -93,6 +96,7 @@ impl Settings {
             ngsi_ld_auth: true,
             ld_context_unavailable_status: 504,
             context_map: Default::default(),
+            temporal_instance_limit: yuverse_twin::TwinConfig::default().temporal_instance_limit,
         }
     }
 

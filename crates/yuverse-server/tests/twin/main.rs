@@ -12,3 +12,7 @@ mod entities;
 mod queries;
 mod subscriptions;
 mod temporal;
+mod temporal_aggregate;
+mod temporal_paging;
+mod temporal_query;
+mod temporal_write;
