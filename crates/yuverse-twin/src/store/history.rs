@@ -76,8 +76,9 @@ fn in_list(sql: &mut String, column: &str, values: &[String], next: &mut usize) 
     sql.push_str(&format!(" AND {column} IN ({})", marks.join(", ")));
 }
 
-/// The shared `WHERE` of a selection in a window; binds in order: tenant, ids, attrs, from, until.
-fn selection(scope: &Scope, window: &Window) -> String {
+/// The shared `WHERE` of a selection in a window, and the number of its parameters; binds in
+/// order: tenant, ids, attrs, from, until.
+fn selection(scope: &Scope, window: &Window) -> (String, usize) {
     let mut sql = String::from("tenant = $1");
     let mut next = 2;
     in_list(&mut sql, "entity_id", scope.entity_ids, &mut next);
@@ -91,8 +92,9 @@ fn selection(scope: &Scope, window: &Window) -> String {
     }
     if window.until.is_some() {
         sql.push_str(&format!(" AND {time} < ${next}"));
+        next += 1;
     }
-    sql
+    (sql, next - 1)
 }
 
 fn bind_selection<'q>(
@@ -133,6 +135,11 @@ pub async fn instances(
         Take::First(n) => ("ASC", Some(n)),
         Take::Last(n) => ("DESC", Some(n)),
     };
+    let (selected, params) = selection(scope, window);
+    let keep = match cut {
+        Some(_) => format!("WHERE rn <= ${}", params + 1),
+        None => String::new(),
+    };
     // Window functions (SQLite ≥ 3.25, PostgreSQL) rank each attribute's instances and count
     // them, so one statement serves a whole page of entities.
     let sql = format!(
@@ -141,17 +148,8 @@ pub async fn instances(
          observed_at, created_at, modified_at, doc, {time} AS t, \
          ROW_NUMBER() OVER (PARTITION BY entity_id, attr ORDER BY {time} {order}, instance_id {order}) AS rn, \
          COUNT(*) OVER (PARTITION BY entity_id, attr) AS n \
-         FROM twin_history WHERE {}) ranked {} ORDER BY entity_id, attr, t, instance_id",
-        selection(scope, window),
-        if cut.is_some() { "WHERE rn <= $0" } else { "" }
+         FROM twin_history WHERE {selected}) ranked {keep} ORDER BY entity_id, attr, t, instance_id"
     );
-    // `$0` stands for the cut, numbered after the selection's own parameters.
-    let params = 1
-        + scope.entity_ids.len()
-        + scope.attrs.map_or(0, <[String]>::len)
-        + usize::from(window.from.is_some())
-        + usize::from(window.until.is_some());
-    let sql = sql.replace("$0", &format!("${}", params + 1));
     let mut q = bind_selection(sqlx::query(&sql), scope, window);
     if let Some(n) = cut {
         q = q.bind(i64::try_from(n).unwrap_or(i64::MAX));
@@ -181,7 +179,7 @@ pub async fn entities_with_instances(
     }
     let sql = format!(
         "SELECT DISTINCT entity_id FROM twin_history WHERE {}",
-        selection(scope, window)
+        selection(scope, window).0
     );
     let mut conn = db.pool.acquire().await?;
     bind_selection(sqlx::query(&sql), scope, window)
