@@ -26,7 +26,8 @@ async fn seed(ngsi: &Ngsi) {
             "location": {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [107.5, 30.6]}}}),
         json!({"id": "urn:ngsi-ld:Vehicle:nowin", "type": "Vehicle",
             "speed": [instance(json!(99), OUT)]}),
-        json!({"id": "urn:ngsi-ld:Bus:b1", "type": "Bus", "speed": [instance(json!(50), IN)]}),
+        json!({"id": "urn:ngsi-ld:Bus:b1", "type": "Bus", "scope": "/Yubei/Park",
+            "speed": [instance(json!(50), IN)]}),
     ];
     for v in vehicles {
         let r = ngsi.post("/temporal/entities", &v).await;
@@ -118,6 +119,28 @@ async fn selectors_paging_and_counts() {
         .get("/temporal/entities?type=Vehicle&limit=0&count=true")
         .await;
     assert_eq!(r.headers()["ngsild-results-count"], "3");
+    // scopeQ matches the scope the temporal create gave the new entity.
+    let body = ngsi
+        .get_json("/temporal/entities?type=Vehicle,Bus&scopeQ=/Yubei/Park")
+        .await;
+    assert_eq!(ids(&body), ["urn:ngsi-ld:Bus:b1"]);
+    // JSON-LD answers carry the @context in each entity.
+    let r = ngsi
+        .request(reqwest::Method::GET, "/temporal/entities?type=Bus")
+        .header("accept", "application/ld+json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-type"], "application/ld+json");
+    let body: Value = r.json().await.unwrap();
+    assert!(body[0]["@context"].is_string());
+    let r = ngsi
+        .request(reqwest::Method::GET, "/temporal/entities?type=Bus")
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_ACCEPTABLE);
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 //! history directly. They describe the past, so they leave the current state alone — except
 //! that creating the temporal representation of an entity the broker does not know at all also
 //! creates the entity, from the newest instance of each attribute (per datasetId), so that it
-//! can be selected by the query machinery like any other entity.
+//! can be selected by the query machinery like any other entity (with the body's `scope`).
 //!
 //! Every write goes through the tenant's lock and the group-commit writer like other twin
 //! writes, and is acknowledged when durable.
@@ -90,7 +90,7 @@ fn observed_at(instance: &Map<String, Value>) -> Option<String> {
 /// which instances (attribute, instance index) it took.
 fn current_entity(
     id: &str,
-    types: Vec<String>,
+    (types, scope): (Vec<String>, Option<Value>),
     attributes: &Instances,
     now: &str,
 ) -> (Doc, Vec<(usize, usize)>) {
@@ -100,6 +100,9 @@ fn current_entity(
         "type".into(),
         Value::Array(types.into_iter().map(Value::String).collect()),
     );
+    if let Some(scope) = scope {
+        doc.insert("scope".into(), scope);
+    }
     doc.insert("createdAt".into(), Value::String(now.to_owned()));
     doc.insert("modifiedAt".into(), Value::String(now.to_owned()));
     let mut taken = Vec::new();
@@ -158,6 +161,7 @@ impl Twin {
             .to_owned();
         check_id(&id)?;
         let types = entity::parse_types(object.get("type"), vocab)?;
+        let scope = entity::parse_scope(object.get("scope"))?;
         let now = now();
         let attributes = parse_instances(object, vocab, &now)?;
         let had_history = self.has_history(tenant, &id).await?;
@@ -166,7 +170,7 @@ impl Twin {
             if !had_history && !tx.exists(&id) {
                 // A new entity: its newest instances become the current state (and history
                 // through `put`); the older ones are recorded below.
-                let (doc, taken) = current_entity(&id, types, &attributes, &now);
+                let (doc, taken) = current_entity(&id, (types, scope), &attributes, &now);
                 let names: Vec<String> = attributes.iter().map(|(n, _)| n.clone()).collect();
                 for (a, (name, instances)) in attributes.iter().enumerate() {
                     for (i, instance) in instances.iter().enumerate() {
