@@ -137,15 +137,17 @@ impl PeriodDuration {
                 if c != 'S' && number.contains('.') {
                     return Err(bad());
                 }
+                // Absurd sizes saturate (and then end the periods) instead of overflowing.
                 let whole = n as u32;
+                let millis = |per: i64| i64::from(whole).saturating_mul(per);
                 match (units, pos) {
-                    ("YMWD", 0) => out.months += whole * 12,
-                    ("YMWD", 1) => out.months += whole,
-                    ("YMWD", 2) => out.millis += i64::from(whole) * 7 * 86_400_000,
-                    ("YMWD", _) => out.millis += i64::from(whole) * 86_400_000,
-                    (_, 0) => out.millis += i64::from(whole) * 3_600_000,
-                    (_, 1) => out.millis += i64::from(whole) * 60_000,
-                    _ => out.millis += (n * 1000.0).round() as i64,
+                    ("YMWD", 0) => out.months = out.months.saturating_add(whole.saturating_mul(12)),
+                    ("YMWD", 1) => out.months = out.months.saturating_add(whole),
+                    ("YMWD", 2) => out.millis = out.millis.saturating_add(millis(7 * 86_400_000)),
+                    ("YMWD", _) => out.millis = out.millis.saturating_add(millis(86_400_000)),
+                    (_, 0) => out.millis = out.millis.saturating_add(millis(3_600_000)),
+                    (_, 1) => out.millis = out.millis.saturating_add(millis(60_000)),
+                    _ => out.millis = out.millis.saturating_add((n * 1000.0).round() as i64),
                 }
                 seen.push(c);
                 number.clear();
@@ -159,6 +161,21 @@ impl PeriodDuration {
 
     pub fn is_zero(self) -> bool {
         self.months == 0 && self.millis == 0
+    }
+
+    /// The start of the period holding `t`, counting whole periods from `from`: a jump over
+    /// the empty periods in between for exact durations (so a tiny period over a long range
+    /// costs nothing), one period at a time for calendar ones.
+    fn skip_empty(self, from: Timestamp, t: Timestamp) -> Timestamp {
+        if self.months > 0 || self.millis <= 0 {
+            return from;
+        }
+        let behind = (t - from).num_milliseconds();
+        let periods = behind.div_euclid(self.millis).max(0);
+        from.checked_add_signed(chrono::Duration::milliseconds(
+            periods.saturating_mul(self.millis),
+        ))
+        .unwrap_or(from)
     }
 
     fn after(self, t: Timestamp) -> Option<Timestamp> {
@@ -201,10 +218,11 @@ impl Aggregation {
         } else {
             let mut from = start;
             let mut rest = points;
-            while let Some(until) = self.period.after(from).filter(|_| !rest.is_empty()) {
-                if until <= from {
+            while let Some(next) = rest.first() {
+                from = self.period.skip_empty(from, next.0);
+                let Some(until) = self.period.after(from).filter(|u| *u > from) else {
                     break;
-                }
+                };
                 let inside = rest.iter().take_while(|p| p.0 < until).count();
                 if inside > 0 {
                     periods.push((from, until, rest[..inside].iter().map(|p| p.1).collect()));
@@ -241,11 +259,34 @@ mod tests {
         );
         assert!(PeriodDuration::parse("PT0S").unwrap().is_zero());
         assert!(PeriodDuration::parse("P0D").unwrap().is_zero());
+        assert!(
+            PeriodDuration::parse("P99999999999999Y").is_ok(),
+            "saturates"
+        );
         for bad in [
             "", "P", "PT", "1H", "PT1", "P1H", "PT1D", "P1.5D", "PT1S1M", "P1DT", "PTxS",
         ] {
             assert!(PeriodDuration::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn tiny_periods_skip_the_empty_ones() {
+        let t0 = yuverse_core::time::parse_rfc3339("2020-01-01T00:00:00Z").unwrap();
+        let t1 = yuverse_core::time::parse_rfc3339("2024-01-01T00:00:00.0025Z").unwrap();
+        let (a, b) = (json!(1), json!(2));
+        let aggregation = Aggregation {
+            methods: vec![AggrMethod::TotalCount],
+            period: PeriodDuration::parse("PT0.001S").unwrap(),
+        };
+        let out = aggregation.apply(&[(t0, &a), (t1, &b)], None);
+        assert_eq!(
+            out["totalCount"],
+            json!([
+                [1, "2020-01-01T00:00:00Z", "2020-01-01T00:00:00.001Z"],
+                [1, "2024-01-01T00:00:00.002Z", "2024-01-01T00:00:00.003Z"]
+            ])
+        );
     }
 
     #[test]
