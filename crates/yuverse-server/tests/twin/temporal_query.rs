@@ -119,6 +119,13 @@ async fn selectors_paging_and_counts() {
         .get("/temporal/entities?type=Vehicle&limit=0&count=true")
         .await;
     assert_eq!(r.headers()["ngsild-results-count"], "3");
+    // q on system members only, and an empty attrs list, select nothing (and fail nothing).
+    let body = ngsi
+        .get_json("/temporal/entities?type=Vehicle&q=modifiedAt%3E%222000-01-01T00:00:00Z%22")
+        .await;
+    assert!(body.is_array());
+    let r = ngsi.get("/temporal/entities?type=Vehicle&attrs=").await;
+    assert_eq!(r.status(), StatusCode::OK);
     // scopeQ matches the scope the temporal create gave the new entity.
     let body = ngsi
         .get_json("/temporal/entities?type=Vehicle,Bus&scopeQ=/Yubei/Park")

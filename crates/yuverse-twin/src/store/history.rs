@@ -64,8 +64,13 @@ pub struct Scope<'a> {
     pub attrs: Option<&'a [String]>,
 }
 
-/// Appends `IN ($n, …)` for `values` to `sql`, numbering from `next`.
+/// Appends `IN ($n, …)` for `values` to `sql`, numbering from `next` (an empty list selects
+/// nothing, as `IN ()` is no SQL).
 fn in_list(sql: &mut String, column: &str, values: &[String], next: &mut usize) {
+    if values.is_empty() {
+        sql.push_str(" AND 1 = 0");
+        return;
+    }
     let marks: Vec<String> = values
         .iter()
         .map(|_| {
