@@ -54,6 +54,8 @@ pub struct Settings {
     pub plan_clock: std::sync::Arc<dyn yuverse_plan::Clock>,
     /// How often the plan's sweeper sends due reminders and escalations.
     pub plan_sweep_every: std::time::Duration,
+    /// Most instances per attribute in one NGSI-LD temporal answer (beyond: 206).
+    pub temporal_instance_limit: usize,
 }
 
 impl std::fmt::Debug for Settings {
@@ -101,6 +103,7 @@ impl std::fmt::Debug for Settings {
             .field("tls_ca_file", &self.tls_ca_file)
             .field("plan_clock", &self.plan_clock)
             .field("plan_sweep_every", &self.plan_sweep_every)
+            .field("temporal_instance_limit", &self.temporal_instance_limit)
             .finish()
     }
 }
@@ -133,6 +136,7 @@ impl Settings {
             tls_ca_file: None,
             plan_clock: std::sync::Arc::new(yuverse_plan::SystemClock),
             plan_sweep_every: std::time::Duration::from_secs(60),
+            temporal_instance_limit: yuverse_twin::TwinConfig::default().temporal_instance_limit,
         }
     }
 

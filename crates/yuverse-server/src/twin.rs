@@ -21,6 +21,7 @@ pub async fn open(db: &Database, settings: &Settings) -> anyhow::Result<(Twin, C
     }
     let config = TwinConfig {
         auth_required: settings.ngsi_ld_auth,
+        temporal_instance_limit: settings.temporal_instance_limit,
         ..TwinConfig::default()
     };
     let twin = Twin::open(db.clone(), config).await?;

@@ -15,3 +15,7 @@ mod live;
 mod queries;
 mod subscriptions;
 mod temporal;
+mod temporal_aggregate;
+mod temporal_paging;
+mod temporal_query;
+mod temporal_write;

@@ -74,7 +74,7 @@ pub fn parse_types(value: Option<&Value>, vocab: &dyn Vocabulary) -> NgsiResult<
     Ok(types)
 }
 
-fn parse_scope(value: Option<&Value>) -> NgsiResult<Option<Value>> {
+pub fn parse_scope(value: Option<&Value>) -> NgsiResult<Option<Value>> {
     let scopes: Vec<&str> = match value {
         None => return Ok(None),
         Some(Value::String(s)) => vec![s],

@@ -154,7 +154,7 @@ async fn run_query(
 }
 
 /// `Link` headers to the previous and next pages.
-fn paging_links(
+pub(super) fn paging_links(
     uri: &axum::http::Uri,
     offset: usize,
     limit: usize,

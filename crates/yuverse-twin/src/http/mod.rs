@@ -10,6 +10,7 @@ mod jsonld_contexts;
 mod params;
 mod request;
 mod temporal;
+mod temporal_params;
 
 use axum::extract::FromRef;
 use axum::routing::{delete, get, post};
@@ -72,8 +73,28 @@ where
             get(discovery::attribute_info),
         )
         .route(
+            "/ngsi-ld/v1/temporal/entities",
+            get(temporal::query).post(temporal::create),
+        )
+        .route(
             "/ngsi-ld/v1/temporal/entities/{id}",
-            get(temporal::retrieve),
+            get(temporal::retrieve).delete(temporal::delete_entity),
+        )
+        .route(
+            "/ngsi-ld/v1/temporal/entities/{id}/attrs",
+            post(temporal::append),
+        )
+        .route(
+            "/ngsi-ld/v1/temporal/entities/{id}/attrs/{attr}",
+            delete(temporal::delete_attribute),
+        )
+        .route(
+            "/ngsi-ld/v1/temporal/entities/{id}/attrs/{attr}/{instance}",
+            delete(temporal::delete_instance).patch(temporal::modify_instance),
+        )
+        .route(
+            "/ngsi-ld/v1/temporal/entityOperations/query",
+            post(temporal::query_post),
         )
         .route(
             "/ngsi-ld/v1/subscriptions",

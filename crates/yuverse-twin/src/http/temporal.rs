@@ -1,29 +1,44 @@
-//! `/temporal/entities/{id}`: an entity's attribute history.
+//! `/temporal/entities…` and `/temporal/entityOperations/query`: the temporal evolution of
+//! entities, read (one entity, or a query over many) and written instance by instance.
 
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use std::collections::HashMap;
 
-use super::context::Contexts;
-use super::entities::respond;
-use super::params::parse_query_string;
-use super::request::{accept, tenant};
-use crate::domain::Vocabulary;
+use axum::body::Bytes;
+use axum::extract::{OriginalUri, Path, RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+
+use super::context::{Contexts, RequestContext};
+use super::entities::{paging_links, respond};
+use super::params::{self, has_selector, parse_query_string};
+use super::request::{accept, json_body, tenant, Caller};
+use super::temporal_params::{temporal_q_params, temporal_query};
 use crate::error::{NgsiError, NgsiResult};
-use crate::service::temporal::TimeProperty;
-use crate::service::TemporalQuery;
+use crate::service::TemporalPage;
+use crate::store::persist::HistoryDataset;
 use crate::Twin;
 
-fn time(p: &std::collections::HashMap<String, String>, name: &str) -> NgsiResult<Option<String>> {
-    p.get(name)
-        .map(|v| {
-            yuverse_core::time::parse_rfc3339(v)
-                .map(yuverse_core::time::to_db)
-                .ok_or_else(|| {
-                    NgsiError::bad_data(format!("`{name}` must be an RFC 3339 date-time"))
-                })
-        })
-        .transpose()
+/// 200, or 206 with `Content-Range` when the instance limit cut the answer.
+fn temporal_response(
+    page: TemporalPage,
+    body: Value,
+    headers: &HeaderMap,
+    ctx: &RequestContext,
+) -> NgsiResult<Response> {
+    let repr = accept(headers, false)?;
+    let status = if page.range.is_some() {
+        StatusCode::PARTIAL_CONTENT
+    } else {
+        StatusCode::OK
+    };
+    let mut response = respond(status, body, repr, ctx);
+    if let Some(range) = &page.range {
+        if let Ok(v) = HeaderValue::from_str(&range.header()) {
+            response.headers_mut().insert(header::CONTENT_RANGE, v);
+        }
+    }
+    Ok(response)
 }
 
 pub async fn retrieve(
@@ -33,58 +48,195 @@ pub async fn retrieve(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> NgsiResult<Response> {
-    let repr = accept(&headers, false)?;
+    accept(&headers, false)?;
     let ctx = contexts.for_read(&headers)?;
     let p = parse_query_string(raw.as_deref())?;
-    let time_at = time(&p, "timeAt")?;
-    let end = time(&p, "endTimeAt")?;
-    let (from, until) = match p.get("timerel").map(String::as_str) {
-        None if time_at.is_none() => (None, None),
-        None => return Err(NgsiError::bad_data("timeAt needs timerel")),
-        Some(_) if time_at.is_none() => return Err(NgsiError::bad_data("timerel needs timeAt")),
-        Some("before") => (None, time_at),
-        Some("after") => (time_at, None),
-        Some("between") => match end {
-            Some(end) if Some(&end) > time_at.as_ref() => (time_at, Some(end)),
-            Some(_) => return Err(NgsiError::bad_data("endTimeAt must be after timeAt")),
-            None => return Err(NgsiError::bad_data("timerel=between needs endTimeAt")),
-        },
-        Some(other) => {
-            return Err(NgsiError::bad_data(format!(
-                "timerel `{other}`: use before, after or between"
-            )))
-        }
-    };
-    let last_n = p
-        .get("lastN")
-        .map(|n| {
-            n.parse::<usize>()
-                .ok()
-                .filter(|n| *n > 0)
-                .ok_or_else(|| NgsiError::bad_data("lastN must be a positive integer"))
-        })
-        .transpose()?;
-    let options: Vec<&str> = p
-        .get("options")
-        .map(|o| o.split(',').collect())
-        .unwrap_or_default();
-    let query = TemporalQuery {
-        window_from: from,
-        window_until: until,
-        time_property: p
-            .get("timeproperty")
-            .map(|t| TimeProperty::parse(t))
-            .transpose()?
-            .unwrap_or_default(),
-        last_n,
-        attrs: p
-            .get("attrs")
-            .map(|a| a.split(',').map(|n| ctx.expand(n)).collect()),
-        temporal_values: options.contains(&"temporalValues")
-            || p.get("format").is_some_and(|f| f == "temporalValues"),
-    };
-    let body = twin
+    let query = temporal_query(&p, &ctx)?;
+    let mut page = twin
         .temporal_entity(&tenant(&headers)?, &id, &query, &ctx)
         .await?;
-    Ok(respond(StatusCode::OK, body, repr, &ctx))
+    let body = page.entities.pop().unwrap_or(Value::Null);
+    temporal_response(page, body, &headers, &ctx)
+}
+
+async fn run_query(
+    twin: &Twin,
+    ctx: &RequestContext,
+    headers: &HeaderMap,
+    p: &HashMap<String, String>,
+    uri: &axum::http::Uri,
+) -> NgsiResult<Response> {
+    accept(headers, false)?;
+    let selector = params::selector(p, ctx)?;
+    if !has_selector(&selector) {
+        return Err(NgsiError::bad_data(
+            "a temporal query needs at least one of id, idPattern, type, attrs, q or a geo-query",
+        ));
+    }
+    let query = temporal_query(p, ctx)?;
+    let paging = params::paging(p, twin.config())?;
+    let mut page = twin
+        .temporal_query(
+            &tenant(headers)?,
+            selector,
+            &query,
+            (paging.offset, paging.limit, paging.count),
+            ctx,
+        )
+        .await?;
+    let returned = page.entities.len();
+    let total = page.total;
+    let body = Value::Array(std::mem::take(&mut page.entities));
+    let mut response = temporal_response(page, body, headers, ctx)?;
+    if let Some(total) = total {
+        response
+            .headers_mut()
+            .insert("ngsild-results-count", HeaderValue::from(total as u64));
+    }
+    for link in paging_links(uri, paging.offset, paging.limit, returned, total) {
+        if let Ok(v) = HeaderValue::from_str(&link) {
+            response.headers_mut().append(header::LINK, v);
+        }
+    }
+    Ok(response)
+}
+
+/// `GET /temporal/entities`.
+pub async fn query(
+    State(twin): State<Twin>,
+    State(contexts): State<Contexts>,
+    RawQuery(raw): RawQuery,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> NgsiResult<Response> {
+    let ctx = contexts.for_read(&headers)?;
+    let p = parse_query_string(raw.as_deref())?;
+    run_query(&twin, &ctx, &headers, &p, &uri).await
+}
+
+/// `POST /temporal/entityOperations/query`: a Query body with `temporalQ`.
+pub async fn query_post(
+    State(twin): State<Twin>,
+    State(contexts): State<Contexts>,
+    RawQuery(raw): RawQuery,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> NgsiResult<Response> {
+    let (ctx, body) = contexts.for_body(&headers, json_body(&headers, &body, false)?)?;
+    let mut p = params::selector_from_body(&body)?;
+    temporal_q_params(&body, &mut p)?;
+    for (k, v) in parse_query_string(raw.as_deref())? {
+        p.entry(k).or_insert(v);
+    }
+    run_query(&twin, &ctx, &headers, &p, &uri).await
+}
+
+/// `POST /temporal/entities`: 201 when the temporal representation is new, else 204.
+pub async fn create(
+    State(twin): State<Twin>,
+    State(contexts): State<Contexts>,
+    Caller(actor): Caller,
+    headers: HeaderMap,
+    body: Bytes,
+) -> NgsiResult<Response> {
+    let (ctx, body) = contexts.write_request(&twin, actor.as_ref(), &headers, &body, false)?;
+    let created = twin
+        .temporal_upsert(&tenant(&headers)?, &body, &ctx)
+        .await?;
+    if !created {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    }
+    let id = body.get("id").and_then(Value::as_str).unwrap_or_default();
+    let location = format!("/ngsi-ld/v1/temporal/entities/{id}");
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)]).into_response())
+}
+
+/// `POST /temporal/entities/{id}/attrs`.
+pub async fn append(
+    State(twin): State<Twin>,
+    State(contexts): State<Contexts>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> NgsiResult<StatusCode> {
+    let (ctx, body) = contexts.write_request(&twin, actor.as_ref(), &headers, &body, false)?;
+    twin.temporal_append(&tenant(&headers)?, &id, &body, &ctx)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE /temporal/entities/{id}`.
+pub async fn delete_entity(
+    State(twin): State<Twin>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> NgsiResult<StatusCode> {
+    twin.authorize_write(actor.as_ref())?;
+    twin.temporal_delete(&tenant(&headers)?, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE /temporal/entities/{id}/attrs/{attr}` (`datasetId`, `deleteAll`).
+pub async fn delete_attribute(
+    State(twin): State<Twin>,
+    State(contexts): State<Contexts>,
+    Caller(actor): Caller,
+    Path((id, attr)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> NgsiResult<StatusCode> {
+    twin.authorize_write(actor.as_ref())?;
+    let ctx = contexts.for_read(&headers)?;
+    let p = parse_query_string(raw.as_deref())?;
+    let all = match p.get("deleteAll").map(String::as_str) {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => return Err(NgsiError::bad_data("deleteAll must be true or false")),
+    };
+    let dataset = match (all, p.get("datasetId")) {
+        (true, Some(_)) => {
+            return Err(NgsiError::bad_data(
+                "give either datasetId or deleteAll=true, not both",
+            ))
+        }
+        (true, None) => HistoryDataset::All,
+        (false, Some(d)) => HistoryDataset::Id(d.clone()),
+        (false, None) => HistoryDataset::Default,
+    };
+    twin.temporal_delete_attribute(&tenant(&headers)?, &id, &attr, &ctx, dataset)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `PATCH /temporal/entities/{id}/attrs/{attr}/{instanceId}`.
+pub async fn modify_instance(
+    State(twin): State<Twin>,
+    State(contexts): State<Contexts>,
+    Caller(actor): Caller,
+    Path((id, attr, instance)): Path<(String, String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> NgsiResult<StatusCode> {
+    let (ctx, body) = contexts.write_request(&twin, actor.as_ref(), &headers, &body, true)?;
+    twin.temporal_modify_instance(&tenant(&headers)?, (&id, &attr, &instance), &body, &ctx)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE /temporal/entities/{id}/attrs/{attr}/{instanceId}`.
+pub async fn delete_instance(
+    State(twin): State<Twin>,
+    State(contexts): State<Contexts>,
+    Caller(actor): Caller,
+    Path((id, attr, instance)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> NgsiResult<StatusCode> {
+    twin.authorize_write(actor.as_ref())?;
+    let ctx = contexts.for_read(&headers)?;
+    twin.temporal_delete_instance(&tenant(&headers)?, (&id, &attr, &instance), &ctx)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -29,6 +29,11 @@ impl Tx<'_> {
         self.state.get(id).map(|e| doc_of(e).clone())
     }
 
+    /// Adds a durable change of its own (temporal writes: history rows outside `put`).
+    pub fn record(&mut self, change: Change) {
+        self.changes.push(change);
+    }
+
     pub fn exists(&self, id: &str) -> bool {
         self.state.get(id).is_some()
     }

@@ -20,7 +20,7 @@ use yuverse_core::{Actor, Permission};
 
 pub use batch::{BatchError, BatchResult};
 pub use entities::{AttrsOutcome, QueryPage};
-pub use temporal::TemporalQuery;
+pub use temporal::{TemporalFormat, TemporalPage, TemporalQuery};
 
 use crate::error::{ErrorKind, NgsiError, NgsiResult};
 use crate::store::memory::TenantState;
@@ -36,6 +36,9 @@ pub struct TwinConfig {
     /// Writes need an API key with `twin:write` or a signed-in user of an organisation
     /// (`--ngsi-ld-auth on`); `off` opens the API for a trusted network.
     pub auth_required: bool,
+    /// Most instances of one attribute a temporal answer carries; beyond, the answer is cut
+    /// and is 206 Partial Content with a `Content-Range` (clause 6.3.10).
+    pub temporal_instance_limit: usize,
 }
 
 impl Default for TwinConfig {
@@ -44,6 +47,7 @@ impl Default for TwinConfig {
             default_limit: 20,
             max_limit: 1000,
             auth_required: true,
+            temporal_instance_limit: 1000,
         }
     }
 }

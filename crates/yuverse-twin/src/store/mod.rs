@@ -1,7 +1,8 @@
 //! Where entities live: in memory with indexes for answering queries (`memory`), durably in
-//! SQL with group commit (`persist`). Memory is loaded from SQL at start.
+//! SQL with group commit (`persist`); the temporal history is read back by `history`. Memory is loaded from SQL at start.
 
 pub mod contexts;
+pub mod history;
 pub mod memory;
 pub mod persist;
 pub mod types;

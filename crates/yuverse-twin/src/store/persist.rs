@@ -33,12 +33,29 @@ pub enum Change {
     },
     /// One attribute instance in the temporal history.
     History(HistoryRow),
-    /// Removes an entity's history (temporal delete).
+    /// Removes history (temporal deletes): an entity's, or one attribute's — all of its
+    /// instances, those without a datasetId, or those of one datasetId.
     DeleteHistory {
         tenant: String,
         entity_id: String,
         attr: Option<String>,
+        dataset: HistoryDataset,
     },
+    /// Removes one history instance.
+    DeleteInstance {
+        tenant: String,
+        instance_id: String,
+    },
+    /// Rewrites one history instance (temporal instance modification).
+    UpdateInstance(HistoryRow),
+}
+
+/// Which instances of an attribute a history deletion takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HistoryDataset {
+    All,
+    Default,
+    Id(String),
 }
 
 #[derive(Debug, Clone)]
@@ -266,13 +283,46 @@ async fn apply_one(conn: &mut AnyConnection, change: &Change) -> Result<(), sqlx
             tenant,
             entity_id,
             attr,
+            dataset,
         } => {
-            sqlx::query("DELETE FROM twin_history WHERE tenant = $1 AND entity_id = $2 AND ($3 IS NULL OR attr = $3)")
+            let sql = format!(
+                "DELETE FROM twin_history WHERE tenant = $1 AND entity_id = $2 \
+                 AND ($3 IS NULL OR attr = $3){}",
+                match dataset {
+                    HistoryDataset::All => "",
+                    HistoryDataset::Default => " AND dataset_id IS NULL",
+                    HistoryDataset::Id(_) => " AND dataset_id = $4",
+                }
+            );
+            let mut q = sqlx::query(&sql).bind(tenant).bind(entity_id).bind(attr);
+            if let HistoryDataset::Id(d) = dataset {
+                q = q.bind(d);
+            }
+            q.execute(conn).await?;
+        }
+        Change::DeleteInstance {
+            tenant,
+            instance_id,
+        } => {
+            sqlx::query("DELETE FROM twin_history WHERE tenant = $1 AND instance_id = $2")
                 .bind(tenant)
-                .bind(entity_id)
-                .bind(attr)
+                .bind(instance_id)
                 .execute(conn)
                 .await?;
+        }
+        Change::UpdateInstance(h) => {
+            sqlx::query(
+                "UPDATE twin_history SET dataset_id = $3, observed_at = $4, modified_at = $5, doc = $6 \
+                 WHERE tenant = $1 AND instance_id = $2",
+            )
+            .bind(&h.tenant)
+            .bind(&h.instance_id)
+            .bind(&h.dataset_id)
+            .bind(&h.observed_at)
+            .bind(&h.modified_at)
+            .bind(&h.doc)
+            .execute(conn)
+            .await?;
         }
         Change::Put { .. } | Change::History(_) => unreachable!("batched in apply_run"),
     }
@@ -301,53 +351,4 @@ pub async fn load_all(db: &Database) -> Result<(Vec<String>, Vec<(String, Doc)>)
         }
     }
     Ok((tenants, entities))
-}
-
-/// History rows of one entity (temporal API), oldest first, optionally one attribute and a
-/// time window on `timeproperty` (observed_at, created_at or modified_at).
-pub async fn history(
-    db: &Database,
-    tenant: &str,
-    entity_id: &str,
-    window: &HistoryWindow,
-) -> Result<Vec<HistoryRow>, sqlx::Error> {
-    let column = window.time_column;
-    let sql = format!(
-        "SELECT tenant, entity_id, attr, instance_id, dataset_id, observed_at, created_at, modified_at, doc \
-         FROM twin_history WHERE tenant = $1 AND entity_id = $2 \
-         AND ($3 IS NULL OR {column} >= $3) AND ($4 IS NULL OR {column} < $4) \
-         ORDER BY attr, {column}, instance_id"
-    );
-    let mut conn = db.pool.acquire().await?;
-    let rows = sqlx::query(&sql)
-        .bind(tenant)
-        .bind(entity_id)
-        .bind(&window.from)
-        .bind(&window.until)
-        .fetch_all(&mut *conn)
-        .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(HistoryRow {
-                tenant: col(r, "tenant")?,
-                entity_id: col(r, "entity_id")?,
-                attr: col(r, "attr")?,
-                instance_id: col(r, "instance_id")?,
-                dataset_id: col(r, "dataset_id")?,
-                observed_at: col(r, "observed_at")?,
-                created_at: col(r, "created_at")?,
-                modified_at: col(r, "modified_at")?,
-                doc: col(r, "doc")?,
-            })
-        })
-        .collect()
-}
-
-/// A time window of the temporal API (`timerel`), as storage strings.
-#[derive(Debug, Clone)]
-pub struct HistoryWindow {
-    /// `observed_at`, `created_at` or `modified_at`.
-    pub time_column: &'static str,
-    pub from: Option<String>,
-    pub until: Option<String>,
 }

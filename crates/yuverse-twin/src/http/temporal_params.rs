@@ -1,0 +1,155 @@
+//! Parameters of the temporal API: `timerel`/`timeAt`/`endTimeAt`/`timeproperty`, `lastN`,
+//! `attrs`, the representation (`format`, or `options` as before V1.8: `temporalValues`,
+//! `aggregatedValues` with `aggrMethods` and `aggrPeriodDuration`, `sysAttrs`), and the
+//! `temporalQ` member of a Query body. Every bad one is BadRequestData naming it.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use super::context::RequestContext;
+use crate::domain::Vocabulary;
+use crate::error::{NgsiError, NgsiResult};
+use crate::service::temporal::{
+    AggrMethod, Aggregation, PeriodDuration, TemporalFormat, TemporalQuery, TimeProperty, TimeRel,
+};
+
+fn time(
+    p: &HashMap<String, String>,
+    name: &str,
+) -> NgsiResult<Option<yuverse_core::time::Timestamp>> {
+    p.get(name)
+        .map(|v| {
+            yuverse_core::time::parse_rfc3339(v).ok_or_else(|| {
+                NgsiError::bad_data(format!("`{name}` must be an RFC 3339 date-time, not `{v}`"))
+            })
+        })
+        .transpose()
+}
+
+fn list(value: &str) -> impl Iterator<Item = &str> {
+    value.split(',').map(str::trim).filter(|s| !s.is_empty())
+}
+
+pub fn temporal_query(
+    p: &HashMap<String, String>,
+    ctx: &RequestContext,
+) -> NgsiResult<TemporalQuery> {
+    let timerel = TimeRel::parse(
+        p.get("timerel").map(String::as_str),
+        time(p, "timeAt")?,
+        time(p, "endTimeAt")?,
+    )?;
+    let last_n = p
+        .get("lastN")
+        .map(|n| {
+            n.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                NgsiError::bad_data(format!("lastN must be a positive integer, not `{n}`"))
+            })
+        })
+        .transpose()?;
+    let time_property = p
+        .get("timeproperty")
+        .map(|t| TimeProperty::parse(t))
+        .transpose()?
+        .unwrap_or_default();
+    let mut representation: Option<&str> = None;
+    let mut sys_attrs = false;
+    for option in p
+        .get("options")
+        .map(|o| list(o).collect::<Vec<_>>())
+        .unwrap_or_default()
+    {
+        match option {
+            "temporalValues" | "aggregatedValues" => representation = Some(option),
+            "sysAttrs" => sys_attrs = true,
+            other => {
+                return Err(NgsiError::bad_data(format!(
+                    "unknown option `{other}` (temporalValues, aggregatedValues or sysAttrs)"
+                )))
+            }
+        }
+    }
+    // `format` wins over the older `options` (clause 6.3.12).
+    if let Some(format) = p.get("format") {
+        representation = match format.as_str() {
+            "temporalValues" | "aggregatedValues" => Some(format.as_str()),
+            "normalized" => None,
+            other => {
+                return Err(NgsiError::bad_data(format!(
+                    "unknown format `{other}` (normalized, temporalValues or aggregatedValues)"
+                )))
+            }
+        };
+    }
+    let format = match representation {
+        None => TemporalFormat::Normalized,
+        Some("temporalValues") => TemporalFormat::TemporalValues,
+        Some(_) => TemporalFormat::Aggregated(aggregation(p)?),
+    };
+    Ok(TemporalQuery {
+        timerel,
+        time_property,
+        last_n,
+        attrs: p
+            .get("attrs")
+            .map(|a| list(a).map(|n| ctx.expand(n)).collect()),
+        format,
+        sys_attrs,
+    })
+}
+
+fn aggregation(p: &HashMap<String, String>) -> NgsiResult<Aggregation> {
+    let methods = p
+        .get("aggrMethods")
+        .map(|m| {
+            list(m)
+                .map(AggrMethod::parse)
+                .collect::<NgsiResult<Vec<_>>>()
+        })
+        .transpose()?
+        .filter(|m| !m.is_empty())
+        .ok_or_else(|| NgsiError::bad_data("the aggregated representation needs aggrMethods"))?;
+    let period = p
+        .get("aggrPeriodDuration")
+        .map(|d| PeriodDuration::parse(d))
+        .transpose()?
+        .unwrap_or_default();
+    Ok(Aggregation { methods, period })
+}
+
+/// The `temporalQ` member of a Query body as parameters (the query string may add others).
+pub fn temporal_q_params(body: &Value, p: &mut HashMap<String, String>) -> NgsiResult<()> {
+    let Some(tq) = body.get("temporalQ") else {
+        return Ok(());
+    };
+    let tq = tq
+        .as_object()
+        .ok_or_else(|| NgsiError::bad_data("temporalQ must be an object"))?;
+    for (key, value) in tq {
+        let text = match (key.as_str(), value) {
+            (
+                "timerel" | "timeAt" | "endTimeAt" | "timeproperty" | "aggrPeriodDuration",
+                Value::String(s),
+            ) => s.clone(),
+            ("lastN", Value::Number(n)) => n.to_string(),
+            ("aggrMethods", Value::Array(items)) => items
+                .iter()
+                .map(|m| {
+                    m.as_str().map(str::to_owned).ok_or_else(|| {
+                        NgsiError::bad_data("temporalQ.aggrMethods must list strings")
+                    })
+                })
+                .collect::<NgsiResult<Vec<_>>>()?
+                .join(","),
+            ("aggrMethods", Value::String(s)) => s.clone(),
+            (other, _) => {
+                return Err(NgsiError::bad_data(format!(
+                    "temporalQ.{other} is unknown or of the wrong type"
+                )))
+            }
+        };
+        p.insert(key.clone(), text);
+    }
+    Ok(())
+}

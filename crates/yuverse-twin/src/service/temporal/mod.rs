@@ -1,0 +1,368 @@
+//! The temporal history: every attribute change is kept as an instance; the temporal API reads
+//! them back in time windows (one entity, or many selected like `GET /entities`), in the
+//! normalized, simplified (`temporalValues`) or aggregated representation, cut to the server's
+//! instance limit per attribute (206 with a `Content-Range`), and writes instances directly
+//! (`write`).
+
+mod aggregate;
+mod page;
+mod render;
+mod write;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde_json::Value;
+use yuverse_core::time::Timestamp;
+
+use super::entities::check_id;
+use super::{poisoned, Twin};
+use crate::domain::entity::{doc as doc_of, id_of};
+use crate::domain::Vocabulary;
+use crate::error::{NgsiError, NgsiResult};
+use crate::store::history::{self, Instance, Scope, Take, TimeColumn, Window};
+use crate::store::memory::Selector;
+use crate::store::persist::HistoryDataset;
+
+pub use aggregate::{AggrMethod, Aggregation, PeriodDuration};
+pub use page::ContentRange;
+
+/// What a temporal request asks for: the window (`timerel`, `timeAt`, `endTimeAt`,
+/// `timeproperty`), `lastN`, the attributes and the representation.
+#[derive(Debug, Clone, Default)]
+pub struct TemporalQuery {
+    pub timerel: Option<TimeRel>,
+    pub time_property: TimeProperty,
+    pub last_n: Option<usize>,
+    /// Expanded attribute names to keep.
+    pub attrs: Option<Vec<String>>,
+    pub format: TemporalFormat,
+    /// `options=sysAttrs`: createdAt/modifiedAt on each instance (normalized only).
+    pub sys_attrs: bool,
+}
+
+/// `timerel` with its times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeRel {
+    Before(Timestamp),
+    After(Timestamp),
+    Between(Timestamp, Timestamp),
+}
+
+impl TimeRel {
+    /// Checks the combination of `timerel`, `timeAt` and `endTimeAt` (clause 4.11).
+    pub fn parse(
+        timerel: Option<&str>,
+        time_at: Option<Timestamp>,
+        end_time_at: Option<Timestamp>,
+    ) -> NgsiResult<Option<TimeRel>> {
+        let rel = match (timerel, time_at) {
+            (None, None) if end_time_at.is_none() => return Ok(None),
+            (None, _) => {
+                return Err(NgsiError::bad_data(
+                    "timeAt and endTimeAt need timerel (before, after or between)",
+                ))
+            }
+            (Some(_), None) => return Err(NgsiError::bad_data("timerel needs timeAt")),
+            (Some(rel), Some(at)) => (rel, at),
+        };
+        match rel {
+            ("before", at) => Ok(Some(TimeRel::Before(at))),
+            ("after", at) => Ok(Some(TimeRel::After(at))),
+            ("between", at) => match end_time_at {
+                Some(end) if end > at => Ok(Some(TimeRel::Between(at, end))),
+                Some(_) => Err(NgsiError::bad_data("endTimeAt must be after timeAt")),
+                None => Err(NgsiError::bad_data("timerel=between needs endTimeAt")),
+            },
+            (other, _) => Err(NgsiError::bad_data(format!(
+                "timerel `{other}`: use before, after or between"
+            ))),
+        }
+    }
+
+    /// The window in storage form: `[from, until)`.
+    fn bounds(self) -> (Option<String>, Option<String>) {
+        let db = yuverse_core::time::to_db;
+        match self {
+            TimeRel::Before(at) => (None, Some(db(at))),
+            TimeRel::After(at) => (Some(db(at)), None),
+            TimeRel::Between(at, end) => (Some(db(at)), Some(db(end))),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TimeProperty {
+    #[default]
+    ObservedAt,
+    CreatedAt,
+    ModifiedAt,
+}
+
+impl TimeProperty {
+    pub fn parse(s: &str) -> NgsiResult<Self> {
+        match s {
+            "observedAt" => Ok(Self::ObservedAt),
+            "createdAt" => Ok(Self::CreatedAt),
+            "modifiedAt" => Ok(Self::ModifiedAt),
+            other => Err(NgsiError::bad_data(format!(
+                "timeproperty `{other}`: use observedAt, createdAt or modifiedAt"
+            ))),
+        }
+    }
+
+    fn column(self) -> TimeColumn {
+        match self {
+            Self::ObservedAt => TimeColumn::Observed,
+            Self::CreatedAt => TimeColumn::Created,
+            Self::ModifiedAt => TimeColumn::Modified,
+        }
+    }
+}
+
+/// The temporal representations (clauses 4.5.8, 4.5.9, 4.5.19).
+#[derive(Debug, Clone, Default)]
+pub enum TemporalFormat {
+    #[default]
+    Normalized,
+    TemporalValues,
+    Aggregated(Aggregation),
+}
+
+/// One answer of the temporal API: entities, the total when counted, and the time range
+/// served when the instance limit cut the answer (206).
+#[derive(Debug)]
+pub struct TemporalPage {
+    pub entities: Vec<Value>,
+    pub total: Option<usize>,
+    pub range: Option<ContentRange>,
+}
+
+/// How many candidate entities one history read looks at.
+const CHUNK: usize = 200;
+
+/// An entity to answer for: its id and, when it exists in the current state, its types.
+struct Target {
+    id: String,
+    types: Option<Value>,
+}
+
+impl TemporalQuery {
+    fn window(&self) -> Window {
+        let (from, until) = self.timerel.map(TimeRel::bounds).unwrap_or_default();
+        Window {
+            column: self.time_property.column(),
+            from,
+            until,
+        }
+    }
+}
+
+impl Twin {
+    /// Instances the server returns per attribute at most, before answering 206.
+    fn instance_limit(&self) -> usize {
+        self.inner.config.temporal_instance_limit.max(1)
+    }
+
+    /// `GET /temporal/entities/{id}`: the temporal representation of one entity.
+    pub async fn temporal_entity(
+        &self,
+        tenant: &str,
+        id: &str,
+        query: &TemporalQuery,
+        vocab: &dyn Vocabulary,
+    ) -> NgsiResult<TemporalPage> {
+        check_id(id)?;
+        let types = {
+            let state = self.tenant(tenant)?;
+            let guard = state.read().map_err(|_| poisoned())?;
+            guard
+                .get(id)
+                .map(|d| d.get("type").cloned().unwrap_or(Value::Null))
+        };
+        if history::count(&self.inner.db, tenant, id, None, &HistoryDataset::All).await? == 0 {
+            return Err(NgsiError::not_found(format!(
+                "entity `{id}` has no temporal representation"
+            )));
+        }
+        let target = Target {
+            id: id.to_owned(),
+            types,
+        };
+        let (mut entities, range) = self.evolution(tenant, &[target], query, vocab).await?;
+        Ok(TemporalPage {
+            entities: vec![entities.pop().unwrap_or(Value::Null)],
+            total: None,
+            range,
+        })
+    }
+
+    /// `GET /temporal/entities` and `POST /temporal/entityOperations/query`: entities chosen
+    /// by the selector (through the indexes of the current state), then those with instances
+    /// in the window — and, with `q`, whose windowed instances satisfy it (clause 5.7.4.4).
+    pub async fn temporal_query(
+        &self,
+        tenant: &str,
+        mut selector: Selector,
+        query: &TemporalQuery,
+        paging: (usize, usize, bool),
+        vocab: &dyn Vocabulary,
+    ) -> NgsiResult<TemporalPage> {
+        let (offset, limit, count) = paging;
+        // The q filter applies to the windowed instances, not to the current state.
+        let q = selector.q.take();
+        let candidates: Vec<Arc<Value>> = {
+            let state = self.tenant(tenant)?;
+            let guard = state.read().map_err(|_| poisoned())?;
+            guard.query(&selector, 0, usize::MAX, false).0
+        };
+        let window = query.window();
+        let mut page: Vec<Target> = Vec::new();
+        let mut matched = 0usize;
+        for chunk in candidates.chunks(CHUNK) {
+            let ids: Vec<String> = chunk.iter().map(|e| id_of(doc_of(e)).to_owned()).collect();
+            for id in self
+                .qualifying(tenant, &ids, q.as_ref(), query, &window)
+                .await?
+            {
+                if matched >= offset && page.len() < limit {
+                    let types = chunk
+                        .iter()
+                        .find(|e| id_of(doc_of(e)) == id)
+                        .and_then(|e| e.get("type").cloned());
+                    page.push(Target { id, types });
+                }
+                matched += 1;
+            }
+            if !count && page.len() >= limit {
+                break;
+            }
+        }
+        let (entities, range) = self.evolution(tenant, &page, query, vocab).await?;
+        Ok(TemporalPage {
+            entities,
+            total: count.then_some(matched),
+            range,
+        })
+    }
+
+    /// The ids (in the given order) that have instances in the window, and satisfy `q` on them.
+    async fn qualifying(
+        &self,
+        tenant: &str,
+        ids: &[String],
+        q: Option<&yuverse_twin_query::Query>,
+        query: &TemporalQuery,
+        window: &Window,
+    ) -> NgsiResult<Vec<String>> {
+        let db = &self.inner.db;
+        let attrs = query.attrs.as_deref();
+        let scope = Scope {
+            tenant,
+            entity_ids: ids,
+            attrs,
+        };
+        let with_instances = history::entities_with_instances(db, &scope, window).await?;
+        let Some(q) = q else {
+            return Ok(ids
+                .iter()
+                .filter(|i| with_instances.contains(i))
+                .cloned()
+                .collect());
+        };
+        let names: Vec<String> = q
+            .attribute_names()
+            .iter()
+            .map(|n| (*n).to_owned())
+            .collect();
+        let rows = history::instances(
+            db,
+            &Scope {
+                tenant,
+                entity_ids: ids,
+                attrs: Some(&names),
+            },
+            window,
+            Take::All,
+        )
+        .await?;
+        let mut by_entity: BTreeMap<&str, serde_json::Map<String, Value>> = BTreeMap::new();
+        for instance in &rows {
+            let Ok(doc) = serde_json::from_str::<Value>(&instance.row.doc) else {
+                continue;
+            };
+            let entity = by_entity
+                .entry(instance.row.entity_id.as_str())
+                .or_default();
+            if let Value::Array(list) = entity
+                .entry(instance.row.attr.clone())
+                .or_insert_with(|| Value::Array(Vec::new()))
+            {
+                list.push(doc);
+            }
+        }
+        Ok(ids
+            .iter()
+            .filter(|id| with_instances.contains(id))
+            .filter(|id| {
+                let mut entity = by_entity.remove(id.as_str()).unwrap_or_default();
+                entity.insert("id".into(), Value::String((*id).clone()));
+                q.matches(&Value::Object(entity))
+            })
+            .cloned()
+            .collect())
+    }
+
+    /// The temporal representations of `targets` (in order), and the range served when the
+    /// instance limit cut them.
+    async fn evolution(
+        &self,
+        tenant: &str,
+        targets: &[Target],
+        query: &TemporalQuery,
+        vocab: &dyn Vocabulary,
+    ) -> NgsiResult<(Vec<Value>, Option<ContentRange>)> {
+        let ids: Vec<String> = targets.iter().map(|t| t.id.clone()).collect();
+        let scope = Scope {
+            tenant,
+            entity_ids: &ids,
+            attrs: query.attrs.as_deref(),
+        };
+        let window = query.window();
+        let limit = self.instance_limit();
+        let take = match (&query.format, query.last_n) {
+            (TemporalFormat::Aggregated(_), _) => Take::All,
+            (_, Some(n)) => Take::Last(n.min(limit)),
+            (_, None) => Take::First(limit),
+        };
+        let rows = history::instances(&self.inner.db, &scope, &window, take).await?;
+        let mut grouped = group(rows);
+        let range = match &query.format {
+            TemporalFormat::Aggregated(_) => None,
+            _ => page::cut(&mut grouped, query, limit),
+        };
+        let entities = targets
+            .iter()
+            .map(|t| {
+                let attributes = grouped.remove(&t.id).unwrap_or_default();
+                render::entity(&t.id, t.types.as_ref(), attributes, query, vocab)
+            })
+            .collect();
+        Ok((entities, range))
+    }
+}
+
+/// Instances by entity, then attribute (each oldest first).
+pub(super) type Grouped = BTreeMap<String, BTreeMap<String, Vec<Instance>>>;
+
+fn group(rows: Vec<Instance>) -> Grouped {
+    let mut out: Grouped = BTreeMap::new();
+    for instance in rows {
+        out.entry(instance.row.entity_id.clone())
+            .or_default()
+            .entry(instance.row.attr.clone())
+            .or_default()
+            .push(instance);
+    }
+    out
+}

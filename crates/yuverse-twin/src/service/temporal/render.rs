@@ -1,0 +1,181 @@
+//! The temporal representations of one entity: normalized (each attribute an array of its
+//! instances, each with its `instanceId`), simplified (`temporalValues`: `[value, time]` pairs
+//! under `values`, `objects`, … by attribute type) and aggregated. Simplified and aggregated
+//! attributes with several datasetIds become an array, one element per datasetId.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+use super::page::wire;
+use super::{TemporalFormat, TemporalQuery};
+use crate::domain::render::{self, View};
+use crate::domain::Vocabulary;
+use crate::store::history::Instance;
+
+/// An instance's document (with instanceId and system times) and the instance it came from.
+type Entry<'a> = (Map<String, Value>, &'a Instance);
+
+/// The member holding an instance's value, and the member of the simplified form, by type.
+fn value_members(kind: &str) -> (&'static str, &'static str) {
+    match kind {
+        "Relationship" => ("object", "objects"),
+        "LanguageProperty" => ("languageMap", "languageMaps"),
+        "VocabProperty" => ("vocab", "vocabs"),
+        "ListProperty" => ("valueList", "valueLists"),
+        "ListRelationship" => ("objectList", "objectLists"),
+        "JsonProperty" => ("json", "jsons"),
+        _ => ("value", "values"),
+    }
+}
+
+/// An instance's stored document with its instance id and system times.
+fn instance_doc(instance: &Instance) -> Option<Map<String, Value>> {
+    let Ok(Value::Object(mut doc)) = serde_json::from_str::<Value>(&instance.row.doc) else {
+        return None;
+    };
+    doc.insert(
+        "instanceId".into(),
+        Value::String(instance.row.instance_id.clone()),
+    );
+    doc.insert(
+        "createdAt".into(),
+        Value::String(wire(&instance.row.created_at)),
+    );
+    doc.insert(
+        "modifiedAt".into(),
+        Value::String(wire(&instance.row.modified_at)),
+    );
+    Some(doc)
+}
+
+pub(super) fn entity(
+    id: &str,
+    types: Option<&Value>,
+    attributes: BTreeMap<String, Vec<Instance>>,
+    query: &TemporalQuery,
+    vocab: &dyn Vocabulary,
+) -> Value {
+    let mut out = Map::new();
+    out.insert("id".into(), Value::String(id.to_owned()));
+    if let Some(Value::Array(types)) = types {
+        let compacted: Vec<Value> = types
+            .iter()
+            .filter_map(Value::as_str)
+            .map(|t| Value::String(vocab.compact(t)))
+            .collect();
+        out.insert(
+            "type".into(),
+            match compacted.len() {
+                1 => compacted[0].clone(),
+                _ => Value::Array(compacted),
+            },
+        );
+    }
+    for (name, instances) in attributes {
+        let docs: Vec<Entry> = instances
+            .iter()
+            .filter_map(|i| instance_doc(i).map(|d| (d, i)))
+            .collect();
+        let rendered = match &query.format {
+            TemporalFormat::Normalized => normalized(&docs, query.sys_attrs, vocab),
+            other => by_dataset(&docs, other, query, vocab),
+        };
+        out.insert(vocab.compact(&name), rendered);
+    }
+    Value::Object(out)
+}
+
+fn normalized(docs: &[Entry], sys_attrs: bool, vocab: &dyn Vocabulary) -> Value {
+    let view = View {
+        sys_attrs,
+        ..View::default()
+    };
+    Value::Array(
+        docs.iter()
+            .filter_map(|(doc, _)| {
+                render::render_attribute(
+                    &Value::Array(vec![Value::Object(doc.clone())]),
+                    &view,
+                    vocab,
+                )
+            })
+            .collect(),
+    )
+}
+
+/// Simplified or aggregated: one object per datasetId.
+fn by_dataset(
+    docs: &[Entry],
+    format: &TemporalFormat,
+    query: &TemporalQuery,
+    vocab: &dyn Vocabulary,
+) -> Value {
+    let mut datasets: BTreeMap<Option<&str>, Vec<&Entry>> = BTreeMap::new();
+    for entry in docs {
+        datasets
+            .entry(entry.1.row.dataset_id.as_deref())
+            .or_default()
+            .push(entry);
+    }
+    let mut out: Vec<Value> = datasets
+        .into_iter()
+        .map(|(dataset, entries)| {
+            let kind = entries
+                .first()
+                .and_then(|(d, _)| d.get("type"))
+                .and_then(Value::as_str)
+                .unwrap_or("Property")
+                .to_owned();
+            let (member, plural) = value_members(&kind);
+            let mut object = Map::new();
+            object.insert("type".into(), Value::String(kind.clone()));
+            let value_of = |d: &Map<String, Value>| {
+                let v = d.get(member).cloned().unwrap_or(Value::Null);
+                if kind == "VocabProperty" {
+                    compact_vocab(v, vocab)
+                } else {
+                    v
+                }
+            };
+            match format {
+                TemporalFormat::Aggregated(aggregation) => {
+                    let values: Vec<Value> = entries.iter().map(|(d, _)| value_of(d)).collect();
+                    let points: Vec<_> = entries
+                        .iter()
+                        .zip(&values)
+                        .filter_map(|((_, i), v)| {
+                            yuverse_core::time::from_db(&i.time).ok().map(|t| (t, v))
+                        })
+                        .collect();
+                    object.extend(aggregation.apply(&points, query.timerel));
+                }
+                _ => {
+                    let pairs: Vec<Value> = entries
+                        .iter()
+                        .map(|(d, i)| Value::Array(vec![value_of(d), Value::String(wire(&i.time))]))
+                        .collect();
+                    object.insert(plural.into(), Value::Array(pairs));
+                }
+            }
+            if let Some(dataset) = dataset {
+                object.insert("datasetId".into(), Value::String(dataset.to_owned()));
+            }
+            Value::Object(object)
+        })
+        .collect();
+    match out.len() {
+        1 => out.remove(0),
+        _ => Value::Array(out),
+    }
+}
+
+fn compact_vocab(v: Value, vocab: &dyn Vocabulary) -> Value {
+    match v {
+        Value::String(s) => Value::String(vocab.compact(&s)),
+        Value::Array(items) => {
+            Value::Array(items.into_iter().map(|i| compact_vocab(i, vocab)).collect())
+        }
+        other => other,
+    }
+}

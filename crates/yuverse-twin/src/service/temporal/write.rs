@@ -1,0 +1,412 @@
+//! Temporal writes (clauses 5.6.11–5.6.16): instances are added, modified and deleted in the
+//! history directly. They describe the past, so they leave the current state alone — except
+//! that creating the temporal representation of an entity the broker does not know at all also
+//! creates the entity, from the newest instance of each attribute (per datasetId), so that it
+//! can be selected by the query machinery like any other entity (with the body's `scope`).
+//!
+//! Every write goes through the tenant's lock and the group-commit writer like other twin
+//! writes, and is acknowledged when durable.
+
+use serde_json::{Map, Value};
+
+use super::super::entities::check_id;
+use super::Twin;
+use crate::domain::attribute::{self, ENTITY_MEMBERS};
+use crate::domain::entity::{self, Doc};
+use crate::domain::Vocabulary;
+use crate::error::{NgsiError, NgsiResult};
+use crate::store::history;
+use crate::store::persist::{Change, HistoryDataset, HistoryRow};
+
+/// Attributes of a temporal body: name (expanded) → instances (each normalised).
+type Instances = Vec<(String, Vec<Map<String, Value>>)>;
+
+/// Reads the attributes of a temporal entity or fragment: each one instance or an array of
+/// instances, which may repeat datasetIds (they are points in time).
+fn parse_instances(
+    body: &Map<String, Value>,
+    vocab: &dyn Vocabulary,
+    now: &str,
+) -> NgsiResult<Instances> {
+    let mut out = Vec::new();
+    for (name, value) in body {
+        if ENTITY_MEMBERS.contains(&name.as_str()) {
+            continue;
+        }
+        attribute::check_attribute_name(name)?;
+        let items: Vec<&Value> = match value {
+            Value::Array(items) if !items.is_empty() && items.iter().all(Value::is_object) => {
+                items.iter().collect()
+            }
+            Value::Array(_) => {
+                return Err(NgsiError::bad_data(format!(
+                    "`{name}`: the instances must be a non-empty array of attribute objects"
+                )))
+            }
+            one => vec![one],
+        };
+        let instances = items
+            .into_iter()
+            .map(|i| attribute::normalize(name, i, vocab, now))
+            .collect::<NgsiResult<Vec<_>>>()?;
+        out.push((vocab.expand(name), instances));
+    }
+    Ok(out)
+}
+
+fn history_row(
+    tenant: &str,
+    entity_id: &str,
+    attr: &str,
+    instance: &Map<String, Value>,
+    now: &str,
+) -> HistoryRow {
+    HistoryRow {
+        tenant: tenant.to_owned(),
+        entity_id: entity_id.to_owned(),
+        attr: attr.to_owned(),
+        instance_id: format!("urn:ngsi-ld:attribute:instance:{}", uuid::Uuid::now_v7()),
+        dataset_id: instance
+            .get("datasetId")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        observed_at: observed_at(instance),
+        created_at: now.to_owned(),
+        modified_at: now.to_owned(),
+        doc: Value::Object(instance.clone()).to_string(),
+    }
+}
+
+/// `observedAt` in the storage form, so that windows compare as text.
+fn observed_at(instance: &Map<String, Value>) -> Option<String> {
+    instance
+        .get("observedAt")
+        .and_then(Value::as_str)
+        .and_then(yuverse_core::time::parse_rfc3339)
+        .map(yuverse_core::time::to_db)
+}
+
+/// The current entity made from the newest instance of each attribute and datasetId, and
+/// which instances (attribute, instance index) it took.
+fn current_entity(
+    id: &str,
+    (types, scope): (Vec<String>, Option<Value>),
+    attributes: &Instances,
+    now: &str,
+) -> (Doc, Vec<(usize, usize)>) {
+    let mut doc = Map::new();
+    doc.insert("id".into(), Value::String(id.to_owned()));
+    doc.insert(
+        "type".into(),
+        Value::Array(types.into_iter().map(Value::String).collect()),
+    );
+    if let Some(scope) = scope {
+        doc.insert("scope".into(), scope);
+    }
+    doc.insert("createdAt".into(), Value::String(now.to_owned()));
+    doc.insert("modifiedAt".into(), Value::String(now.to_owned()));
+    let mut taken = Vec::new();
+    for (a, (name, instances)) in attributes.iter().enumerate() {
+        let mut newest: Vec<usize> = Vec::new();
+        for (i, instance) in instances.iter().enumerate() {
+            let dataset = instance.get("datasetId");
+            match newest
+                .iter_mut()
+                .find(|n| instances[**n].get("datasetId") == dataset)
+            {
+                // Later in the body wins a tie, as it would have had it been written later.
+                Some(n) if observed_at(instance) >= observed_at(&instances[*n]) => *n = i,
+                Some(_) => {}
+                None => newest.push(i),
+            }
+        }
+        doc.insert(
+            name.clone(),
+            Value::Array(
+                newest
+                    .iter()
+                    .map(|i| Value::Object(instances[*i].clone()))
+                    .collect(),
+            ),
+        );
+        taken.extend(newest.into_iter().map(|i| (a, i)));
+    }
+    (doc, taken)
+}
+
+fn now() -> String {
+    yuverse_core::time::to_db(yuverse_core::time::now())
+}
+
+impl Twin {
+    async fn has_history(&self, tenant: &str, id: &str) -> NgsiResult<bool> {
+        Ok(history::count(&self.inner.db, tenant, id, None, &HistoryDataset::All).await? > 0)
+    }
+
+    /// `POST /temporal/entities`: creates the temporal representation (`true`, 201) or adds
+    /// the instances to the existing one (`false`, 204).
+    pub async fn temporal_upsert(
+        &self,
+        tenant: &str,
+        body: &Value,
+        vocab: &dyn Vocabulary,
+    ) -> NgsiResult<bool> {
+        let object = body
+            .as_object()
+            .ok_or_else(|| NgsiError::bad_data("a temporal entity must be a JSON object"))?;
+        let id = object
+            .get("id")
+            .and_then(Value::as_str)
+            .ok_or_else(|| NgsiError::bad_data("the temporal entity has no `id`"))?
+            .to_owned();
+        check_id(&id)?;
+        let types = entity::parse_types(object.get("type"), vocab)?;
+        let scope = entity::parse_scope(object.get("scope"))?;
+        let now = now();
+        let attributes = parse_instances(object, vocab, &now)?;
+        let had_history = self.has_history(tenant, &id).await?;
+        self.write(tenant, |tx| {
+            let mut rows: Vec<HistoryRow> = Vec::new();
+            if !had_history && !tx.exists(&id) {
+                // A new entity: its newest instances become the current state (and history
+                // through `put`); the older ones are recorded below.
+                let (doc, taken) = current_entity(&id, (types, scope), &attributes, &now);
+                let names: Vec<String> = attributes.iter().map(|(n, _)| n.clone()).collect();
+                for (a, (name, instances)) in attributes.iter().enumerate() {
+                    for (i, instance) in instances.iter().enumerate() {
+                        if !taken.contains(&(a, i)) {
+                            rows.push(history_row(tenant, &id, name, instance, &now));
+                        }
+                    }
+                }
+                tx.put(doc, &names);
+            } else {
+                for (name, instances) in &attributes {
+                    for instance in instances {
+                        rows.push(history_row(tenant, &id, name, instance, &now));
+                    }
+                }
+            }
+            for row in rows {
+                tx.record(Change::History(row));
+            }
+            Ok(())
+        })
+        .await?;
+        Ok(!had_history)
+    }
+
+    /// `POST /temporal/entities/{id}/attrs`: adds instances.
+    pub async fn temporal_append(
+        &self,
+        tenant: &str,
+        id: &str,
+        body: &Value,
+        vocab: &dyn Vocabulary,
+    ) -> NgsiResult<()> {
+        check_id(id)?;
+        let object = body
+            .as_object()
+            .ok_or_else(|| NgsiError::bad_data("the body must be a JSON object of attributes"))?;
+        if object
+            .get("id")
+            .and_then(Value::as_str)
+            .is_some_and(|given| given != id)
+        {
+            return Err(NgsiError::bad_data(
+                "the id in the body differs from the id in the path",
+            ));
+        }
+        let now = now();
+        let attributes = parse_instances(object, vocab, &now)?;
+        if attributes.is_empty() {
+            return Err(NgsiError::bad_data("no attribute instances to add"));
+        }
+        let known_now = self.get_entity(tenant, id).is_ok();
+        if !known_now && !self.has_history(tenant, id).await? {
+            return Err(NgsiError::not_found(format!(
+                "entity `{id}` has no temporal representation"
+            )));
+        }
+        self.write(tenant, |tx| {
+            for (name, instances) in &attributes {
+                for instance in instances {
+                    tx.record(Change::History(history_row(
+                        tenant, id, name, instance, &now,
+                    )));
+                }
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// `DELETE /temporal/entities/{id}`: removes every instance (the current state stays).
+    pub async fn temporal_delete(&self, tenant: &str, id: &str) -> NgsiResult<()> {
+        check_id(id)?;
+        self.tenant(tenant)?;
+        if !self.has_history(tenant, id).await? {
+            return Err(NgsiError::not_found(format!(
+                "entity `{id}` has no temporal representation"
+            )));
+        }
+        self.record_history_change(
+            tenant,
+            Change::DeleteHistory {
+                tenant: tenant.to_owned(),
+                entity_id: id.to_owned(),
+                attr: None,
+                dataset: HistoryDataset::All,
+            },
+        )
+        .await
+    }
+
+    /// `DELETE /temporal/entities/{id}/attrs/{attr}`: the instances without datasetId, of one
+    /// datasetId, or all of them (`deleteAll`).
+    pub async fn temporal_delete_attribute(
+        &self,
+        tenant: &str,
+        id: &str,
+        attr: &str,
+        vocab: &dyn Vocabulary,
+        dataset: HistoryDataset,
+    ) -> NgsiResult<()> {
+        check_id(id)?;
+        attribute::check_attribute_name(attr)?;
+        self.tenant(tenant)?;
+        let name = vocab.expand(attr);
+        if history::count(&self.inner.db, tenant, id, Some(&name), &dataset).await? == 0 {
+            return Err(NgsiError::not_found(format!(
+                "entity `{id}` has no instances of `{attr}` with that datasetId"
+            )));
+        }
+        self.record_history_change(
+            tenant,
+            Change::DeleteHistory {
+                tenant: tenant.to_owned(),
+                entity_id: id.to_owned(),
+                attr: Some(name),
+                dataset,
+            },
+        )
+        .await
+    }
+
+    /// `PATCH /temporal/entities/{id}/attrs/{attr}/{instanceId}`: the given members replace
+    /// those of the instance; its instanceId and createdAt stay.
+    pub async fn temporal_modify_instance(
+        &self,
+        tenant: &str,
+        (id, attr, instance_id): (&str, &str, &str),
+        body: &Value,
+        vocab: &dyn Vocabulary,
+    ) -> NgsiResult<()> {
+        check_id(id)?;
+        attribute::check_attribute_name(attr)?;
+        self.tenant(tenant)?;
+        let name = vocab.expand(attr);
+        let object = body
+            .as_object()
+            .ok_or_else(|| NgsiError::bad_data("the body must be a JSON object"))?;
+        // The body is the attribute fragment `{attr: instance}` or the instance itself.
+        let input = match object.get(attr).or_else(|| object.get(&name)) {
+            Some(Value::Array(items)) if items.len() == 1 => &items[0],
+            Some(Value::Array(_)) => {
+                return Err(NgsiError::bad_data("give exactly one instance to modify"))
+            }
+            Some(one) => one,
+            None => body,
+        };
+        // A fragment without its value would read as a concise value: ask for the value.
+        const VALUE_MEMBERS: [&str; 7] = [
+            "value",
+            "object",
+            "languageMap",
+            "vocab",
+            "valueList",
+            "objectList",
+            "json",
+        ];
+        if input
+            .as_object()
+            .is_some_and(|o| !VALUE_MEMBERS.iter().any(|m| o.contains_key(*m)))
+        {
+            return Err(NgsiError::bad_data(
+                "the instance must carry its value (value, object, languageMap, vocab, valueList, objectList or json)",
+            ));
+        }
+        let now = now();
+        let incoming = attribute::normalize(attr, input, vocab, &now)?;
+        let stored = history::instance(&self.inner.db, tenant, id, &name, instance_id)
+            .await?
+            .ok_or_else(|| {
+                NgsiError::not_found(format!(
+                    "`{attr}` of `{id}` has no instance `{instance_id}`"
+                ))
+            })?;
+        let Ok(Value::Object(mut doc)) = serde_json::from_str::<Value>(&stored.doc) else {
+            return Err(NgsiError::internal(
+                "a stored instance is not a JSON object",
+            ));
+        };
+        let typed = input.get("type").is_some();
+        for (member, value) in incoming {
+            if member == "createdAt" || (member == "type" && !typed) {
+                continue;
+            }
+            doc.insert(member, value);
+        }
+        doc.insert("modifiedAt".into(), Value::String(now.clone()));
+        let row = HistoryRow {
+            dataset_id: doc
+                .get("datasetId")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            observed_at: observed_at(&doc),
+            modified_at: now,
+            doc: Value::Object(doc).to_string(),
+            ..stored
+        };
+        self.record_history_change(tenant, Change::UpdateInstance(row))
+            .await
+    }
+
+    /// `DELETE /temporal/entities/{id}/attrs/{attr}/{instanceId}`.
+    pub async fn temporal_delete_instance(
+        &self,
+        tenant: &str,
+        (id, attr, instance_id): (&str, &str, &str),
+        vocab: &dyn Vocabulary,
+    ) -> NgsiResult<()> {
+        check_id(id)?;
+        attribute::check_attribute_name(attr)?;
+        self.tenant(tenant)?;
+        let name = vocab.expand(attr);
+        if history::instance(&self.inner.db, tenant, id, &name, instance_id)
+            .await?
+            .is_none()
+        {
+            return Err(NgsiError::not_found(format!(
+                "`{attr}` of `{id}` has no instance `{instance_id}`"
+            )));
+        }
+        self.record_history_change(
+            tenant,
+            Change::DeleteInstance {
+                tenant: tenant.to_owned(),
+                instance_id: instance_id.to_owned(),
+            },
+        )
+        .await
+    }
+
+    /// One history change under the tenant's lock, acknowledged when durable.
+    async fn record_history_change(&self, tenant: &str, change: Change) -> NgsiResult<()> {
+        self.write(tenant, |tx| {
+            tx.record(change);
+            Ok(())
+        })
+        .await
+    }
+}

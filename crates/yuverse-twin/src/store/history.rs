@@ -1,0 +1,260 @@
+//! Reading the temporal history (`twin_history`, one row per attribute instance) for the
+//! temporal API. Writes go through the group-commit writer (`persist::Change`).
+//!
+//! The time of an instance is its `timeproperty`: `createdAt`, `modifiedAt`, or `observedAt`
+//! — which, for an instance written without one, falls back to when it was recorded
+//! (`createdAt`), so that history written without observation times still orders and windows.
+
+use sqlx::any::AnyRow;
+use yuverse_core::db::{col, Database};
+
+use super::persist::{HistoryDataset, HistoryRow};
+
+/// Which stored time a temporal request works on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TimeColumn {
+    #[default]
+    Observed,
+    Created,
+    Modified,
+}
+
+impl TimeColumn {
+    fn sql(self) -> &'static str {
+        match self {
+            Self::Observed => "COALESCE(observed_at, created_at)",
+            Self::Created => "created_at",
+            Self::Modified => "modified_at",
+        }
+    }
+}
+
+/// A time window (`timerel`) in storage form: `from` inclusive, `until` exclusive.
+#[derive(Debug, Clone, Default)]
+pub struct Window {
+    pub column: TimeColumn,
+    pub from: Option<String>,
+    pub until: Option<String>,
+}
+
+/// Which instances of each attribute to read.
+#[derive(Debug, Clone, Copy)]
+pub enum Take {
+    /// Every instance in the window.
+    All,
+    /// At most this many of the oldest.
+    First(usize),
+    /// At most this many of the newest.
+    Last(usize),
+}
+
+/// An instance read back, with its time (storage form) and how many instances its attribute
+/// (of that entity) has in the window.
+#[derive(Debug, Clone)]
+pub struct Instance {
+    pub row: HistoryRow,
+    pub time: String,
+    pub in_window: usize,
+}
+
+/// The entities a selection reads, and optionally the attributes.
+pub struct Scope<'a> {
+    pub tenant: &'a str,
+    pub entity_ids: &'a [String],
+    pub attrs: Option<&'a [String]>,
+}
+
+/// Appends `IN ($n, …)` for `values` to `sql`, numbering from `next` (an empty list selects
+/// nothing, as `IN ()` is no SQL).
+fn in_list(sql: &mut String, column: &str, values: &[String], next: &mut usize) {
+    if values.is_empty() {
+        sql.push_str(" AND 1 = 0");
+        return;
+    }
+    let marks: Vec<String> = values
+        .iter()
+        .map(|_| {
+            *next += 1;
+            format!("${}", *next - 1)
+        })
+        .collect();
+    sql.push_str(&format!(" AND {column} IN ({})", marks.join(", ")));
+}
+
+/// The shared `WHERE` of a selection in a window, and the number of its parameters; binds in
+/// order: tenant, ids, attrs, from, until.
+fn selection(scope: &Scope, window: &Window) -> (String, usize) {
+    let mut sql = String::from("tenant = $1");
+    let mut next = 2;
+    in_list(&mut sql, "entity_id", scope.entity_ids, &mut next);
+    if let Some(attrs) = scope.attrs {
+        in_list(&mut sql, "attr", attrs, &mut next);
+    }
+    let time = window.column.sql();
+    if window.from.is_some() {
+        sql.push_str(&format!(" AND {time} >= ${next}"));
+        next += 1;
+    }
+    if window.until.is_some() {
+        sql.push_str(&format!(" AND {time} < ${next}"));
+        next += 1;
+    }
+    (sql, next - 1)
+}
+
+fn bind_selection<'q>(
+    mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    scope: &'q Scope,
+    window: &'q Window,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    q = q.bind(scope.tenant);
+    for id in scope.entity_ids {
+        q = q.bind(id);
+    }
+    for a in scope.attrs.into_iter().flatten() {
+        q = q.bind(a);
+    }
+    if let Some(from) = &window.from {
+        q = q.bind(from);
+    }
+    if let Some(until) = &window.until {
+        q = q.bind(until);
+    }
+    q
+}
+
+/// Instances of the scope in the window, per entity and attribute oldest first, each
+/// attribute cut as `take` says.
+pub async fn instances(
+    db: &Database,
+    scope: &Scope<'_>,
+    window: &Window,
+    take: Take,
+) -> Result<Vec<Instance>, sqlx::Error> {
+    if scope.entity_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let time = window.column.sql();
+    let (order, cut) = match take {
+        Take::All => ("ASC", None),
+        Take::First(n) => ("ASC", Some(n)),
+        Take::Last(n) => ("DESC", Some(n)),
+    };
+    let (selected, params) = selection(scope, window);
+    let keep = match cut {
+        Some(_) => format!("WHERE rn <= ${}", params + 1),
+        None => String::new(),
+    };
+    // Window functions (SQLite ≥ 3.25, PostgreSQL) rank each attribute's instances and count
+    // them, so one statement serves a whole page of entities.
+    let sql = format!(
+        "SELECT tenant, entity_id, attr, instance_id, dataset_id, observed_at, created_at, \
+         modified_at, doc, t, n FROM (SELECT tenant, entity_id, attr, instance_id, dataset_id, \
+         observed_at, created_at, modified_at, doc, {time} AS t, \
+         ROW_NUMBER() OVER (PARTITION BY entity_id, attr ORDER BY {time} {order}, instance_id {order}) AS rn, \
+         COUNT(*) OVER (PARTITION BY entity_id, attr) AS n \
+         FROM twin_history WHERE {selected}) ranked {keep} ORDER BY entity_id, attr, t, instance_id"
+    );
+    let mut q = bind_selection(sqlx::query(&sql), scope, window);
+    if let Some(n) = cut {
+        q = q.bind(i64::try_from(n).unwrap_or(i64::MAX));
+    }
+    let mut conn = db.pool.acquire().await?;
+    let rows = q.fetch_all(&mut *conn).await?;
+    rows.iter()
+        .map(|r| {
+            let n: i64 = col(r, "n")?;
+            Ok(Instance {
+                row: history_row(r)?,
+                time: col(r, "t")?,
+                in_window: usize::try_from(n).unwrap_or(0),
+            })
+        })
+        .collect()
+}
+
+/// The entities of the scope that have at least one instance in the window.
+pub async fn entities_with_instances(
+    db: &Database,
+    scope: &Scope<'_>,
+    window: &Window,
+) -> Result<Vec<String>, sqlx::Error> {
+    if scope.entity_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT DISTINCT entity_id FROM twin_history WHERE {}",
+        selection(scope, window).0
+    );
+    let mut conn = db.pool.acquire().await?;
+    bind_selection(sqlx::query(&sql), scope, window)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| col(r, "entity_id"))
+        .collect()
+}
+
+/// One instance by its id, when it belongs to that entity and attribute.
+pub async fn instance(
+    db: &Database,
+    tenant: &str,
+    entity_id: &str,
+    attr: &str,
+    instance_id: &str,
+) -> Result<Option<HistoryRow>, sqlx::Error> {
+    let mut conn = db.pool.acquire().await?;
+    let row = sqlx::query(
+        "SELECT tenant, entity_id, attr, instance_id, dataset_id, observed_at, created_at, \
+         modified_at, doc FROM twin_history \
+         WHERE tenant = $1 AND instance_id = $2 AND entity_id = $3 AND attr = $4",
+    )
+    .bind(tenant)
+    .bind(instance_id)
+    .bind(entity_id)
+    .bind(attr)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(history_row).transpose()
+}
+
+/// How many instances an entity has, optionally only of one attribute and dataset.
+pub async fn count(
+    db: &Database,
+    tenant: &str,
+    entity_id: &str,
+    attr: Option<&str>,
+    dataset: &HistoryDataset,
+) -> Result<usize, sqlx::Error> {
+    let (dataset_sql, dataset_value) = match dataset {
+        HistoryDataset::All => ("", None),
+        HistoryDataset::Default => (" AND dataset_id IS NULL", None),
+        HistoryDataset::Id(d) => (" AND dataset_id = $4", Some(d)),
+    };
+    let sql = format!(
+        "SELECT COUNT(*) AS n FROM twin_history WHERE tenant = $1 AND entity_id = $2 \
+         AND ($3 IS NULL OR attr = $3){dataset_sql}"
+    );
+    let mut q = sqlx::query(&sql).bind(tenant).bind(entity_id).bind(attr);
+    if let Some(d) = dataset_value {
+        q = q.bind(d);
+    }
+    let mut conn = db.pool.acquire().await?;
+    let row = q.fetch_one(&mut *conn).await?;
+    let n: i64 = col(&row, "n")?;
+    Ok(usize::try_from(n).unwrap_or(0))
+}
+
+fn history_row(r: &AnyRow) -> Result<HistoryRow, sqlx::Error> {
+    Ok(HistoryRow {
+        tenant: col(r, "tenant")?,
+        entity_id: col(r, "entity_id")?,
+        attr: col(r, "attr")?,
+        instance_id: col(r, "instance_id")?,
+        dataset_id: col(r, "dataset_id")?,
+        observed_at: col(r, "observed_at")?,
+        created_at: col(r, "created_at")?,
+        modified_at: col(r, "modified_at")?,
+        doc: col(r, "doc")?,
+    })
+}
