@@ -97,15 +97,18 @@ impl Role {
                 UsersRead,
                 PlacesRead,
                 DevicesManageAll,
+                TwinAlertsRead,
+                TwinAlertsManage,
             ],
             Role::Unit | Role::Enterprise => &[
                 OrganisationsRead,
                 ApiKeysManageOwn,
                 PlacesRead,
                 DevicesManageOwn,
+                TwinAlertsRead,
             ],
-            Role::Regulator => &[OrganisationsRead, UsersRead, PlacesRead],
-            Role::Citizen => &[PlacesRead, ProfileRealName],
+            Role::Regulator => &[OrganisationsRead, UsersRead, PlacesRead, TwinAlertsRead],
+            Role::Citizen => &[PlacesRead, ProfileRealName, TwinAlertsRead],
             Role::SystemAdmin => &[
                 UsersRead,
                 UsersWrite,
@@ -113,6 +116,8 @@ impl Role {
                 OrganisationsWrite,
                 PlacesRead,
                 DevicesManageAll,
+                TwinAlertsRead,
+                TwinAlertsManage,
             ],
             Role::SecurityAdmin => &[
                 UsersRead,
@@ -120,6 +125,7 @@ impl Role {
                 OrganisationsRead,
                 ApiKeysManageAll,
                 PlacesRead,
+                TwinAlertsRead,
             ],
             Role::Auditor => &[AuditRead],
         }
@@ -162,6 +168,12 @@ pub enum Permission {
     /// Provisioning twin devices of one's own organisation.
     #[serde(rename = "devices:manage_own")]
     DevicesManageOwn,
+    /// Reading twin alerts and alert rules.
+    #[serde(rename = "twin:alerts:read")]
+    TwinAlertsRead,
+    /// Managing alert rules, acknowledging and closing alerts.
+    #[serde(rename = "twin:alerts:manage")]
+    TwinAlertsManage,
 }
 
 impl Permission {
@@ -189,6 +201,8 @@ impl Permission {
             Permission::MqttPublish => "mqtt:publish",
             Permission::DevicesManageAll => "devices:manage_all",
             Permission::DevicesManageOwn => "devices:manage_own",
+            Permission::TwinAlertsRead => "twin:alerts:read",
+            Permission::TwinAlertsManage => "twin:alerts:manage",
         }
     }
 
@@ -314,6 +328,8 @@ mod tests {
             Permission::AuditRead,
             Permission::DevicesManageAll,
             Permission::DevicesManageOwn,
+            Permission::TwinAlertsRead,
+            Permission::TwinAlertsManage,
         ] {
             assert_eq!(
                 serde_json::to_string(&p).unwrap(),

@@ -69,7 +69,8 @@ pub async fn prepare(settings: &Settings) -> anyhow::Result<(AppState, StartupRe
     }
     let twin = twin::open(&db, settings).await?;
     let devices = twin::devices(&db, &governance, &twin, settings).await?;
-    let state = AppState::new(db, governance, industry, twin, devices, settings);
+    let alerts = twin::alerts(&db, &industry, &twin).await?;
+    let state = AppState::new(db, governance, industry, twin, devices, alerts, settings);
     Ok((state, report))
 }
 
@@ -94,6 +95,7 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let db = state.db.clone();
     let devices = state.devices.clone();
+    let alerts = state.alerts.clone();
     let housekeeping = tokio::spawn(housekeeping(state.governance.clone()));
     let app = routes::router(state);
     axum::serve(
@@ -105,6 +107,7 @@ pub async fn serve(
     .context("the HTTP server failed")?;
     housekeeping.abort();
     devices.stop().await;
+    alerts.stop().await;
     db.close().await;
     tracing::info!("stopped; the database is closed");
     Ok(())

@@ -6,6 +6,7 @@ use axum::extract::FromRef;
 use yuverse_core::db::Database;
 use yuverse_governance::Governance;
 use yuverse_industry::Industry;
+use yuverse_twin::alerts::Alerts;
 use yuverse_twin::devices::Devices;
 use yuverse_twin::http::Contexts;
 use yuverse_twin::Twin;
@@ -21,6 +22,7 @@ pub struct AppState {
     pub twin: Twin,
     pub contexts: Contexts,
     pub devices: Devices,
+    pub alerts: Alerts,
     pub metrics: Arc<Metrics>,
     pub max_body_bytes: usize,
 }
@@ -32,6 +34,7 @@ impl AppState {
         industry: Industry,
         (twin, contexts): (Twin, Contexts),
         devices: Devices,
+        alerts: Alerts,
         settings: &Settings,
     ) -> Self {
         Self {
@@ -41,6 +44,7 @@ impl AppState {
             twin,
             contexts,
             devices,
+            alerts,
             metrics: Arc::new(Metrics::default()),
             max_body_bytes: settings.max_body_bytes,
         }
@@ -74,5 +78,11 @@ impl FromRef<AppState> for Contexts {
 impl FromRef<AppState> for Devices {
     fn from_ref(state: &AppState) -> Self {
         state.devices.clone()
+    }
+}
+
+impl FromRef<AppState> for Alerts {
+    fn from_ref(state: &AppState) -> Self {
+        state.alerts.clone()
     }
 }
