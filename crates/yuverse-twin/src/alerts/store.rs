@@ -375,8 +375,7 @@ pub async fn insert_match(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO twin_alert_matches (rule_id, tenant, entity_id, since) \
-         SELECT $1, $2, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM twin_alert_matches \
-         WHERE rule_id = $1 AND tenant = $2 AND entity_id = $3)",
+         VALUES ($1, $2, $3, $4) ON CONFLICT (rule_id, tenant, entity_id) DO NOTHING",
     )
     .bind(rule_id)
     .bind(tenant)
