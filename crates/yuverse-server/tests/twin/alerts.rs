@@ -674,3 +674,24 @@ async fn bad_input_is_refused_and_changes_nothing() {
         .unwrap();
     expect_problem(r, StatusCode::UNAUTHORIZED).await;
 }
+
+#[tokio::test]
+async fn an_engine_that_falls_behind_catches_up_from_the_current_state() {
+    let app = spawn_demo(true).await;
+    let ngsi = Ngsi::writer(&app).await;
+    let office = app.demo("demo-office").await;
+    // One batch commits more changes at once than the watch keeps (16 384): the oldest are
+    // dropped for the engine, which then re-evaluates every rule on the twin as it is.
+    let mut batch: Vec<Value> = (0..5).map(|i| air(&format!("first-{i}"), 100.0)).collect();
+    batch.extend((0..17_000).map(|i| air(&format!("calm-{i}"), 10.0)));
+    let r = ngsi
+        .post("/entityOperations/upsert", &Value::Array(batch))
+        .await;
+    assert!(r.status().is_success(), "{}", r.status());
+    for i in 0..5 {
+        let id = format!("urn:ngsi-ld:AirQualityObserved:first-{i}");
+        wait_alerts(&office, &id, |a| a.len() == 1).await;
+    }
+    let open = office.get_json("/api/v1/twin/alerts?state=open").await;
+    assert_eq!(open["total"], 5);
+}
