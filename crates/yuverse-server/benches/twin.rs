@@ -9,6 +9,10 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use yuverse_server::Settings;
 
+/// The allocator of the `yuverse` binary, so the figures are the server's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const ENTITIES: usize = 100_000;
 const BATCH: usize = 1_000;
 const CONCURRENCY: usize = 16;

@@ -35,6 +35,12 @@ pub struct Settings {
     pub ld_context_unavailable_status: u16,
     /// @context documents pre-loaded from local files: URL → file.
     pub context_map: std::collections::BTreeMap<String, PathBuf>,
+    /// A folder mirroring @context URLs as `<host>/<path>` files.
+    pub context_dir: Option<PathBuf>,
+    /// Download @contexts found nowhere locally (`--ld-context-fetch on`; off by default).
+    pub ld_context_fetch: bool,
+    /// How long one @context download may take.
+    pub ld_context_fetch_timeout_seconds: u64,
 }
 
 impl std::fmt::Debug for Settings {
@@ -70,6 +76,12 @@ impl std::fmt::Debug for Settings {
                 &self.ld_context_unavailable_status,
             )
             .field("context_map", &self.context_map)
+            .field("context_dir", &self.context_dir)
+            .field("ld_context_fetch", &self.ld_context_fetch)
+            .field(
+                "ld_context_fetch_timeout_seconds",
+                &self.ld_context_fetch_timeout_seconds,
+            )
             .finish()
     }
 }
@@ -93,6 +105,9 @@ impl Settings {
             ngsi_ld_auth: true,
             ld_context_unavailable_status: 504,
             context_map: Default::default(),
+            context_dir: None,
+            ld_context_fetch: false,
+            ld_context_fetch_timeout_seconds: 5,
         }
     }
 

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use axum::http::StatusCode;
@@ -11,7 +12,7 @@ use yuverse_governance::Governance;
 use yuverse_industry::Industry;
 use yuverse_twin::alerts::{Alerts, Place, PlaceDirectory, PlaceFuture};
 use yuverse_twin::devices::{Devices, MqttMode};
-use yuverse_twin::http::Contexts;
+use yuverse_twin::http::{ContextSourcesConfig, Contexts};
 use yuverse_twin::subscriptions::Subscriptions;
 use yuverse_twin::{Twin, TwinConfig};
 
@@ -37,7 +38,14 @@ pub async fn open(db: &Database, settings: &Settings) -> anyhow::Result<(Twin, C
     }
     let status = StatusCode::from_u16(settings.ld_context_unavailable_status)
         .context("ld_context_unavailable_status must be 503 or 504")?;
-    let contexts = Contexts::new(preloaded, status);
+    let sources = ContextSourcesConfig {
+        preloaded,
+        dir: settings.context_dir.clone(),
+        fetch_timeout: settings
+            .ld_context_fetch
+            .then(|| Duration::from_secs(settings.ld_context_fetch_timeout_seconds)),
+    };
+    let contexts = Contexts::open(sources, status, db.clone()).await?;
     Subscriptions::start(twin.clone(), contexts.clone(), db.clone()).await?;
     Ok((twin, contexts))
 }

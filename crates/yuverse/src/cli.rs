@@ -121,6 +121,19 @@ pub struct ServeArgs {
         value_name = "503|504"
     )]
     pub ld_context_unavailable_status: Option<u16>,
+    /// Folder mirroring @context URLs as <host>/<path> files, for closed networks
+    #[arg(long, env = "YUVERSE_CONTEXT_DIR", value_name = "DIR")]
+    pub context_dir: Option<PathBuf>,
+    /// Download @contexts that are not hosted, pre-loaded or in --context-dir [default: off]
+    #[arg(long, env = "YUVERSE_LD_CONTEXT_FETCH", value_enum)]
+    pub ld_context_fetch: Option<Switch>,
+    /// Longest wait for one @context download, in seconds [default: 5]
+    #[arg(
+        long,
+        env = "YUVERSE_LD_CONTEXT_FETCH_TIMEOUT_SECONDS",
+        value_name = "SECONDS"
+    )]
+    pub ld_context_fetch_timeout_seconds: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]

@@ -29,6 +29,9 @@ pub struct FileConfig {
     pub ld_context_unavailable_status: Option<u16>,
     /// @context URL → local file, for closed networks.
     pub context_map: Option<std::collections::BTreeMap<String, PathBuf>>,
+    pub context_dir: Option<PathBuf>,
+    pub ld_context_fetch: Option<Switch>,
+    pub ld_context_fetch_timeout_seconds: Option<u64>,
 }
 
 pub const EXAMPLE: &str = include_str!("example-config.toml");
@@ -132,6 +135,20 @@ pub fn settings(args: &ServeArgs, file: &FileConfig) -> anyhow::Result<Settings>
         settings.ld_context_unavailable_status = status;
     }
     settings.context_map = file.context_map.clone().unwrap_or_default();
+    settings.context_dir = args
+        .context_dir
+        .clone()
+        .or_else(|| file.context_dir.clone());
+    settings.ld_context_fetch = args.ld_context_fetch.or(file.ld_context_fetch) == Some(Switch::On);
+    if let Some(seconds) = args
+        .ld_context_fetch_timeout_seconds
+        .or(file.ld_context_fetch_timeout_seconds)
+    {
+        if !(1..=60).contains(&seconds) {
+            bail!("--ld-context-fetch-timeout-seconds must be between 1 and 60");
+        }
+        settings.ld_context_fetch_timeout_seconds = seconds;
+    }
     settings.admin_password = secret_env("YUVERSE_ADMIN_PASSWORD");
     settings.demo_password = secret_env("YUVERSE_DEMO_PASSWORD");
     settings.pii_key = secret_env("YUVERSE_PII_KEY");

@@ -11,6 +11,12 @@ use tracing_subscriber::EnvFilter;
 use yuverse_core::db::Database;
 use yuverse_governance::service::audit::{verify_chain, VerifyReport};
 
+/// mimalloc instead of the system allocator: the twin's write path allocates and frees many
+/// small JSON values from every worker thread, where glibc malloc spent a third of the time
+/// (see docs/performance.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use cli::{AuditCommand, Cli, Command, ConfigCommand, LogFormat, ServeArgs, StorageArgs};
 
 fn main() -> ExitCode {

@@ -8,6 +8,7 @@ mod common;
 
 mod external;
 mod ingestion;
+mod notifications;
 mod provisioning;
 
 use std::future::Future;

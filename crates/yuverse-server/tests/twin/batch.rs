@@ -89,3 +89,35 @@ async fn batch_operations_report_per_entity() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn the_last_of_several_upserts_of_one_entity_in_a_batch_is_what_is_stored() {
+    let app = spawn_demo(true).await;
+    let ngsi = Ngsi::writer(&app).await;
+    let batch: Vec<_> = (0..5)
+        .flat_map(|round| {
+            (0..3).map(move |n| {
+                json!({"id": format!("urn:ngsi-ld:Streetlight:l{n}"), "type": "Streetlight", "lux": round * 10 + n})
+            })
+        })
+        .collect();
+    let r = ngsi
+        .post("/entityOperations/upsert", &serde_json::Value::Array(batch))
+        .await;
+    assert!(r.status().is_success(), "{}", r.status());
+    // What memory says and what the database kept (read back after a restart) agree.
+    let (settings, _dir) = app.stop().await;
+    let app = start(settings).await;
+    let ngsi = Ngsi {
+        base: app.url("/ngsi-ld/v1"),
+        ..ngsi
+    };
+    for n in 0..3 {
+        let e = ngsi
+            .get_json(&format!(
+                "/entities/urn:ngsi-ld:Streetlight:l{n}?options=keyValues"
+            ))
+            .await;
+        assert_eq!(e["lux"], 40 + n, "{e}");
+    }
+}

@@ -236,3 +236,88 @@ async fn subscription_crud_and_errors() {
     )
     .await;
 }
+
+/// Polls a subscription until `check` holds on it (or a generous deadline passes).
+async fn wait_for_status(ngsi: &Ngsi, id: &str, check: impl Fn(&Value) -> bool) -> Value {
+    let mut last = Value::Null;
+    for _ in 0..200 {
+        last = ngsi.get_json(&format!("/subscriptions/{id}")).await;
+        if check(&last) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    last
+}
+
+#[tokio::test]
+async fn delivery_status_survives_a_restart() {
+    let app = spawn_demo(true).await;
+    let ngsi = Ngsi::writer(&app).await;
+    let rx = receiver().await;
+    ngsi.post("/entities", &json!({"id": "urn:ngsi-ld:OffStreetParking:p1", "type": "OffStreetParking", "occupancy": 0.5}))
+        .await;
+    let mut ids = Vec::new();
+    // Port 9 (discard) is closed here: every attempt fails at once.
+    for uri in [rx.url.as_str(), "http://127.0.0.1:9/notify"] {
+        let r = ngsi
+            .post("/subscriptions", &subscription(uri, json!({})))
+            .await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let location = r.headers()["location"].to_str().unwrap();
+        ids.push(location.rsplit('/').next().unwrap().to_owned());
+    }
+    set_occupancy(&ngsi, 0.7).await;
+    rx.wait_for(1).await;
+    let sent = wait_for_status(&ngsi, &ids[0], |s| s["notification"]["timesSent"] == 1).await;
+    let failed = wait_for_status(&ngsi, &ids[1], |s| s["notification"]["timesFailed"] == 1).await;
+    assert_eq!(failed["notification"]["status"], "failed");
+    // The status writer stores changes within a second.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+
+    let (settings, _dir) = app.stop().await;
+    let app = start(settings).await;
+    let ngsi = Ngsi {
+        base: app.url("/ngsi-ld/v1"),
+        ..ngsi
+    };
+    let after = ngsi.get_json(&format!("/subscriptions/{}", ids[0])).await;
+    assert_eq!(after["notification"]["timesSent"], 1);
+    assert_eq!(
+        after["notification"]["lastSuccess"],
+        sent["notification"]["lastSuccess"]
+    );
+    let after = ngsi.get_json(&format!("/subscriptions/{}", ids[1])).await;
+    assert_eq!(after["notification"]["timesFailed"], 1);
+    assert_eq!(
+        after["notification"]["lastFailure"],
+        failed["notification"]["lastFailure"]
+    );
+    assert_eq!(after["notification"]["status"], "failed");
+}
+
+#[tokio::test]
+async fn endpoint_uris_and_notifier_info_are_checked() {
+    let app = spawn_demo(true).await;
+    let ngsi = Ngsi::writer(&app).await;
+    for (uri, notifier_info) in [
+        ("ftp://example.org/n", json!([])),
+        ("mqtt://127.0.0.1:1883", json!([])),
+        ("mqtt://127.0.0.1/alerts/#", json!([])),
+        (
+            "mqtt://127.0.0.1/alerts",
+            json!([{"key": "MQTT-QoS", "value": "3"}]),
+        ),
+        (
+            "mqtt://127.0.0.1/alerts",
+            json!([{"key": "MQTT-Version", "value": "mqtt4"}]),
+        ),
+        ("mqtt://127.0.0.1/alerts", json!({"MQTT-QoS": "1"})),
+    ] {
+        let mut s = subscription(uri, json!({}));
+        s["notification"]["endpoint"]["notifierInfo"] = notifier_info;
+        let r = ngsi.post("/subscriptions", &s).await;
+        expect_error(r, StatusCode::BAD_REQUEST, "BadRequestData").await;
+    }
+    assert_eq!(ngsi.get_json("/subscriptions").await, json!([]));
+}

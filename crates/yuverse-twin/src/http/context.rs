@@ -1,28 +1,29 @@
 //! @context resolution for requests and the `/jsonldContexts` endpoints.
 //!
-//! The platform runs on closed networks, so contexts come from three places only: the embedded
-//! core context, contexts added through `POST /jsonldContexts` (served back by this broker),
-//! and contexts pre-loaded from local files at start (a URL → document map). A URL found in
-//! none of them is `LdContextNotAvailable` (504 as in V1.9.1, or 503 when configured).
-//! Processed contexts are cached by URL.
+//! Contexts come from the embedded core context, the broker's store (contexts hosted through
+//! `POST /jsonldContexts`, kept in SQL; cached downloads), and the sources of
+//! [`context_sources`](super::context_sources) (pre-loaded files, a mirror folder, downloads
+//! only when allowed). A URL found nowhere is `LdContextNotAvailable` (504 as in V1.9.1, or
+//! 503 when configured). Processed contexts are cached.
 
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use serde_json::{json, Value};
-use yuverse_twin_context::{ActiveContext, ContextError, ContextLoader, ContextSource};
+use serde_json::Value;
+use yuverse_core::db::Database;
+use yuverse_twin_context::{
+    ActiveContext, CacheConfig, ContextCache, ContextError, ContextKind, ContextSource, StoreError,
+    StoredContext,
+};
 
+use super::context_sources::{ContextSourcesConfig, Sources};
 use super::request::{content_type, json_body};
 use crate::domain::Vocabulary;
 use crate::error::{ErrorKind, NgsiError, NgsiResult};
 
 pub const CORE_CONTEXT_URL: &str =
     "https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.9.jsonld";
-const HOSTED_PATH: &str = "/ngsi-ld/v1/jsonldContexts/";
 
 /// A processed context and the URL to name it by in `Link` headers.
 #[derive(Clone)]
@@ -43,19 +44,20 @@ impl Vocabulary for RequestContext {
     }
 }
 
-#[derive(Clone, Default)]
+/// The broker's @context resolution: the embedded core context, stored contexts (hosted here,
+/// implicitly created, cached downloads) in a [`ContextCache`] that also keeps processed
+/// contexts, and the other [sources](super::context_sources) behind it.
+#[derive(Clone)]
 pub struct Contexts {
     inner: Arc<ContextsInner>,
 }
 
-#[derive(Default)]
 struct ContextsInner {
-    /// Documents by URL: pre-loaded files and hosted contexts.
-    documents: RwLock<HashMap<String, Value>>,
-    /// Hosted contexts by id, with their creation time.
-    hosted: RwLock<HashMap<String, (Value, String)>>,
-    processed: RwLock<HashMap<String, Arc<ActiveContext>>>,
-    unavailable_status: RwLock<Option<StatusCode>>,
+    cache: ContextCache,
+    sources: ContextSourcesConfig,
+    unavailable_status: StatusCode,
+    /// Where hosted contexts are kept; `None` keeps them in memory only.
+    db: Option<Database>,
 }
 
 impl std::fmt::Debug for Contexts {
@@ -64,63 +66,139 @@ impl std::fmt::Debug for Contexts {
     }
 }
 
-struct Loader<'a>(&'a Contexts);
-
-impl ContextLoader for Loader<'_> {
-    fn load(&self, url: &str) -> Result<Value, ContextError> {
-        if let Some(id) = url.rsplit_once(HOSTED_PATH).map(|(_, id)| id) {
-            if let Some((doc, _)) = self
-                .0
-                .inner
-                .hosted
-                .read()
-                .ok()
-                .and_then(|h| h.get(id).cloned())
-            {
-                return Ok(doc);
-            }
-        }
-        self.0
-            .inner
-            .documents
-            .read()
-            .ok()
-            .and_then(|d| d.get(url).cloned())
-            .ok_or_else(|| {
-                ContextError::not_available(
-                    url,
-                    "not hosted here nor pre-loaded, and remote contexts are not fetched on this closed network",
-                )
-            })
+impl Default for Contexts {
+    fn default() -> Self {
+        Contexts::in_memory(ContextSourcesConfig::default(), StatusCode::GATEWAY_TIMEOUT)
     }
 }
 
 impl Contexts {
+    /// Contexts whose hosted documents live in `db` (loaded now, written on every change).
     /// `unavailable_status`: 504 (V1.9.1) or 503 (earlier editions) for LdContextNotAvailable.
-    pub fn new(preloaded: HashMap<String, Value>, unavailable_status: StatusCode) -> Contexts {
-        let contexts = Contexts::default();
-        if let Ok(mut d) = contexts.inner.documents.write() {
-            *d = preloaded;
+    pub async fn open(
+        sources: ContextSourcesConfig,
+        unavailable_status: StatusCode,
+        db: Database,
+    ) -> anyhow::Result<Contexts> {
+        let stored = crate::store::contexts::load(&db).await?;
+        let contexts = Contexts::build(sources, unavailable_status, Some(db));
+        for entry in stored {
+            contexts.inner.cache.insert(entry);
         }
-        if let Ok(mut s) = contexts.inner.unavailable_status.write() {
-            *s = Some(unavailable_status);
+        Ok(contexts)
+    }
+
+    /// Contexts without storage: hosted documents last as long as the process.
+    pub fn in_memory(sources: ContextSourcesConfig, unavailable_status: StatusCode) -> Contexts {
+        Contexts::build(sources, unavailable_status, None)
+    }
+
+    fn build(
+        sources: ContextSourcesConfig,
+        unavailable_status: StatusCode,
+        db: Option<Database>,
+    ) -> Contexts {
+        let config = CacheConfig {
+            max_cached_documents: 1000,
+            max_active_contexts: 1000,
+            ..CacheConfig::default()
+        };
+        Contexts {
+            inner: Arc::new(ContextsInner {
+                cache: ContextCache::new(config),
+                sources,
+                unavailable_status,
+                db,
+            }),
         }
-        contexts
+    }
+
+    fn sources(&self) -> Sources<'_> {
+        Sources {
+            config: &self.inner.sources,
+            cache: &self.inner.cache,
+        }
     }
 
     fn error(&self, e: ContextError) -> NgsiError {
         if e.is_not_available() {
-            let status = self
-                .inner
-                .unavailable_status
-                .read()
-                .ok()
-                .and_then(|s| *s)
-                .unwrap_or(StatusCode::GATEWAY_TIMEOUT);
-            NgsiError::new(ErrorKind::LdContextNotAvailable, e.to_string()).with_status(status)
+            NgsiError::new(ErrorKind::LdContextNotAvailable, e.to_string())
+                .with_status(self.inner.unavailable_status)
         } else {
             NgsiError::bad_data(format!("invalid @context: {e}"))
         }
+    }
+
+    pub(super) fn store_error(&self, e: StoreError) -> NgsiError {
+        match e {
+            StoreError::NotFound(id) => NgsiError::not_found(format!("no @context `{id}`")),
+            StoreError::OperationNotSupported(why) => {
+                NgsiError::new(ErrorKind::OperationNotSupported, why)
+            }
+            StoreError::BadRequestData(why) => NgsiError::bad_data(why),
+            StoreError::Context(e) => self.error(e),
+        }
+    }
+
+    /// Hosts a context document (`POST /jsonldContexts`): checks that it processes, stores it
+    /// under a new local id served at `<base_url><local id>`, and keeps it in SQL.
+    pub(super) async fn host(&self, document: &Value, base_url: &str) -> NgsiResult<StoredContext> {
+        let context = document
+            .as_object()
+            .and_then(|m| m.get("@context"))
+            .filter(|c| c.is_object() || c.is_array() || c.is_string())
+            .ok_or_else(|| {
+                NgsiError::bad_data("the body must be a JSON object with an @context member")
+            })?;
+        self.inner
+            .cache
+            .active_context(context, &self.sources())
+            .map_err(|e| self.error(e))?;
+        let local_id = format!("urn:ngsi-ld:jsonldContext:{}", uuid::Uuid::now_v7());
+        let entry = StoredContext {
+            url: format!("{base_url}{local_id}"),
+            local_id,
+            kind: ContextKind::Hosted,
+            document: Arc::new(serde_json::json!({ "@context": context })),
+            created_at: std::time::SystemTime::now(),
+            expires_at: None,
+            last_usage: None,
+            number_of_hits: 0,
+        };
+        if let Some(db) = &self.inner.db {
+            crate::store::contexts::save(db, &entry).await?;
+        }
+        self.inner.cache.insert(entry.clone());
+        Ok(entry)
+    }
+
+    /// Removes a stored context (`DELETE /jsonldContexts/{id}`), or with `reload` downloads a
+    /// cached one again.
+    pub(super) async fn remove(&self, id: &str, reload: bool) -> NgsiResult<()> {
+        if reload {
+            self.inner
+                .cache
+                .reload(id, &self.sources())
+                .map_err(|e| self.store_error(e))?;
+            return Ok(());
+        }
+        let entry = self
+            .inner
+            .cache
+            .get(id)
+            .ok_or_else(|| NgsiError::not_found(format!("no @context `{id}`")))?;
+        if let (Some(db), true) = (&self.inner.db, entry.kind != ContextKind::Cached) {
+            crate::store::contexts::delete(db, &entry.local_id).await?;
+        }
+        self.inner
+            .cache
+            .delete(&entry.local_id)
+            .map_err(|e| self.store_error(e))?;
+        Ok(())
+    }
+
+    pub(super) fn cache(&self) -> &ContextCache {
+        &self.inner.cache
     }
 
     pub fn core(&self) -> RequestContext {
@@ -133,24 +211,11 @@ impl Contexts {
 
     /// The context of a `@context` value (URL, object or array).
     pub fn resolve_value(&self, value: &Value) -> NgsiResult<RequestContext> {
-        let key = value.to_string();
-        if let Some(active) = self
+        let active = self
             .inner
-            .processed
-            .read()
-            .ok()
-            .and_then(|p| p.get(&key).cloned())
-        {
-            return Ok(self.request_context(active, value));
-        }
-        let active =
-            Arc::new(ActiveContext::from_value(value, &Loader(self)).map_err(|e| self.error(e))?);
-        if let Ok(mut p) = self.inner.processed.write() {
-            if p.len() > 1000 {
-                p.clear();
-            }
-            p.insert(key, active.clone());
-        }
+            .cache
+            .active_context(value, &self.sources())
+            .map_err(|e| self.error(e))?;
         Ok(self.request_context(active, value))
     }
 
@@ -231,91 +296,4 @@ fn strip_context(mut body: Value) -> Value {
         _ => {}
     }
     body
-}
-
-/// `POST /jsonldContexts`: hosts a context document; answers its URL.
-pub async fn add(
-    State(contexts): State<Contexts>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> NgsiResult<Response> {
-    let document = json_body(&headers, &body, false)?;
-    if !document
-        .get("@context")
-        .is_some_and(|c| c.is_object() || c.is_array())
-    {
-        return Err(NgsiError::bad_data(
-            "the body must be a JSON-LD document with an @context object",
-        ));
-    }
-    // Check it processes before hosting it.
-    contexts.resolve_value(&document["@context"])?;
-    let id = uuid::Uuid::now_v7().to_string();
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
-    let url = format!("http://{host}{HOSTED_PATH}{id}");
-    let now = yuverse_core::time::to_db(yuverse_core::time::now());
-    if let Ok(mut hosted) = contexts.inner.hosted.write() {
-        hosted.insert(id.clone(), (document, now));
-    }
-    Ok((StatusCode::CREATED, [(header::LOCATION, url)]).into_response())
-}
-
-pub async fn list(State(contexts): State<Contexts>, headers: HeaderMap) -> NgsiResult<Response> {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
-    let hosted = contexts
-        .inner
-        .hosted
-        .read()
-        .map_err(|_| NgsiError::internal("lock"))?;
-    let mut urls: Vec<Value> = vec![json!(CORE_CONTEXT_URL)];
-    urls.extend(
-        hosted
-            .keys()
-            .map(|id| json!(format!("http://{host}{HOSTED_PATH}{id}"))),
-    );
-    Ok(axum::Json(urls).into_response())
-}
-
-pub async fn serve(
-    State(contexts): State<Contexts>,
-    Path(id): Path<String>,
-) -> NgsiResult<Response> {
-    let hosted = contexts
-        .inner
-        .hosted
-        .read()
-        .map_err(|_| NgsiError::internal("lock"))?;
-    let (doc, _) = hosted
-        .get(&id)
-        .ok_or_else(|| NgsiError::not_found(format!("no @context `{id}`")))?;
-    Ok((
-        [(header::CONTENT_TYPE, "application/ld+json")],
-        doc.to_string(),
-    )
-        .into_response())
-}
-
-pub async fn remove(
-    State(contexts): State<Contexts>,
-    Path(id): Path<String>,
-) -> NgsiResult<StatusCode> {
-    let removed = contexts
-        .inner
-        .hosted
-        .write()
-        .map_err(|_| NgsiError::internal("lock"))?
-        .remove(&id);
-    if removed.is_none() {
-        return Err(NgsiError::not_found(format!("no @context `{id}`")));
-    }
-    if let Ok(mut p) = contexts.inner.processed.write() {
-        p.clear();
-    }
-    Ok(StatusCode::NO_CONTENT)
 }

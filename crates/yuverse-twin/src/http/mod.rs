@@ -3,8 +3,10 @@
 
 mod batch;
 mod context;
+mod context_sources;
 mod discovery;
 mod entities;
+mod jsonld_contexts;
 mod params;
 mod request;
 mod temporal;
@@ -15,6 +17,7 @@ use axum::Router;
 use yuverse_governance::Governance;
 
 pub use context::{Contexts, RequestContext};
+pub use context_sources::ContextSourcesConfig;
 pub use entities::respond;
 pub use params::{paging, parse_query_string};
 pub use request::{accept, json_body, tenant, Caller};
@@ -84,10 +87,10 @@ where
         )
         .route(
             "/ngsi-ld/v1/jsonldContexts",
-            get(context::list).post(context::add),
+            get(jsonld_contexts::list).post(jsonld_contexts::add),
         )
         .route(
             "/ngsi-ld/v1/jsonldContexts/{id}",
-            get(context::serve).delete(context::remove),
+            get(jsonld_contexts::serve).delete(jsonld_contexts::remove),
         )
 }

@@ -11,8 +11,11 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
+use super::endpoint::Endpoint;
 use super::model::Subscription;
-use super::registry::{change_kind, Status, Subscriptions};
+use super::mqtt_publish;
+use super::registry::{change_kind, Subscriptions};
+use super::status::Status;
 use super::ChangeEvent;
 use crate::domain::entity;
 use crate::domain::render::render;
@@ -112,7 +115,7 @@ pub async fn notify_changes(
                 }
                 (None, None) => continue,
             };
-            send(&subscriptions, subscription, status, data);
+            send(&subscriptions, &event.tenant, subscription, status, data);
         }
     }
 }
@@ -154,7 +157,7 @@ pub async fn periodic(subscriptions: Subscriptions) {
                 s.last_sent_at = Some(Instant::now());
             }
             if !data.is_empty() {
-                send(&subscriptions, subscription, status, data);
+                send(&subscriptions, &tenant, subscription, status, data);
             }
         }
     }
@@ -162,11 +165,13 @@ pub async fn periodic(subscriptions: Subscriptions) {
 
 fn send(
     subscriptions: &Subscriptions,
+    tenant: &str,
     subscription: Arc<Subscription>,
     status: Arc<Mutex<Status>>,
     data: Vec<Arc<Value>>,
 ) {
     let inner = subscriptions.inner.clone();
+    let changed = (tenant.to_owned(), subscription.id.clone());
     tokio::spawn(async move {
         let vocab = match inner.contexts.resolve_value(&subscription.context) {
             Ok(v) => v,
@@ -180,52 +185,71 @@ fn send(
             "notifiedAt": notified_at,
             "data": data.iter().map(|e| render(entity::doc(e), &subscription.view, &vocab)).collect::<Vec<_>>(),
         });
-        let ld = subscription.accept == "application/ld+json";
-        if ld {
+        if subscription.accept == "application/ld+json" {
             body["@context"] = subscription.context.clone();
         }
         let mut delay = Duration::from_millis(500);
         let mut delivered = false;
         for attempt in 1..=ATTEMPTS {
-            let mut request = inner
-                .delivery
-                .client
-                .post(&subscription.endpoint)
-                .header("content-type", subscription.accept.as_str())
-                .body(body.to_string());
-            if !ld {
-                request = request.header("link", yuverse_twin_context::link_header_for(&vocab.url));
-            }
-            for (k, v) in &subscription.receiver_info {
-                request = request.header(k.as_str(), v.as_str());
-            }
-            match request.send().await {
-                Ok(r) if r.status().is_success() => {
+            match deliver_once(&inner.delivery, &subscription, &body, &vocab.url).await {
+                Ok(()) => {
                     delivered = true;
                     break;
                 }
-                Ok(r) => {
-                    tracing::warn!(subscription = %subscription.id, status = %r.status(), attempt, "notification refused")
-                }
-                Err(e) => {
-                    tracing::warn!(subscription = %subscription.id, error = %e, attempt, "notification failed")
-                }
+                Err(e) => tracing::warn!(
+                    subscription = %subscription.id,
+                    endpoint = %subscription.endpoint.redacted(),
+                    error = %e,
+                    attempt,
+                    "notification not delivered"
+                ),
             }
             if attempt < ATTEMPTS {
                 tokio::time::sleep(delay).await;
                 delay *= 2;
             }
         }
-        if let Ok(mut s) = status.lock() {
-            let now = now_db();
-            s.last_notification = Some(notified_at);
-            if delivered {
-                s.times_sent += 1;
-                s.last_success = Some(now);
-            } else {
-                s.times_failed += 1;
-                s.last_failure = Some(now);
+        Status::record(&status, notified_at, delivered, now_db());
+        let _ = inner.status_changed.send(changed);
+    });
+}
+
+/// One attempt at delivering a notification. Over HTTP the headers carry the content type,
+/// the `Link` to the @context (unless the body embeds it) and `receiverInfo`; over MQTT they go
+/// in the message's `metadata` beside the notification as its `body`.
+async fn deliver_once(
+    delivery: &Delivery,
+    subscription: &Subscription,
+    body: &Value,
+    context_url: &str,
+) -> Result<(), String> {
+    let mut headers = vec![("Content-Type".to_owned(), subscription.accept.clone())];
+    if subscription.accept != "application/ld+json" {
+        headers.push((
+            "Link".to_owned(),
+            yuverse_twin_context::link_header_for(context_url),
+        ));
+    }
+    headers.extend(subscription.receiver_info.iter().cloned());
+    match &subscription.endpoint {
+        Endpoint::Http(uri) => {
+            let mut request = delivery.client.post(uri).body(body.to_string());
+            for (k, v) in &headers {
+                request = request.header(k.as_str(), v.as_str());
+            }
+            match request.send().await {
+                Ok(r) if r.status().is_success() => Ok(()),
+                Ok(r) => Err(format!("the receiver answered {}", r.status())),
+                Err(e) => Err(e.to_string()),
             }
         }
-    });
+        Endpoint::Mqtt(endpoint) => {
+            let metadata: serde_json::Map<String, Value> = headers
+                .into_iter()
+                .map(|(k, v)| (k, Value::String(v)))
+                .collect();
+            let message = json!({"metadata": metadata, "body": body});
+            mqtt_publish::publish(endpoint, message.to_string().into_bytes()).await
+        }
+    }
 }

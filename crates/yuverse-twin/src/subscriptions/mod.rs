@@ -1,12 +1,16 @@
 //! NGSI-LD subscriptions: create, list, retrieve, update, delete; notifications on entity
 //! changes (`watchedAttributes`, `q`, `geoQ`, `notificationTrigger`, `throttling`) and
-//! periodic ones (`timeInterval`); delivery over HTTP(S) with `receiverInfo` headers, at least
-//! once with retries and back-off, off the write path; status fields kept up to date.
+//! periodic ones (`timeInterval`); delivery over HTTP(S) with `receiverInfo` headers or to an
+//! MQTT broker topic, at least once with retries and back-off, off the write path; status
+//! fields kept up to date and stored.
 
 mod delivery;
+pub mod endpoint;
 pub mod http;
 mod model;
+mod mqtt_publish;
 mod registry;
+mod status;
 
 pub use model::Subscription;
 pub use registry::Subscriptions;

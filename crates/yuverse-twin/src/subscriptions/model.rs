@@ -4,6 +4,7 @@ use serde_json::{Map, Value};
 use yuverse_twin_geo::GeoQuery;
 use yuverse_twin_query::Query;
 
+use super::endpoint::{key_values, Endpoint};
 use crate::domain::attribute::is_uri;
 use crate::domain::render::{Format, View};
 use crate::domain::Vocabulary;
@@ -42,7 +43,7 @@ pub struct Subscription {
     pub geo: Option<GeoQuery>,
     pub attributes: Option<Vec<String>>,
     pub view: View,
-    pub endpoint: String,
+    pub endpoint: Endpoint,
     pub accept: String,
     pub receiver_info: Vec<(String, String)>,
     pub throttling_secs: Option<f64>,
@@ -240,11 +241,9 @@ impl Subscription {
         let uri = endpoint
             .get("uri")
             .and_then(Value::as_str)
-            .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
-            .ok_or_else(|| {
-                NgsiError::bad_data("notification.endpoint.uri must be an http:// or https:// URL")
-            })?
-            .to_owned();
+            .ok_or_else(|| NgsiError::bad_data("notification.endpoint.uri is required"))?;
+        let notifier_info = key_values(endpoint.get("notifierInfo"), "notifierInfo")?;
+        let target = Endpoint::parse(uri, &notifier_info)?;
         let accept = match endpoint.get("accept").and_then(Value::as_str) {
             None => "application/json".to_owned(),
             Some(a @ ("application/json" | "application/ld+json")) => a.to_owned(),
@@ -254,21 +253,8 @@ impl Subscription {
                 )))
             }
         };
-        let mut receiver_info = Vec::new();
-        for item in endpoint
-            .get("receiverInfo")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let (Some(k), Some(v)) = (
-                item.get("key").and_then(Value::as_str),
-                item.get("value").and_then(Value::as_str),
-            ) else {
-                return Err(NgsiError::bad_data(
-                    "receiverInfo items need a key and a value",
-                ));
-            };
+        let receiver_info = key_values(endpoint.get("receiverInfo"), "receiverInfo")?;
+        for (k, v) in &receiver_info {
             if axum::http::HeaderName::from_bytes(k.as_bytes()).is_err()
                 || axum::http::HeaderValue::from_str(v).is_err()
             {
@@ -276,7 +262,6 @@ impl Subscription {
                     "receiverInfo `{k}` is not a valid header"
                 )));
             }
-            receiver_info.push((k.to_owned(), v.to_owned()));
         }
         let attributes = notification
             .get("attributes")
@@ -319,7 +304,7 @@ impl Subscription {
             geo,
             attributes,
             view,
-            endpoint: uri,
+            endpoint: target,
             accept,
             receiver_info,
             throttling_secs,

@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::Instant;
 
 use serde_json::{Map, Value};
 use tokio::sync::mpsc;
@@ -11,22 +10,12 @@ use yuverse_core::db::{col, Database};
 
 use super::delivery::{self, Delivery};
 use super::model::Subscription;
+use super::status::{self, Changed, Status};
 use super::ChangeEvent;
 use crate::error::{ErrorKind, NgsiError, NgsiResult};
 use crate::http::Contexts;
 use crate::service::WeakTwin;
 use crate::Twin;
-
-/// What the subscription's notifications have done so far (kept in memory).
-#[derive(Debug, Default, Clone)]
-pub struct Status {
-    pub times_sent: u64,
-    pub times_failed: u64,
-    pub last_notification: Option<String>,
-    pub last_success: Option<String>,
-    pub last_failure: Option<String>,
-    pub last_sent_at: Option<Instant>,
-}
 
 pub(super) struct Entry {
     pub subscription: Arc<Subscription>,
@@ -46,6 +35,8 @@ pub(super) struct Inner {
     /// tenant → id → entry
     pub by_tenant: RwLock<HashMap<String, HashMap<String, Entry>>>,
     pub delivery: Delivery,
+    /// Subscriptions whose delivery status changed, for the status writer.
+    pub status_changed: mpsc::UnboundedSender<Changed>,
 }
 
 impl std::fmt::Debug for Subscriptions {
@@ -65,6 +56,7 @@ impl Subscriptions {
         contexts: Contexts,
         db: Database,
     ) -> anyhow::Result<Subscriptions> {
+        let (status_changed, status_receiver) = mpsc::unbounded_channel();
         let subscriptions = Subscriptions {
             inner: Arc::new(Inner {
                 db: db.clone(),
@@ -72,9 +64,10 @@ impl Subscriptions {
                 twin: twin.downgrade(),
                 by_tenant: RwLock::new(HashMap::new()),
                 delivery: Delivery::new(),
+                status_changed,
             }),
         };
-        let rows = sqlx::query("SELECT tenant, id, doc, context FROM twin_subscriptions")
+        let rows = sqlx::query("SELECT tenant, id, doc, context, status FROM twin_subscriptions")
             .fetch_all(&db.pool)
             .await?;
         for row in rows {
@@ -84,6 +77,7 @@ impl Subscriptions {
                 col(&row, "doc")?,
                 col(&row, "context")?,
             );
+            let stored_status: Option<String> = col(&row, "status")?;
             let parsed = (|| {
                 let Value::Object(document) = serde_json::from_str(&doc)? else {
                     anyhow::bail!("not an object");
@@ -98,7 +92,10 @@ impl Subscriptions {
                     .map_err(|e| anyhow::anyhow!("{e}"))
             })();
             match parsed {
-                Ok(s) => subscriptions.insert_memory(&tenant, s),
+                Ok(s) => {
+                    let status = Status::from_stored(stored_status.as_deref());
+                    subscriptions.insert_memory(&tenant, s, Some(status));
+                }
                 Err(e) => tracing::error!(tenant, id, error = %e, "skipping a stored subscription"),
             }
         }
@@ -106,16 +103,25 @@ impl Subscriptions {
         twin.set_subscriptions(subscriptions.clone(), events);
         tokio::spawn(delivery::notify_changes(subscriptions.clone(), receiver));
         tokio::spawn(delivery::periodic(subscriptions.clone()));
+        tokio::spawn(status::write_changes(
+            subscriptions.clone(),
+            status_receiver,
+        ));
         Ok(subscriptions)
     }
 
-    fn insert_memory(&self, tenant: &str, subscription: Subscription) {
+    /// Puts a subscription in memory, keeping the status of the one it replaces unless a
+    /// stored status is given.
+    fn insert_memory(&self, tenant: &str, subscription: Subscription, stored: Option<Status>) {
         if let Ok(mut map) = self.inner.by_tenant.write() {
-            let status = map
-                .get(tenant)
-                .and_then(|t| t.get(&subscription.id))
-                .map(|e| e.status.clone())
-                .unwrap_or_default();
+            let status = match stored {
+                Some(s) => Arc::new(Mutex::new(s)),
+                None => map
+                    .get(tenant)
+                    .and_then(|t| t.get(&subscription.id))
+                    .map(|e| e.status.clone())
+                    .unwrap_or_default(),
+            };
             map.entry(tenant.to_owned()).or_default().insert(
                 subscription.id.clone(),
                 Entry {
@@ -151,13 +157,13 @@ impl Subscriptions {
         }
         self.store(tenant, &subscription).await?;
         let id = subscription.id.clone();
-        self.insert_memory(tenant, subscription);
+        self.insert_memory(tenant, subscription, None);
         Ok(id)
     }
 
     pub async fn replace(&self, tenant: &str, subscription: Subscription) -> NgsiResult<()> {
         self.store(tenant, &subscription).await?;
-        self.insert_memory(tenant, subscription);
+        self.insert_memory(tenant, subscription, None);
         Ok(())
     }
 
