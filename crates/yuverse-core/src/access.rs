@@ -99,6 +99,8 @@ impl Role {
                 DevicesManageAll,
                 PlanRead,
                 PlanManage,
+                TwinAlertsRead,
+                TwinAlertsManage,
             ],
             Role::Unit => &[
                 OrganisationsRead,
@@ -107,15 +109,23 @@ impl Role {
                 DevicesManageOwn,
                 PlanRead,
                 PlanReport,
+                TwinAlertsRead,
             ],
             Role::Enterprise => &[
                 OrganisationsRead,
                 ApiKeysManageOwn,
                 PlacesRead,
                 DevicesManageOwn,
+                TwinAlertsRead,
             ],
-            Role::Regulator => &[OrganisationsRead, UsersRead, PlacesRead, PlanRead],
-            Role::Citizen => &[PlacesRead, ProfileRealName],
+            Role::Regulator => &[
+                OrganisationsRead,
+                UsersRead,
+                PlacesRead,
+                PlanRead,
+                TwinAlertsRead,
+            ],
+            Role::Citizen => &[PlacesRead, ProfileRealName, TwinAlertsRead],
             Role::SystemAdmin => &[
                 UsersRead,
                 UsersWrite,
@@ -123,6 +133,8 @@ impl Role {
                 OrganisationsWrite,
                 PlacesRead,
                 DevicesManageAll,
+                TwinAlertsRead,
+                TwinAlertsManage,
             ],
             Role::SecurityAdmin => &[
                 UsersRead,
@@ -130,6 +142,7 @@ impl Role {
                 OrganisationsRead,
                 ApiKeysManageAll,
                 PlacesRead,
+                TwinAlertsRead,
             ],
             Role::Auditor => &[AuditRead],
         }
@@ -181,6 +194,12 @@ pub enum Permission {
     /// Acknowledging, working on and reporting progress on one's own organisation's items.
     #[serde(rename = "plan:report")]
     PlanReport,
+    /// Reading twin alerts and alert rules.
+    #[serde(rename = "twin:alerts:read")]
+    TwinAlertsRead,
+    /// Managing alert rules, acknowledging and closing alerts.
+    #[serde(rename = "twin:alerts:manage")]
+    TwinAlertsManage,
 }
 
 impl Permission {
@@ -211,6 +230,8 @@ impl Permission {
             Permission::PlanRead => "plan:read",
             Permission::PlanManage => "plan:manage",
             Permission::PlanReport => "plan:report",
+            Permission::TwinAlertsRead => "twin:alerts:read",
+            Permission::TwinAlertsManage => "twin:alerts:manage",
         }
     }
 
@@ -336,6 +357,8 @@ mod tests {
             Permission::AuditRead,
             Permission::DevicesManageAll,
             Permission::DevicesManageOwn,
+            Permission::TwinAlertsRead,
+            Permission::TwinAlertsManage,
         ] {
             assert_eq!(
                 serde_json::to_string(&p).unwrap(),

@@ -14,6 +14,7 @@ use yuverse_governance::store::organisations::OrganisationFilter;
 use yuverse_governance::Governance;
 use yuverse_industry::domain::PlaceKind;
 use yuverse_industry::Industry;
+use yuverse_twin::alerts::Alerts;
 use yuverse_twin::devices::Devices;
 
 /// A device is online when it sent a message within this time.
@@ -164,5 +165,26 @@ impl IndicatorSource for TwinDevices {
             ),
             IndicatorValue::new("twin.devices.online", online as f64),
         ])
+    }
+}
+
+/// Open twin alerts (not yet acknowledged or closed).
+pub struct OpenAlerts(pub Alerts);
+
+#[async_trait::async_trait]
+impl IndicatorSource for OpenAlerts {
+    fn indicators(&self) -> Vec<IndicatorDef> {
+        vec![IndicatorDef::new(
+            "twin.alerts.open",
+            "未处理告警",
+            "Open alerts",
+            "条",
+            "twin",
+        )]
+    }
+
+    async fn values(&self) -> Result<Vec<IndicatorValue>, Error> {
+        let open = self.0.count_open().await?;
+        Ok(vec![IndicatorValue::new("twin.alerts.open", open as f64)])
     }
 }

@@ -71,13 +71,22 @@ pub async fn prepare(settings: &Settings) -> anyhow::Result<(AppState, StartupRe
     }
     let twin = twin::open(&db, settings).await?;
     let devices = twin::devices(&db, &governance, &twin, settings).await?;
+    let alerts = twin::alerts(&db, &industry, &twin).await?;
     let simulator = if settings.demo {
         demo::simulator(settings, &governance, &twin, &devices)
     } else {
         None
     };
-    let plan = plan::open(&db, &governance, &industry, &devices, settings).await?;
-    let mut state = AppState::new(db, governance, industry, twin, devices, plan, settings);
+    let plan = plan::open(&db, &governance, &industry, &devices, &alerts, settings).await?;
+    let (twin, contexts) = twin;
+    let mut state = AppState::new(
+        db,
+        governance,
+        industry,
+        (twin, contexts, devices, alerts),
+        plan,
+        settings,
+    );
     state.simulator = simulator;
     Ok((state, report))
 }
@@ -104,6 +113,7 @@ pub async fn serve(
     let db = state.db.clone();
     let devices = state.devices.clone();
     let simulator = state.simulator.clone();
+    let alerts = state.alerts.clone();
     let housekeeping = tokio::spawn(housekeeping(state.governance.clone()));
     let sweeper = state.plan.spawn_sweeper(state.plan_sweep_every);
     let app = routes::router(state);
@@ -121,6 +131,7 @@ pub async fn serve(
         simulator.stop().await;
     }
     devices.stop().await;
+    alerts.stop().await;
     db.close().await;
     tracing::info!("stopped; the database is closed");
     Ok(())

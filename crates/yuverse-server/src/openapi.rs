@@ -24,6 +24,7 @@ use utoipa::OpenApi;
         (name = "twin-live", description = "The twin's committed changes as Server-Sent Events"),
         (name = "plan", description = "Plan supervision (督办): the action plan, work items, reports, indicators, the cockpit"),
         (name = "notifications", description = "In-app notifications of the signed-in user"),
+        (name = "twin-alerts", description = "Alert rules and alerts of the digital twin (open → acknowledged → closed)"),
         (name = "operations", description = "Health, readiness, metrics"),
     )
 )]

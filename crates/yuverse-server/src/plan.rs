@@ -10,9 +10,10 @@ use yuverse_governance::Governance;
 use yuverse_industry::Industry;
 use yuverse_plan::service::{load_baseline, PlaceRef};
 use yuverse_plan::Plan;
+use yuverse_twin::alerts::Alerts;
 use yuverse_twin::devices::Devices;
 
-use crate::indicators::{OrganisationsByKind, PlacesByKind, TwinDevices};
+use crate::indicators::{OpenAlerts, OrganisationsByKind, PlacesByKind, TwinDevices};
 use crate::Settings;
 
 const PLAN: &str = include_str!("../../../data/yubei/plan.json");
@@ -22,6 +23,7 @@ pub async fn open(
     governance: &Governance,
     industry: &Industry,
     devices: &Devices,
+    alerts: &Alerts,
     settings: &Settings,
 ) -> anyhow::Result<Plan> {
     load_baseline(db, governance, PLAN).await?;
@@ -50,6 +52,7 @@ pub async fn open(
     registry.register(OrganisationsByKind(governance.clone()));
     registry.register(PlacesByKind(industry.clone()));
     registry.register(TwinDevices(devices.clone()));
+    registry.register(OpenAlerts(alerts.clone()));
     registry.register(plan.indicator_source());
     Ok(plan)
 }

@@ -31,6 +31,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(yuverse_twin::devices::http::router())
         .merge(yuverse_twin::live::router())
         .merge(yuverse_plan::http::router())
+        .merge(yuverse_twin::alerts::http::router())
         .routes(utoipa_axum::routes!(healthz))
         .routes(utoipa_axum::routes!(readyz))
 }

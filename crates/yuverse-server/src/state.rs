@@ -7,6 +7,7 @@ use yuverse_core::db::Database;
 use yuverse_governance::Governance;
 use yuverse_industry::Industry;
 use yuverse_plan::Plan;
+use yuverse_twin::alerts::Alerts;
 use yuverse_twin::devices::Devices;
 use yuverse_twin::http::Contexts;
 use yuverse_twin::Twin;
@@ -25,6 +26,7 @@ pub struct AppState {
     /// The district simulator, when `--demo` runs it.
     pub simulator: Option<yuverse_sim::Simulator>,
     pub plan: Plan,
+    pub alerts: Alerts,
     pub metrics: Arc<Metrics>,
     pub max_body_bytes: usize,
     pub plan_sweep_every: std::time::Duration,
@@ -35,8 +37,7 @@ impl AppState {
         db: Database,
         governance: Governance,
         industry: Industry,
-        (twin, contexts): (Twin, Contexts),
-        devices: Devices,
+        (twin, contexts, devices, alerts): (Twin, Contexts, Devices, Alerts),
         plan: Plan,
         settings: &Settings,
     ) -> Self {
@@ -49,6 +50,7 @@ impl AppState {
             devices,
             simulator: None,
             plan,
+            alerts,
             metrics: Arc::new(Metrics::default()),
             max_body_bytes: settings.max_body_bytes,
             plan_sweep_every: settings.plan_sweep_every,
@@ -89,5 +91,11 @@ impl FromRef<AppState> for Devices {
 impl FromRef<AppState> for Plan {
     fn from_ref(state: &AppState) -> Self {
         state.plan.clone()
+    }
+}
+
+impl FromRef<AppState> for Alerts {
+    fn from_ref(state: &AppState) -> Self {
+        state.alerts.clone()
     }
 }

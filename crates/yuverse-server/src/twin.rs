@@ -1,12 +1,16 @@
 //! Opening the digital twin: the broker's settings and the pre-loaded @context documents.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use axum::http::StatusCode;
 use yuverse_core::db::Database;
+use yuverse_core::{Actor, Error};
 use yuverse_governance::Governance;
+use yuverse_industry::Industry;
+use yuverse_twin::alerts::{Alerts, Place, PlaceDirectory, PlaceFuture};
 use yuverse_twin::devices::{Devices, MqttMode};
 use yuverse_twin::http::{ContextSourcesConfig, Contexts};
 use yuverse_twin::outbound::Outbound;
@@ -75,4 +79,49 @@ pub async fn devices(
         settings.ngsi_ld_auth,
     )
     .await
+}
+
+/// Alerts: rules, the engine watching the twin, and places from the industry context for
+/// geofences. Stop it with [`Alerts::stop`] before the database closes.
+pub async fn alerts(
+    db: &Database,
+    industry: &Industry,
+    (twin, contexts): &(Twin, Contexts),
+) -> anyhow::Result<Alerts> {
+    let places = Arc::new(DistrictPlaces(industry.clone()));
+    Alerts::start(db.clone(), twin.clone(), contexts, places).await
+}
+
+/// The district's places (parks, areas, scenario sites) as alert geofences.
+struct DistrictPlaces(Industry);
+
+impl PlaceDirectory for DistrictPlaces {
+    fn find<'a>(&'a self, id_or_code: &'a str) -> PlaceFuture<'a> {
+        Box::pin(async move {
+            let places = self.0.places(&Actor::system()).await?;
+            for feature in places.features {
+                let id = match &feature.id {
+                    Some(geojson::feature::Id::String(id)) => id.clone(),
+                    _ => continue,
+                };
+                let property = |name: &str| {
+                    feature
+                        .property(name)
+                        .and_then(|v| v.as_str())
+                        .map(str::to_owned)
+                };
+                if id != id_or_code && property("code").as_deref() != Some(id_or_code) {
+                    continue;
+                }
+                let geometry = serde_json::to_value(&feature.geometry)
+                    .map_err(|e| Error::Internal(e.into()))?;
+                return Ok(Some(Place {
+                    id,
+                    name: property("name").unwrap_or_default(),
+                    geometry,
+                }));
+            }
+            Ok(None)
+        })
+    }
 }

@@ -8,6 +8,7 @@
 //! (`yuverse-twin-query`, `yuverse-twin-geo`, `yuverse-twin-context`).
 #![forbid(unsafe_code)]
 
+pub mod alerts;
 pub mod devices;
 pub mod domain;
 pub mod error;

@@ -79,6 +79,8 @@ async fn every_role_is_allowed_exactly_its_endpoints() {
         .unwrap();
     let enterprise_device_key = device_key["id"].as_str().unwrap().to_owned();
 
+    let (alert_rules, alert_ids) = alert_fixtures(&app, &unit).await;
+
     let all: &[&str] = &ROLES;
     let staff: &[&str] = &[
         "office",
@@ -100,6 +102,17 @@ async fn every_role_is_allowed_exactly_its_endpoints() {
             &unit_device_key
         };
         let devices: &[&str] = &["office", "unit", "enterprise", "system_admin"];
+        let alerts_read: &[&str] = &[
+            "office",
+            "unit",
+            "enterprise",
+            "regulator",
+            "citizen",
+            "system_admin",
+            "security_admin",
+        ];
+        let alerts_manage: &[&str] = &["office", "system_admin"];
+        let (alert_rule, alert) = (&alert_rules[i], &alert_ids[i]);
         let cases = [
             Case {
                 method: Method::GET,
@@ -236,6 +249,63 @@ async fn every_role_is_allowed_exactly_its_endpoints() {
             },
             Case {
                 method: Method::GET,
+                path: "/api/v1/twin/alert-rules".into(),
+                body: None,
+                allowed: alerts_read,
+            },
+            Case {
+                method: Method::POST,
+                path: "/api/v1/twin/alert-rules".into(),
+                body: Some(
+                    json!({"name": format!("矩阵{i}"), "entityType": "MatrixIdle",
+                                  "q": "level>1000", "severity": "info"}),
+                ),
+                allowed: alerts_manage,
+            },
+            Case {
+                method: Method::GET,
+                path: format!("/api/v1/twin/alert-rules/{alert_rule}"),
+                body: None,
+                allowed: alerts_read,
+            },
+            Case {
+                method: Method::PATCH,
+                path: format!("/api/v1/twin/alert-rules/{alert_rule}"),
+                body: Some(json!({"severity": "warning"})),
+                allowed: alerts_manage,
+            },
+            Case {
+                method: Method::DELETE,
+                path: format!("/api/v1/twin/alert-rules/{alert_rule}"),
+                body: None,
+                allowed: alerts_manage,
+            },
+            Case {
+                method: Method::GET,
+                path: "/api/v1/twin/alerts".into(),
+                body: None,
+                allowed: alerts_read,
+            },
+            Case {
+                method: Method::GET,
+                path: format!("/api/v1/twin/alerts/{alert}"),
+                body: None,
+                allowed: alerts_read,
+            },
+            Case {
+                method: Method::POST,
+                path: format!("/api/v1/twin/alerts/{alert}/acknowledge"),
+                body: None,
+                allowed: alerts_manage,
+            },
+            Case {
+                method: Method::POST,
+                path: format!("/api/v1/twin/alerts/{alert}/close"),
+                body: Some(json!({"reason": "矩阵"})),
+                allowed: alerts_manage,
+            },
+            Case {
+                method: Method::GET,
                 path: "/api/v1/audit".into(),
                 body: None,
                 allowed: &["auditor"],
@@ -282,4 +352,52 @@ async fn every_role_is_allowed_exactly_its_endpoints() {
         denied["total"], 4,
         "regulator, citizen, security_admin and auditor were refused device.create"
     );
+}
+
+/// One alert rule per role to change and delete, and one open alert per role to acknowledge
+/// and close (raised by entities the unit writes through NGSI-LD).
+async fn alert_fixtures(app: &TestApp, unit: &Session) -> (Vec<String>, Vec<String>) {
+    let admin = app.admin().await;
+    let rule = |name: String, entity_type: &str, q: &str| json!({"name": name, "entityType": entity_type, "q": q, "severity": "info"});
+    let create = |body: Value| {
+        let admin = &admin;
+        async move {
+            let r = admin.post("/api/v1/twin/alert-rules", body).await;
+            assert_eq!(r.status(), StatusCode::CREATED);
+            let created: Value = r.json().await.unwrap();
+            created["id"].as_str().unwrap().to_owned()
+        }
+    };
+    let probe = create(rule("矩阵探针".into(), "MatrixProbe", "level>10")).await;
+    let mut rules = Vec::new();
+    for i in 0..ROLES.len() {
+        rules.push(create(rule(format!("矩阵规则{i}"), "MatrixIdle", "level>1000")).await);
+        let entity = json!({"id": format!("urn:ngsi-ld:MatrixProbe:{i}"), "type": "MatrixProbe", "level": 20});
+        let r = unit
+            .send(Method::POST, "/ngsi-ld/v1/entities", Some(entity))
+            .await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+    }
+    for _ in 0..200 {
+        let page = admin
+            .get_json(&format!("/api/v1/twin/alerts?ruleId={probe}&limit=500"))
+            .await;
+        if page["total"] == ROLES.len() {
+            let alert_of = |i: usize| {
+                let entity = format!("urn:ngsi-ld:MatrixProbe:{i}");
+                page["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|a| a["entityId"] == entity.as_str())
+                    .unwrap()["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            };
+            return (rules, (0..ROLES.len()).map(alert_of).collect());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the matrix probes raised no alerts");
 }

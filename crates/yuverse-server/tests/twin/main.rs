@@ -6,6 +6,7 @@
 mod common;
 mod ngsi;
 
+mod alerts;
 mod batch;
 mod context_and_tenants;
 mod entities;

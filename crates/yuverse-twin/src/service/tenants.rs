@@ -23,6 +23,20 @@ pub fn check_tenant_name(name: &str) -> NgsiResult<()> {
 }
 
 impl Twin {
+    /// Every tenant's name, sorted (the default tenant is the empty name).
+    pub fn tenant_names(&self) -> NgsiResult<Vec<String>> {
+        let mut names: Vec<String> = self
+            .inner
+            .tenants
+            .read()
+            .map_err(|_| poisoned())?
+            .keys()
+            .cloned()
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+
     /// An existing tenant, for reads.
     pub(super) fn tenant(&self, name: &str) -> NgsiResult<Arc<RwLock<TenantState>>> {
         check_tenant_name(name)?;
