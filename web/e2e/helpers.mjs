@@ -36,6 +36,10 @@ export async function launchBrowser() {
       '--headless',
       '--no-sandbox',
       '--disable-gpu',
+      // WebGL (the twin's MapLibre map) through the software renderer: headless machines
+      // have no GPU.
+      '--use-angle=swiftshader',
+      '--enable-unsafe-swiftshader',
       '--disable-quic',
       '--no-first-run',
       '--disable-background-networking',

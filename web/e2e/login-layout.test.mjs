@@ -46,9 +46,9 @@ test('the UI loads and admin signs in to the full layout', async () => {
   await screenshot(page, 'a-workbench')
 
   // A module without a server side yet says what it will do.
-  await page.getByTestId('nav-twin').click()
-  await page.getByTestId('module-twin').getByText('NGSI-LD').waitFor()
-  await screenshot(page, 'a-module-twin')
+  await page.getByTestId('nav-industry').click()
+  await page.getByTestId('module-industry').getByText('揭榜挂帅').waitFor()
+  await screenshot(page, 'a-module-industry')
 
   // Signing out returns to the login page.
   await page.getByTestId('logout').click()

@@ -8,6 +8,7 @@ import { t } from './i18n'
 // client-side paths.
 const pageComponents: Record<string, RouteRecordRaw['component']> = {
   workbench: () => import('./views/WorkbenchView.vue'),
+  twin: () => import('./views/twin/TwinView.vue'),
   users: () => import('./views/governance/UsersView.vue'),
   organisations: () => import('./views/governance/OrganisationsView.vue'),
   apiKeys: () => import('./views/governance/ApiKeysView.vue'),

@@ -21,6 +21,7 @@ use utoipa::OpenApi;
         (name = "audit", description = "The hash-chained audit log"),
         (name = "places", description = "Parks, areas and scenario sites of the district"),
         (name = "twin-devices", description = "MQTT devices of the digital twin (FIWARE IoT Agent JSON convention)"),
+        (name = "twin-live", description = "The twin's committed changes as Server-Sent Events"),
         (name = "operations", description = "Health, readiness, metrics"),
     )
 )]

@@ -29,6 +29,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(yuverse_governance::http::router())
         .merge(yuverse_industry::http::router())
         .merge(yuverse_twin::devices::http::router())
+        .merge(yuverse_twin::live::router())
         .routes(utoipa_axum::routes!(healthz))
         .routes(utoipa_axum::routes!(readyz))
 }

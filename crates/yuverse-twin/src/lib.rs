@@ -12,6 +12,7 @@ pub mod devices;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod live;
 pub mod service;
 pub mod store;
 pub mod subscriptions;

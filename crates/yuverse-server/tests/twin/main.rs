@@ -10,6 +10,7 @@ mod batch;
 mod context_and_tenants;
 mod entities;
 mod jsonld_contexts;
+mod live;
 mod queries;
 mod subscriptions;
 mod temporal;
