@@ -130,6 +130,8 @@ fn postgres_suite() -> Result<()> {
             "twin",
             "--test",
             "devices",
+            "--test",
+            "plan",
         ])
         .env("YUVERSE_TEST_DATABASE_URL", &url)
         .current_dir(root()))

@@ -97,14 +97,24 @@ impl Role {
                 UsersRead,
                 PlacesRead,
                 DevicesManageAll,
+                PlanRead,
+                PlanManage,
             ],
-            Role::Unit | Role::Enterprise => &[
+            Role::Unit => &[
+                OrganisationsRead,
+                ApiKeysManageOwn,
+                PlacesRead,
+                DevicesManageOwn,
+                PlanRead,
+                PlanReport,
+            ],
+            Role::Enterprise => &[
                 OrganisationsRead,
                 ApiKeysManageOwn,
                 PlacesRead,
                 DevicesManageOwn,
             ],
-            Role::Regulator => &[OrganisationsRead, UsersRead, PlacesRead],
+            Role::Regulator => &[OrganisationsRead, UsersRead, PlacesRead, PlanRead],
             Role::Citizen => &[PlacesRead, ProfileRealName],
             Role::SystemAdmin => &[
                 UsersRead,
@@ -162,6 +172,15 @@ pub enum Permission {
     /// Provisioning twin devices of one's own organisation.
     #[serde(rename = "devices:manage_own")]
     DevicesManageOwn,
+    /// Reading the action plan, its supervision state, indicators and dashboards.
+    #[serde(rename = "plan:read")]
+    PlanRead,
+    /// Changing the plan, breaking it down, supervising (交办, 办结) and reviewing reports.
+    #[serde(rename = "plan:manage")]
+    PlanManage,
+    /// Acknowledging, working on and reporting progress on one's own organisation's items.
+    #[serde(rename = "plan:report")]
+    PlanReport,
 }
 
 impl Permission {
@@ -189,6 +208,9 @@ impl Permission {
             Permission::MqttPublish => "mqtt:publish",
             Permission::DevicesManageAll => "devices:manage_all",
             Permission::DevicesManageOwn => "devices:manage_own",
+            Permission::PlanRead => "plan:read",
+            Permission::PlanManage => "plan:manage",
+            Permission::PlanReport => "plan:report",
         }
     }
 

@@ -10,6 +10,7 @@ pub mod access;
 pub mod db;
 pub mod error;
 pub mod ids;
+pub mod indicators;
 pub mod json;
 pub mod paging;
 pub mod query;

@@ -5,10 +5,12 @@
 
 mod dataset;
 mod demo;
+mod indicators;
 mod metrics;
 mod middleware;
 mod migrate;
 mod openapi;
+mod plan;
 mod routes;
 mod settings;
 mod state;
@@ -69,7 +71,8 @@ pub async fn prepare(settings: &Settings) -> anyhow::Result<(AppState, StartupRe
     }
     let twin = twin::open(&db, settings).await?;
     let devices = twin::devices(&db, &governance, &twin, settings).await?;
-    let state = AppState::new(db, governance, industry, twin, devices, settings);
+    let plan = plan::open(&db, &governance, &industry, &devices, settings).await?;
+    let state = AppState::new(db, governance, industry, twin, devices, plan, settings);
     Ok((state, report))
 }
 
@@ -95,6 +98,7 @@ pub async fn serve(
     let db = state.db.clone();
     let devices = state.devices.clone();
     let housekeeping = tokio::spawn(housekeeping(state.governance.clone()));
+    let sweeper = state.plan.spawn_sweeper(state.plan_sweep_every);
     let app = routes::router(state);
     axum::serve(
         listener,
@@ -104,6 +108,7 @@ pub async fn serve(
     .await
     .context("the HTTP server failed")?;
     housekeeping.abort();
+    sweeper.abort();
     devices.stop().await;
     db.close().await;
     tracing::info!("stopped; the database is closed");

@@ -22,6 +22,8 @@ use utoipa::OpenApi;
         (name = "places", description = "Parks, areas and scenario sites of the district"),
         (name = "twin-devices", description = "MQTT devices of the digital twin (FIWARE IoT Agent JSON convention)"),
         (name = "twin-live", description = "The twin's committed changes as Server-Sent Events"),
+        (name = "plan", description = "Plan supervision (督办): the action plan, work items, reports, indicators, the cockpit"),
+        (name = "notifications", description = "In-app notifications of the signed-in user"),
         (name = "operations", description = "Health, readiness, metrics"),
     )
 )]

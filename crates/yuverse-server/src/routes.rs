@@ -30,6 +30,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(yuverse_industry::http::router())
         .merge(yuverse_twin::devices::http::router())
         .merge(yuverse_twin::live::router())
+        .merge(yuverse_plan::http::router())
         .routes(utoipa_axum::routes!(healthz))
         .routes(utoipa_axum::routes!(readyz))
 }

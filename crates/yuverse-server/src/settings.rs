@@ -41,6 +41,10 @@ pub struct Settings {
     pub ld_context_fetch: bool,
     /// How long one @context download may take.
     pub ld_context_fetch_timeout_seconds: u64,
+    /// The clock plan supervision reads (deadlines, lights, reminders); tests move it.
+    pub plan_clock: std::sync::Arc<dyn yuverse_plan::Clock>,
+    /// How often the plan's sweeper sends due reminders and escalations.
+    pub plan_sweep_every: std::time::Duration,
 }
 
 impl std::fmt::Debug for Settings {
@@ -82,6 +86,8 @@ impl std::fmt::Debug for Settings {
                 "ld_context_fetch_timeout_seconds",
                 &self.ld_context_fetch_timeout_seconds,
             )
+            .field("plan_clock", &self.plan_clock)
+            .field("plan_sweep_every", &self.plan_sweep_every)
             .finish()
     }
 }
@@ -108,6 +114,8 @@ impl Settings {
             context_dir: None,
             ld_context_fetch: false,
             ld_context_fetch_timeout_seconds: 5,
+            plan_clock: std::sync::Arc::new(yuverse_plan::SystemClock),
+            plan_sweep_every: std::time::Duration::from_secs(60),
         }
     }
 

@@ -6,6 +6,7 @@ use axum::extract::FromRef;
 use yuverse_core::db::Database;
 use yuverse_governance::Governance;
 use yuverse_industry::Industry;
+use yuverse_plan::Plan;
 use yuverse_twin::devices::Devices;
 use yuverse_twin::http::Contexts;
 use yuverse_twin::Twin;
@@ -21,8 +22,10 @@ pub struct AppState {
     pub twin: Twin,
     pub contexts: Contexts,
     pub devices: Devices,
+    pub plan: Plan,
     pub metrics: Arc<Metrics>,
     pub max_body_bytes: usize,
+    pub plan_sweep_every: std::time::Duration,
 }
 
 impl AppState {
@@ -32,6 +35,7 @@ impl AppState {
         industry: Industry,
         (twin, contexts): (Twin, Contexts),
         devices: Devices,
+        plan: Plan,
         settings: &Settings,
     ) -> Self {
         Self {
@@ -41,8 +45,10 @@ impl AppState {
             twin,
             contexts,
             devices,
+            plan,
             metrics: Arc::new(Metrics::default()),
             max_body_bytes: settings.max_body_bytes,
+            plan_sweep_every: settings.plan_sweep_every,
         }
     }
 }
@@ -74,5 +80,11 @@ impl FromRef<AppState> for Contexts {
 impl FromRef<AppState> for Devices {
     fn from_ref(state: &AppState) -> Self {
         state.devices.clone()
+    }
+}
+
+impl FromRef<AppState> for Plan {
+    fn from_ref(state: &AppState) -> Self {
+        state.plan.clone()
     }
 }

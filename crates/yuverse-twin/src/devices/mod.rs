@@ -219,6 +219,34 @@ impl Devices {
         tracing::info!("device ingestion stopped");
     }
 
+    /// How many devices are provisioned (as the ingestion knows them).
+    pub fn provisioned_count(&self) -> usize {
+        self.inner.registry.entries().len()
+    }
+
+    /// How many provisioned devices sent a message at or after `since` ("devices online"):
+    /// the stored status plus what this node has not flushed yet.
+    pub async fn online_count(&self, since: chrono::DateTime<chrono::Utc>) -> Result<usize, Error> {
+        let since = time::to_db(since);
+        let stored = {
+            let mut conn = self.inner.db.pool.acquire().await?;
+            store::seen_since(&mut conn, &since).await?
+        };
+        let entries = self.inner.registry.entries();
+        let online = entries
+            .iter()
+            .filter(|e| {
+                let id = &e.device.device_id;
+                stored.contains(id)
+                    || e.status
+                        .pending(id)
+                        .last_seen_at
+                        .is_some_and(|seen| seen >= since)
+            })
+            .count();
+        Ok(online)
+    }
+
     /// Publishes a message through the platform's MQTT connection (commands, and other
     /// platform messages such as notifications). The caller authorises.
     pub async fn publish(&self, topic: String, payload: Vec<u8>) -> Result<(), Error> {

@@ -140,6 +140,14 @@ pub async fn all(conn: &mut AnyConnection) -> Result<Vec<Device>, sqlx::Error> {
         .collect()
 }
 
+/// Devices whose stored last message is at or after `since` (fixed-width RFC 3339).
+pub async fn seen_since(conn: &mut AnyConnection, since: &str) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT device_id FROM twin_devices WHERE last_seen_at >= $1")
+        .bind(since)
+        .fetch_all(conn)
+        .await
+}
+
 pub async fn delete(conn: &mut AnyConnection, device_id: &str) -> Result<bool, sqlx::Error> {
     let done = sqlx::query("DELETE FROM twin_devices WHERE device_id = $1")
         .bind(device_id)
