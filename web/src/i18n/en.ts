@@ -1,4 +1,5 @@
 import type { Messages } from './zh'
+import { planEn } from '../plan/messages.en'
 
 const en: Messages = {
   app: {
@@ -66,6 +67,11 @@ const en: Messages = {
     apiKeys: 'API keys',
     audit: 'Audit log',
     realName: 'Real-name verification',
+    planTasks: 'Action plan',
+    planItems: 'Work items',
+    planReports: 'Progress reports',
+    planCockpit: 'Cockpit',
+    planPrint: 'Supervision report',
   },
   roles: {
     office: 'Working group office',
@@ -380,6 +386,7 @@ const en: Messages = {
     identityNumber: 'Invalid identity number (18 characters, check character must match)',
     email: 'Invalid email address',
   },
+  plan: planEn,
 }
 
 export default en

@@ -1,6 +1,8 @@
 // 中文 is the first language of the platform; en.ts must carry the same keys
 // (i18n.test.ts checks). vue-i18n treats { } @ $ | as syntax, so messages avoid them
 // except for named placeholders.
+import { planZh } from '../plan/messages.zh'
+
 const zh = {
   app: {
     title: '渝北元宇宙先导试验区',
@@ -67,6 +69,11 @@ const zh = {
     apiKeys: 'API 密钥',
     audit: '审计日志',
     realName: '实名认证',
+    planTasks: '行动计划',
+    planItems: '督办事项',
+    planReports: '进度报告',
+    planCockpit: '驾驶舱',
+    planPrint: '督办报告',
   },
   roles: {
     office: '工作组办公室',
@@ -381,6 +388,7 @@ const zh = {
     identityNumber: '身份证号码无效（18 位，校验码不符）',
     email: '电子邮箱格式不正确',
   },
+  plan: planZh,
 }
 
 export default zh
