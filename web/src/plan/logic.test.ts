@@ -52,6 +52,7 @@ describe('area progress join', () => {
   const areas: AreaFigures[] = [
     { place_code: 'a', name: '名称a', items: 2, progress: 100, lights: { green: 2, yellow: 0, red: 0 } },
     { place_code: 'gone', name: '不在地图', items: 1, progress: 10, lights: { green: 1, yellow: 0, red: 0 } },
+    { place_code: 'b', name: '名称b', items: 0, progress: 0, lights: { green: 0, yellow: 0, red: 0 } },
   ]
 
   it('gives places with items their progress and colour, others grey, and drops unknown codes', () => {

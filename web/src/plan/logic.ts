@@ -74,11 +74,12 @@ export interface AreaCollection {
 
 /**
  * Joins the cockpit's progress by area with the places' geometry: every place keeps its
- * shape; those with items carry their progress and its colour, the rest are grey. Figures
- * for a code that is not among the places cannot be drawn and are left out.
+ * shape; those with items carry their progress and its colour, the rest (no figures, or
+ * figures of no items) are grey. Figures for a code that is not among the places cannot be
+ * drawn and are left out.
  */
 export function areaProgress(places: PlaceCollection, areas: readonly AreaFigures[]): AreaCollection {
-  const byCode = new Map(areas.map((a) => [a.place_code, a]))
+  const byCode = new Map(areas.filter((a) => a.items > 0).map((a) => [a.place_code, a]))
   return {
     type: 'FeatureCollection',
     features: places.features.map((f) => {
