@@ -116,7 +116,6 @@ const en: Messages = {
     industry: 'Industry services: parks and clusters, enterprises and the alliance, application scenarios and open challenges, research institutions, talent, finance, events, public services, policies and demonstration cases, with search and matching.',
     spaces: 'Virtual spaces: spaces and their rules, real-time presence and moderation inside spaces, online exhibition halls with booths, and visit analytics.',
     collectibles: 'Digital collectibles: issuers, collections and their review, drops and claims, holdings, compliant gift transfers, a verifiable ledger and trade-abuse detection.',
-    plan: 'Plan supervision: the action plan as data — goals, tasks, safeguards, responsible units, milestones and progress reports, with live indicators and supervision.',
   },
   users: {
     title: 'Users',
