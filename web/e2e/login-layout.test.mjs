@@ -1,10 +1,10 @@
 // (a) The UI loads, a wrong password shows the server's explanation, and the administrator
-// signs in to the layout with all seven modules.
+// signs in to the layout with the modules (规划督办 is for the plan's roles, not for him).
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { env, launchBrowser, loginAdmin, newPage, openLogin, screenshot } from './helpers.mjs'
 
-const MODULES = ['工作台', '数字孪生', '产业服务', '虚拟空间', '数字藏品', '规划督办', '平台治理']
+const MODULES = ['工作台', '数字孪生', '产业服务', '虚拟空间', '数字藏品', '平台治理']
 
 let browser
 before(async () => {
@@ -37,6 +37,7 @@ test('the UI loads and admin signs in to the full layout', async () => {
   }
   await nav.getByText('用户管理', { exact: true }).waitFor()
   await nav.getByText('组织机构', { exact: true }).waitFor()
+  assert.equal(await nav.getByText('规划督办', { exact: true }).count(), 0, 'the administrator does not supervise the plan')
   assert.match(await page.getByTestId('current-role').innerText(), /系统管理员/)
 
   // The workbench summarises the district data set.

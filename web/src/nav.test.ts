@@ -7,7 +7,13 @@ function names(permissions: string[]): string[] {
 
 describe('navigation', () => {
   it('shows the module pages to everyone signed in', () => {
-    expect(names([])).toEqual(['workbench', 'twin', 'industry', 'spaces', 'collectibles', 'plan'])
+    expect(names([])).toEqual(['workbench', 'twin', 'industry', 'spaces', 'collectibles'])
+  })
+
+  it('shows plan supervision to those who read the plan', () => {
+    const n = names(['plan:read'])
+    expect(n).toEqual(expect.arrayContaining(['plan', 'planTasks', 'planItems', 'planReports', 'planCockpit', 'planPrint']))
+    expect(names(['places:read'])).not.toContain('plan')
   })
 
   it('shows the audit log to the auditor but not the users page', () => {

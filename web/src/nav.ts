@@ -24,7 +24,17 @@ export const NAV: readonly NavEntry[] = [
   { name: 'industry', path: '/industry', icon: 'OfficeBuilding', anyOf: [] },
   { name: 'spaces', path: '/spaces', icon: 'Monitor', anyOf: [] },
   { name: 'collectibles', path: '/collectibles', icon: 'Collection', anyOf: [] },
-  { name: 'plan', path: '/plan', icon: 'Flag', anyOf: [] },
+  {
+    name: 'plan',
+    icon: 'Flag',
+    children: [
+      { name: 'planTasks', path: '/plan/tasks', icon: 'Tickets', anyOf: ['plan:read'] },
+      { name: 'planItems', path: '/plan/items', icon: 'List', anyOf: ['plan:read'] },
+      { name: 'planReports', path: '/plan/reports', icon: 'Document', anyOf: ['plan:read'] },
+      { name: 'planCockpit', path: '/plan/cockpit', icon: 'DataBoard', anyOf: ['plan:read'] },
+      { name: 'planPrint', path: '/plan/print', icon: 'Printer', anyOf: ['plan:read'] },
+    ],
+  },
   {
     name: 'governance',
     icon: 'Setting',

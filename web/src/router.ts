@@ -14,6 +14,11 @@ const pageComponents: Record<string, RouteRecordRaw['component']> = {
   apiKeys: () => import('./views/governance/ApiKeysView.vue'),
   audit: () => import('./views/governance/AuditView.vue'),
   realName: () => import('./views/governance/RealNameView.vue'),
+  planTasks: () => import('./views/plan/PlanTasksView.vue'),
+  planItems: () => import('./views/plan/PlanItemsView.vue'),
+  planReports: () => import('./views/plan/PlanReportsView.vue'),
+  planCockpit: () => import('./views/plan/PlanCockpitView.vue'),
+  planPrint: () => import('./views/plan/PlanPrintView.vue'),
 }
 
 const placeholder = () => import('./views/ModulePlaceholder.vue')

@@ -1,4 +1,5 @@
 import type { Messages } from './zh'
+import { planEn } from '../plan/messages.en'
 
 const en: Messages = {
   app: {
@@ -66,6 +67,11 @@ const en: Messages = {
     apiKeys: 'API keys',
     audit: 'Audit log',
     realName: 'Real-name verification',
+    planTasks: 'Action plan',
+    planItems: 'Work items',
+    planReports: 'Progress reports',
+    planCockpit: 'Cockpit',
+    planPrint: 'Supervision report',
   },
   roles: {
     office: 'Working group office',
@@ -110,7 +116,6 @@ const en: Messages = {
     industry: 'Industry services: parks and clusters, enterprises and the alliance, application scenarios and open challenges, research institutions, talent, finance, events, public services, policies and demonstration cases, with search and matching.',
     spaces: 'Virtual spaces: spaces and their rules, real-time presence and moderation inside spaces, online exhibition halls with booths, and visit analytics.',
     collectibles: 'Digital collectibles: issuers, collections and their review, drops and claims, holdings, compliant gift transfers, a verifiable ledger and trade-abuse detection.',
-    plan: 'Plan supervision: the action plan as data — goals, tasks, safeguards, responsible units, milestones and progress reports, with live indicators and supervision.',
   },
   users: {
     title: 'Users',
@@ -380,6 +385,7 @@ const en: Messages = {
     identityNumber: 'Invalid identity number (18 characters, check character must match)',
     email: 'Invalid email address',
   },
+  plan: planEn,
 }
 
 export default en

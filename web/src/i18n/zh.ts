@@ -1,6 +1,8 @@
 // 中文 is the first language of the platform; en.ts must carry the same keys
 // (i18n.test.ts checks). vue-i18n treats { } @ $ | as syntax, so messages avoid them
 // except for named placeholders.
+import { planZh } from '../plan/messages.zh'
+
 const zh = {
   app: {
     title: '渝北元宇宙先导试验区',
@@ -67,6 +69,11 @@ const zh = {
     apiKeys: 'API 密钥',
     audit: '审计日志',
     realName: '实名认证',
+    planTasks: '行动计划',
+    planItems: '督办事项',
+    planReports: '进度报告',
+    planCockpit: '驾驶舱',
+    planPrint: '督办报告',
   },
   roles: {
     office: '工作组办公室',
@@ -111,7 +118,6 @@ const zh = {
     industry: '产业服务平台：汇聚园区与产业集群、企业与产业联盟、应用场景与揭榜挂帅、研发机构、人才、投融资、会展赛事、公共服务、政策与示范案例，支持检索与供需匹配。',
     spaces: '虚拟空间管理：管理虚拟空间及其规则，提供实时在线服务和空间内容审核，运营线上虚拟展厅、展位并统计参观数据。',
     collectibles: '数字藏品运营平台：管理发行方、藏品系列及其审核、发售与领取、持有记录和合规转赠，提供可验证账本和交易异常监测。',
-    plan: '规划督办：将行动计划数据化，管理目标、任务、保障措施、责任单位、里程碑和进度报告，展示实时指标并开展督办。',
   },
   users: {
     title: '用户管理',
@@ -381,6 +387,7 @@ const zh = {
     identityNumber: '身份证号码无效（18 位，校验码不符）',
     email: '电子邮箱格式不正确',
   },
+  plan: planZh,
 }
 
 export default zh
