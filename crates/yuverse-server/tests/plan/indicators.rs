@@ -189,3 +189,53 @@ async fn modules_indicators_are_live_and_a_registered_source_appears_with_the_pl
         .await;
     expect_problem(r, StatusCode::BAD_REQUEST).await;
 }
+
+#[tokio::test]
+async fn open_twin_alerts_are_an_indicator_that_follows_the_alerts() {
+    let app = spawn_plan().await;
+    let office = app.demo("demo-office").await;
+    assert_eq!(indicators(&office).await["twin.alerts.open"]["value"], 0.0);
+
+    // A sensor crossing the default PM2.5 rule raises one alert.
+    let unit = app.demo("demo-unit").await;
+    let org = unit.me["organisation"]["id"].as_str().unwrap().to_owned();
+    let key: Value = unit
+        .post(
+            "/api/v1/api-keys",
+            json!({"name": "sensors", "organisation_id": org, "permissions": ["twin:write"]}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let r = reqwest::Client::new()
+        .post(format!("http://{}/ngsi-ld/v1/entities", app.addr))
+        .header("x-api-key", key["key"].as_str().unwrap())
+        .header("content-type", "application/json")
+        .body(json!({"id": "urn:ngsi-ld:AirQualityObserved:aq-ind", "type": "AirQualityObserved", "pm25": 120}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let mut open = Value::Null;
+    for _ in 0..100 {
+        open = indicators(&office).await["twin.alerts.open"]["value"].clone();
+        if open == 1.0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(open, 1.0);
+    let alert = &office.get_json("/api/v1/twin/alerts?state=open").await["items"][0];
+    let r = office
+        .post(
+            &format!(
+                "/api/v1/twin/alerts/{}/acknowledge",
+                alert["id"].as_str().unwrap()
+            ),
+            json!({}),
+        )
+        .await;
+    assert!(r.status().is_success(), "{}", r.status());
+    assert_eq!(indicators(&office).await["twin.alerts.open"]["value"], 0.0);
+}
