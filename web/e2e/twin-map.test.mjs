@@ -107,3 +107,39 @@ test('the twin map shows devices and a marker value changes live', async () => {
   await page.getByTestId('devices-table').waitFor()
   await screenshot(page, 'twin-devices')
 })
+
+test('the map shows the simulated district devices and their values change live', async () => {
+  const page = await newPage(browser)
+  await loginDemo(page, 'demo-office')
+  await nav(page, 'twin')
+  await page.locator('[data-testid="twin-map"][data-loaded="true"]').waitFor()
+  await page.evaluate(() => (window.__sameDocument = true))
+
+  // The simulator's devices (serve --demo) are markers with ids urn:ngsi-ld:<Type>:yubei:…
+  const simulated = () =>
+    page.evaluate(async () => {
+      const features = (await window.__yuverseTwin?.deviceFeatures()) ?? []
+      return features
+        .filter((f) => String(f.properties.id).includes(':yubei:'))
+        .map((f) => ({ id: f.properties.id, value: f.properties.value }))
+    })
+  let first = []
+  for (let i = 0; first.length === 0; i++) {
+    assert.ok(i < 80, 'simulated devices appear on the map')
+    await page.waitForTimeout(250)
+    first = await simulated()
+  }
+  const types = new Set(first.map((m) => m.id.split(':')[2]))
+  assert.ok(types.size >= 5, `several device types are simulated: ${[...types]}`)
+
+  // Their measures arrive over MQTT every few seconds; some marker's value moves.
+  const was = new Map(first.map((m) => [m.id, m.value]))
+  let changed = null
+  for (let i = 0; !changed; i++) {
+    assert.ok(i < 120, 'a simulated marker changes its value')
+    await page.waitForTimeout(250)
+    changed = (await simulated()).find((m) => was.has(m.id) && m.value !== was.get(m.id))
+  }
+  assert.equal(await page.evaluate(() => window.__sameDocument), true, 'the page was not reloaded')
+  await screenshot(page, 'twin-map-simulated')
+})

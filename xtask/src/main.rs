@@ -166,10 +166,16 @@ fn browser_tests() -> Result<()> {
     }
     let data = tempdir("yuverse-e2e")?;
     let port = free_port()?;
+    let mqtt_port = free_port()?;
     let binary = root.join("target/release/yuverse");
     let mut command = Command::new(&binary);
+    // The demo runs the district simulator over the embedded broker: a few hundred devices
+    // reporting every few seconds, so the map test sees simulated markers change.
     command
-        .args(["serve", "--demo", "--mqtt-listen", "off", "--listen"])
+        .args(["serve", "--demo", "--sim-devices", "300", "--sim-interval-seconds", "3"])
+        .arg("--mqtt-listen")
+        .arg(format!("127.0.0.1:{mqtt_port}"))
+        .arg("--listen")
         .arg(format!("127.0.0.1:{port}"))
         .arg("--data-dir")
         .arg(&data)
