@@ -119,10 +119,11 @@ async fn sessions_work_by_cookie_and_bearer_and_end_at_logout() {
 #[tokio::test]
 async fn idle_sessions_expire() {
     let (mut settings, dir) = test_settings(false).await;
-    settings.governance.session_idle_timeout = std::time::Duration::from_secs(1);
+    // Long enough that signing in (Argon2) and reading /me fit in it on a loaded machine.
+    settings.governance.session_idle_timeout = std::time::Duration::from_secs(3);
     let app = start(settings).await;
     let session = app.admin().await;
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(6100)).await;
     let body = expect_problem(session.get("/api/v1/me").await, StatusCode::UNAUTHORIZED).await;
     assert!(body["detail"].as_str().unwrap().contains("inactivity"));
     drop(dir);
