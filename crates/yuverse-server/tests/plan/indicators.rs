@@ -167,9 +167,9 @@ async fn modules_indicators_are_live_and_a_registered_source_appears_with_the_pl
     let april = office
         .post_ok("/api/v1/plan/sweep", json!({}), StatusCode::OK)
         .await;
-    // 5 organisation kinds, 4 place kinds, 2 device figures, plan progress (no on-time rate
-    // while nothing is due) and the test's alliance source.
-    assert_eq!(april["snapshots"], 13, "{april}");
+    // 5 organisation kinds, 4 place kinds, 2 device figures, open alerts, plan progress (no
+    // on-time rate while nothing is due) and the test's alliance source.
+    assert_eq!(april["snapshots"], 14, "{april}");
     let again = office
         .post_ok("/api/v1/plan/sweep", json!({}), StatusCode::OK)
         .await;
