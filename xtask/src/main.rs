@@ -172,7 +172,14 @@ fn browser_tests() -> Result<()> {
     // The demo runs the district simulator over the embedded broker: a few hundred devices
     // reporting every few seconds, so the map test sees simulated markers change.
     command
-        .args(["serve", "--demo", "--sim-devices", "300", "--sim-interval-seconds", "3"])
+        .args([
+            "serve",
+            "--demo",
+            "--sim-devices",
+            "300",
+            "--sim-interval-seconds",
+            "3",
+        ])
         .arg("--mqtt-listen")
         .arg(format!("127.0.0.1:{mqtt_port}"))
         .arg("--listen")
