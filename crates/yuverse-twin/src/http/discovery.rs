@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use super::context::Contexts;
 use super::entities::respond;
-use super::params::parse_query_string;
+use super::params::{flag, parse_query_string};
 use super::request::{accept, tenant};
 use crate::domain::entity::{attribute_names, types_of};
 use crate::domain::Vocabulary;
@@ -39,12 +39,7 @@ fn summarise(twin: &Twin, tenant: &str) -> NgsiResult<Summary> {
 }
 
 fn details(raw: Option<&str>) -> NgsiResult<bool> {
-    let p = parse_query_string(raw)?;
-    match p.get("details").map(String::as_str) {
-        None | Some("false") => Ok(false),
-        Some("true") => Ok(true),
-        Some(_) => Err(NgsiError::bad_data("details must be true or false")),
-    }
+    flag(&parse_query_string(raw)?, "details")
 }
 
 fn list_id(kind: &str) -> String {

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
 use super::context::{Contexts, RequestContext};
-use super::params::{self, has_selector, parse_query_string};
+use super::params::{self, flag, has_selector, parse_query_string};
 use super::request::{accept, json_body, tenant, Caller, Representation};
 use crate::domain::render::{render, render_feature, View};
 use crate::domain::Vocabulary;
@@ -374,11 +374,7 @@ pub async fn delete_attribute(
     twin.authorize_write(actor.as_ref())?;
     let ctx = contexts.for_read(&headers)?;
     let p = parse_query_string(raw.as_deref())?;
-    let all = match p.get("deleteAll").map(String::as_str) {
-        None | Some("false") => false,
-        Some("true") => true,
-        Some(_) => return Err(NgsiError::bad_data("deleteAll must be true or false")),
-    };
+    let all = flag(&p, "deleteAll")?;
     twin.delete_attribute(
         &tenant(&headers)?,
         &id,

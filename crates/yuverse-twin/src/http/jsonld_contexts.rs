@@ -13,20 +13,11 @@ use yuverse_twin_context::ContextKind;
 
 use super::context::Contexts;
 use super::context_sources::HOSTED_PATH;
+use super::params::flag;
 use super::request::json_body;
 use crate::error::{NgsiError, NgsiResult};
 
 type Params = Query<HashMap<String, String>>;
-
-fn flag(params: &HashMap<String, String>, name: &str) -> NgsiResult<bool> {
-    match params.get(name).map(String::as_str) {
-        None | Some("false") => Ok(false),
-        Some("true") => Ok(true),
-        Some(other) => Err(NgsiError::bad_data(format!(
-            "{name} must be true or false, not `{other}`"
-        ))),
-    }
-}
 
 /// `POST /jsonldContexts`: hosts a context document; answers its URL in `Location`.
 pub async fn add(

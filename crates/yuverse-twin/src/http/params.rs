@@ -50,6 +50,17 @@ pub struct Paging {
     pub count: bool,
 }
 
+/// A `true`/`false` query parameter; absent is `false`, anything else is BadRequestData.
+pub fn flag(p: &HashMap<String, String>, name: &str) -> NgsiResult<bool> {
+    match p.get(name).map(String::as_str) {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(other) => Err(NgsiError::bad_data(format!(
+            "`{name}` must be true or false, not `{other}`"
+        ))),
+    }
+}
+
 pub fn paging(p: &HashMap<String, String>, config: &TwinConfig) -> NgsiResult<Paging> {
     let number = |name: &str| -> NgsiResult<Option<usize>> {
         p.get(name)
@@ -62,11 +73,7 @@ pub fn paging(p: &HashMap<String, String>, config: &TwinConfig) -> NgsiResult<Pa
     };
     let limit = number("limit")?.unwrap_or(config.default_limit);
     let offset = number("offset")?.unwrap_or(0);
-    let count = match p.get("count").map(String::as_str) {
-        None | Some("false") => false,
-        Some("true") => true,
-        Some(_) => return Err(NgsiError::bad_data("`count` must be true or false")),
-    };
+    let count = flag(p, "count")?;
     if limit > config.max_limit {
         return Err(NgsiError::new(
             ErrorKind::TooManyResults,

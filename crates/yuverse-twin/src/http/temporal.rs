@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::context::{Contexts, RequestContext};
 use super::entities::{paging_links, respond};
-use super::params::{self, has_selector, parse_query_string};
+use super::params::{self, flag, has_selector, parse_query_string};
 use super::request::{accept, json_body, tenant, Caller};
 use super::temporal_params::{temporal_q_params, temporal_query};
 use crate::error::{NgsiError, NgsiResult};
@@ -191,11 +191,7 @@ pub async fn delete_attribute(
     twin.authorize_write(actor.as_ref())?;
     let ctx = contexts.for_read(&headers)?;
     let p = parse_query_string(raw.as_deref())?;
-    let all = match p.get("deleteAll").map(String::as_str) {
-        None | Some("false") => false,
-        Some("true") => true,
-        Some(_) => return Err(NgsiError::bad_data("deleteAll must be true or false")),
-    };
+    let all = flag(&p, "deleteAll")?;
     let dataset = match (all, p.get("datasetId")) {
         (true, Some(_)) => {
             return Err(NgsiError::bad_data(
