@@ -389,6 +389,17 @@ impl ContextCache {
         document: &Value,
         remote: &dyn ContextLoader,
     ) -> Result<StoredContext, StoreError> {
+        self.add_hosted_at(document, &self.config.serving_base_url, remote)
+    }
+
+    /// [`add_hosted`](Self::add_hosted), served under `base_url` instead of the configured
+    /// one (e.g. the host name the client used).
+    pub fn add_hosted_at(
+        &self,
+        document: &Value,
+        base_url: &str,
+        remote: &dyn ContextLoader,
+    ) -> Result<StoredContext, StoreError> {
         let context = document
             .as_object()
             .and_then(|m| m.get("@context"))
@@ -400,7 +411,7 @@ impl ContextCache {
         ActiveContext::from_value(context, &self.loader(remote))?;
         let local_id = self.new_local_id();
         let entry = StoredContext {
-            url: format!("{}{local_id}", self.config.serving_base_url),
+            url: format!("{base_url}{local_id}"),
             local_id,
             kind: ContextKind::Hosted,
             document: Arc::new(wrap(context.clone())),

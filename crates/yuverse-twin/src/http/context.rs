@@ -143,32 +143,18 @@ impl Contexts {
     /// Hosts a context document (`POST /jsonldContexts`): checks that it processes, stores it
     /// under a new local id served at `<base_url><local id>`, and keeps it in SQL.
     pub(super) async fn host(&self, document: &Value, base_url: &str) -> NgsiResult<StoredContext> {
-        let context = document
-            .as_object()
-            .and_then(|m| m.get("@context"))
-            .filter(|c| c.is_object() || c.is_array() || c.is_string())
-            .ok_or_else(|| {
-                NgsiError::bad_data("the body must be a JSON object with an @context member")
-            })?;
-        self.inner
+        let entry = self
+            .inner
             .cache
-            .active_context(context, &self.sources())
-            .map_err(|e| self.error(e))?;
-        let local_id = format!("urn:ngsi-ld:jsonldContext:{}", uuid::Uuid::now_v7());
-        let entry = StoredContext {
-            url: format!("{base_url}{local_id}"),
-            local_id,
-            kind: ContextKind::Hosted,
-            document: Arc::new(serde_json::json!({ "@context": context })),
-            created_at: std::time::SystemTime::now(),
-            expires_at: None,
-            last_usage: None,
-            number_of_hits: 0,
-        };
+            .add_hosted_at(document, base_url, &self.sources())
+            .map_err(|e| self.store_error(e))?;
         if let Some(db) = &self.inner.db {
-            crate::store::contexts::save(db, &entry).await?;
+            if let Err(e) = crate::store::contexts::save(db, &entry).await {
+                // Not stored, so not hosted: nothing is half-written.
+                let _ = self.inner.cache.delete(&entry.local_id);
+                return Err(e.into());
+            }
         }
-        self.inner.cache.insert(entry.clone());
         Ok(entry)
     }
 
