@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use serde_json::{Map, Value};
 
@@ -331,14 +331,24 @@ impl ActiveContext {
 
     /// The core context alone (ETSI GS CIM 009 V1.9.1, Annex B), processed once.
     pub fn core() -> &'static ActiveContext {
-        static CORE: OnceLock<ActiveContext> = OnceLock::new();
+        Self::core_shared_ref()
+    }
+
+    /// The core context as a shared handle: most requests use it, and a handle costs a
+    /// reference count where a copy would clone every term definition.
+    pub fn core_shared() -> Arc<ActiveContext> {
+        Arc::clone(Self::core_shared_ref())
+    }
+
+    fn core_shared_ref() -> &'static Arc<ActiveContext> {
+        static CORE: OnceLock<Arc<ActiveContext>> = OnceLock::new();
         CORE.get_or_init(|| {
             let doc = core_context_document();
             let mut builder = Builder::new(ActiveContext::empty(), &NoRemoteLoader, true);
             builder
                 .process(&doc["@context"], None, 0)
                 .expect("the embedded core context is a valid JSON-LD context");
-            builder.ctx
+            Arc::new(builder.ctx)
         })
     }
 

@@ -189,7 +189,7 @@ impl Contexts {
 
     pub fn core(&self) -> RequestContext {
         RequestContext {
-            active: Arc::new(ActiveContext::core().clone()),
+            active: ActiveContext::core_shared(),
             url: CORE_CONTEXT_URL.to_owned(),
             value: Value::String(CORE_CONTEXT_URL.to_owned()),
         }

@@ -67,7 +67,7 @@ impl Tx<'_> {
         self.changes.push(Change::Put {
             tenant: self.tenant.to_owned(),
             id: id.clone(),
-            doc: Value::Object(doc.clone()).to_string(),
+            doc: stored_form(&doc),
         });
         let after = Arc::new(Value::Object(doc));
         let previous = self.state.put(after.clone());
@@ -111,6 +111,14 @@ impl Tx<'_> {
             None => false,
         }
     }
+}
+
+/// The entity as stored: serialised straight from the map (no copy of it), into a buffer sized
+/// for a typical entity so that it is not grown several times on the ingestion path.
+fn stored_form(doc: &Doc) -> String {
+    let mut out = Vec::with_capacity(1024);
+    serde_json::to_writer(&mut out, doc).expect("a JSON object with string keys always serialises");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
 }
 
 /// Outcome of append/update of several attributes (204 when all updated, else 207).

@@ -187,16 +187,25 @@ async fn commit(db: &Database, jobs: &[Job]) -> Result<(), sqlx::Error> {
 /// it looks up a named parameter such as `$7` by walking a list of every name, which makes
 /// binding thousands of them quadratic, while `?` binds by position at no cost.
 fn placeholders(dialect: Dialect, rows: usize, per_row: usize) -> String {
-    let row = |r: usize| -> String {
-        let cols: Vec<String> = (1..=per_row)
-            .map(|c| match dialect {
-                Dialect::Sqlite => "?".to_owned(),
-                Dialect::Postgres => format!("${}", r * per_row + c),
-            })
-            .collect();
-        format!("({})", cols.join(", "))
-    };
-    (0..rows).map(row).collect::<Vec<_>>().join(", ")
+    use std::fmt::Write;
+    // Written into one buffer: this runs for every statement of the ingestion path.
+    let mut out = String::with_capacity(rows * per_row * 4);
+    for r in 0..rows {
+        out.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 1..=per_row {
+            if c > 1 {
+                out.push_str(", ");
+            }
+            match dialect {
+                Dialect::Sqlite => out.push('?'),
+                Dialect::Postgres => {
+                    let _ = write!(out, "${}", r * per_row + c);
+                }
+            }
+        }
+        out.push(')');
+    }
+    out
 }
 
 async fn apply_run(
@@ -351,4 +360,19 @@ pub async fn load_all(db: &Database) -> Result<(Vec<String>, Vec<(String, Doc)>)
         }
     }
     Ok((tenants, entities))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_number_postgres_parameters_and_leave_sqlite_ones_anonymous() {
+        assert_eq!(
+            placeholders(Dialect::Postgres, 2, 3),
+            "($1, $2, $3), ($4, $5, $6)"
+        );
+        assert_eq!(placeholders(Dialect::Sqlite, 2, 2), "(?, ?), (?, ?)");
+        assert_eq!(placeholders(Dialect::Sqlite, 1, 1), "(?)");
+    }
 }
