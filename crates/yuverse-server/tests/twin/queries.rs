@@ -1,5 +1,5 @@
-use reqwest::StatusCode;
-use serde_json::json;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
 
 use crate::common::*;
 use crate::ngsi::*;
@@ -181,10 +181,15 @@ async fn discovery_of_types_and_attributes() {
     seed(&ngsi).await;
     let types = ngsi.get_json("/types").await;
     assert_eq!(types["type"], "EntityTypeList");
-    assert_eq!(
-        types["typeList"],
-        json!(["OffStreetParking", "Streetlight"])
-    );
+    // The seeded car parks may also have raised alerts by now (mirrored as `Alert` entities).
+    let listed: Vec<&str> = types["typeList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .filter(|t| *t != "Alert")
+        .collect();
+    assert_eq!(listed, ["OffStreetParking", "Streetlight"]);
     let info = ngsi.get_json("/types/OffStreetParking").await;
     assert_eq!(info["entityCount"], 30);
     let attrs = ngsi.get_json("/attributes").await;
@@ -200,4 +205,58 @@ async fn discovery_of_types_and_attributes() {
         "ResourceNotFound",
     )
     .await;
+
+    // Details follow every change: a new type with a Relationship appears with its attribute
+    // types, and disappears with its last entity.
+    let kiosk = json!({"id": "urn:ngsi-ld:Kiosk:k1", "type": "Kiosk",
+        "servedBy": {"type": "Relationship", "object": "urn:ngsi-ld:Streetlight:x"},
+        "name": {"type": "Property", "value": "报刊亭"}});
+    assert_eq!(
+        ngsi.post("/entities", &kiosk).await.status(),
+        StatusCode::CREATED
+    );
+    let info = ngsi.get_json("/types/Kiosk").await;
+    assert_eq!(info["entityCount"], 1);
+    let details: Vec<(Value, Value)> = info["attributeDetails"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["attributeName"].clone(), a["attributeTypes"].clone()))
+        .collect();
+    assert_eq!(
+        details,
+        [
+            (json!("name"), json!(["Property"])),
+            (json!("servedBy"), json!(["Relationship"]))
+        ]
+    );
+    let all = ngsi.get_json("/types?details=true").await;
+    let kiosk_type = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["typeName"] == "Kiosk")
+        .expect("Kiosk is listed with details");
+    assert_eq!(kiosk_type["attributeNames"], json!(["name", "servedBy"]));
+    let deleted = ngsi
+        .request(Method::DELETE, "/entities/urn:ngsi-ld:Kiosk:k1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    expect_error(
+        ngsi.get("/types/Kiosk").await,
+        StatusCode::NOT_FOUND,
+        "ResourceNotFound",
+    )
+    .await;
+    let attrs = ngsi.get_json("/attributes?details=true").await;
+    assert!(
+        !attrs
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["attributeName"] == "servedBy"),
+        "{attrs}"
+    );
 }

@@ -11,7 +11,6 @@ use super::context::Contexts;
 use super::entities::respond;
 use super::params::{flag, parse_query_string};
 use super::request::{accept, tenant};
-use crate::domain::entity::{attribute_names, types_of};
 use crate::domain::Vocabulary;
 use crate::error::{NgsiError, NgsiResult};
 use crate::Twin;
@@ -20,22 +19,11 @@ use crate::Twin;
 type Summary = BTreeMap<String, (usize, BTreeMap<String, BTreeSet<String>>)>;
 
 fn summarise(twin: &Twin, tenant: &str) -> NgsiResult<Summary> {
-    let mut out = Summary::new();
-    twin.for_each_entity(tenant, |doc| {
-        for t in types_of(doc) {
-            let entry = out.entry(t.to_owned()).or_default();
-            entry.0 += 1;
-            for name in attribute_names(doc) {
-                let kinds = entry.1.entry(name.clone()).or_default();
-                for instance in doc[name].as_array().into_iter().flatten() {
-                    if let Some(k) = instance.get("type").and_then(Value::as_str) {
-                        kinds.insert(k.to_owned());
-                    }
-                }
-            }
-        }
-    })?;
-    Ok(out)
+    Ok(twin
+        .type_shapes(tenant)?
+        .into_iter()
+        .map(|(t, count, shape)| (t, (count, shape)))
+        .collect())
 }
 
 fn details(raw: Option<&str>) -> NgsiResult<bool> {

@@ -197,7 +197,21 @@ impl Twin {
         Ok(names)
     }
 
-    /// Visits every entity of a tenant under its read lock (discovery details).
+    /// Every entity type with its entity count and its attributes' types, from the discovery
+    /// index (no entity is visited).
+    pub fn type_shapes(
+        &self,
+        tenant: &str,
+    ) -> NgsiResult<Vec<(String, usize, crate::store::shapes::TypeShape)>> {
+        let state = self.tenant(tenant)?;
+        let guard = state.read().map_err(|_| poisoned())?;
+        Ok(guard
+            .type_shapes()
+            .map(|(t, count, shape)| (t.clone(), count, shape))
+            .collect())
+    }
+
+    /// Visits every entity of a tenant under its read lock (periodic notifications).
     pub fn for_each_entity(
         &self,
         tenant: &str,

@@ -9,6 +9,7 @@ use serde_json::Value;
 use yuverse_twin_geo::{GeoQuery, SpatialIndex};
 use yuverse_twin_query::{Query, ScopeQuery};
 
+use super::shapes::{Shapes, TypeShape};
 use super::types::TypeExpr;
 use crate::domain::attribute::{ENTITY_MEMBERS, GEO_PROPERTY};
 use crate::domain::entity::{doc as doc_of, id_of, types_of, Doc};
@@ -19,6 +20,7 @@ pub struct TenantState {
     by_type: HashMap<String, BTreeSet<String>>,
     by_attr: HashMap<String, BTreeSet<String>>,
     geo: HashMap<String, SpatialIndex>,
+    shapes: Shapes,
 }
 
 impl std::fmt::Debug for TenantState {
@@ -97,6 +99,7 @@ impl TenantState {
                 .or_default()
                 .upsert(&id, &geometry);
         }
+        self.shapes.add(doc);
         self.entities.insert(id, entity);
         previous
     }
@@ -104,6 +107,7 @@ impl TenantState {
     pub fn remove(&mut self, id: &str) -> Option<Arc<Value>> {
         let entity = self.entities.remove(id)?;
         let doc = doc_of(&entity);
+        self.shapes.remove(doc);
         for t in types_of(doc) {
             if let Some(set) = self.by_type.get_mut(t) {
                 set.remove(id);
@@ -129,6 +133,13 @@ impl TenantState {
     /// Entity types present, with how many entities carry each.
     pub fn types(&self) -> impl Iterator<Item = (&String, usize)> {
         self.by_type.iter().map(|(t, ids)| (t, ids.len()))
+    }
+
+    /// Every entity type with its entity count and its attributes' types (discovery).
+    pub fn type_shapes(&self) -> impl Iterator<Item = (&String, usize, TypeShape)> + '_ {
+        self.by_type
+            .iter()
+            .map(|(t, ids)| (t, ids.len(), self.shapes.of_type(t)))
     }
 
     /// Attribute names present, with how many entities carry each.

@@ -1,0 +1,123 @@
+//! The discovery index of one tenant: for every entity type, which attributes its entities
+//! carry and of which attribute types (Property, Relationship, …), with counts so that
+//! removing an entity takes exactly its contribution away. `/types?details=true`,
+//! `/types/{type}` and `/attributes…` read it instead of walking every entity.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde_json::Value;
+
+use crate::domain::entity::{attribute_names, types_of, Doc};
+
+/// Entity type → attribute → attribute type → number of entities of that entity type whose
+/// attribute has at least one instance of that attribute type.
+type Counts = HashMap<String, HashMap<String, HashMap<String, usize>>>;
+
+#[derive(Default)]
+pub struct Shapes {
+    counts: Counts,
+}
+
+/// What discovery shows of one entity type: attribute → its attribute types.
+pub type TypeShape = BTreeMap<String, BTreeSet<String>>;
+
+/// The distinct attribute types among an attribute's instances.
+fn kinds_of<'a>(doc: &'a Doc, attr: &str) -> BTreeSet<&'a str> {
+    doc[attr]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|instance| instance.get("type").and_then(Value::as_str))
+        .collect()
+}
+
+impl Shapes {
+    pub fn add(&mut self, doc: &Doc) {
+        for t in types_of(doc) {
+            let attrs = self.counts.entry(t.to_owned()).or_default();
+            for name in attribute_names(doc) {
+                let kinds = attrs.entry(name.clone()).or_default();
+                for kind in kinds_of(doc, name) {
+                    *kinds.entry(kind.to_owned()).or_default() += 1;
+                }
+            }
+        }
+    }
+
+    pub fn remove(&mut self, doc: &Doc) {
+        for t in types_of(doc) {
+            let Some(attrs) = self.counts.get_mut(t) else {
+                continue;
+            };
+            for name in attribute_names(doc) {
+                let Some(kinds) = attrs.get_mut(name) else {
+                    continue;
+                };
+                for kind in kinds_of(doc, name) {
+                    if let Some(n) = kinds.get_mut(kind) {
+                        *n -= 1;
+                        if *n == 0 {
+                            kinds.remove(kind);
+                        }
+                    }
+                }
+                if kinds.is_empty() {
+                    attrs.remove(name);
+                }
+            }
+            if attrs.is_empty() {
+                self.counts.remove(t);
+            }
+        }
+    }
+
+    /// The attributes of one entity type (empty when no entity has it).
+    pub fn of_type(&self, t: &str) -> TypeShape {
+        self.counts
+            .get(t)
+            .into_iter()
+            .flatten()
+            .map(|(attr, kinds)| (attr.clone(), kinds.keys().cloned().collect()))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn entity(id: &str, attrs: Value) -> Doc {
+        let mut doc = json!({"id": id, "type": ["T"]});
+        for (k, v) in attrs.as_object().unwrap() {
+            doc[k] = v.clone();
+        }
+        doc.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn removing_an_entity_takes_only_its_own_contribution_away() {
+        let a = entity(
+            "urn:a",
+            json!({"p": [{"type": "Property"}], "r": [{"type": "Relationship"}]}),
+        );
+        let b = entity(
+            "urn:b",
+            json!({"p": [{"type": "Property"}, {"type": "LanguageProperty"}]}),
+        );
+        let mut shapes = Shapes::default();
+        shapes.add(&a);
+        shapes.add(&b);
+        assert_eq!(
+            shapes.of_type("T")["p"],
+            BTreeSet::from(["LanguageProperty".to_owned(), "Property".to_owned()])
+        );
+        shapes.remove(&b);
+        let t = shapes.of_type("T");
+        assert_eq!(t["p"], BTreeSet::from(["Property".to_owned()]));
+        assert!(t.contains_key("r"));
+        shapes.remove(&a);
+        assert!(shapes.of_type("T").is_empty());
+        assert!(shapes.counts.is_empty(), "nothing is left behind");
+    }
+}
