@@ -359,3 +359,53 @@ async fn https_endpoints_are_notified_when_their_certificate_is_trusted() {
     assert_eq!(received.len(), 1);
     assert_eq!(received[0]["data"][0]["occupancy"], 0.8);
 }
+
+#[tokio::test]
+async fn a_periodic_subscription_sends_its_matching_entities_every_interval() {
+    let app = spawn_demo(true).await;
+    let ngsi = Ngsi::writer(&app).await;
+    for (id, kind, occupancy) in [
+        (
+            "urn:ngsi-ld:OffStreetParking:quiet",
+            "OffStreetParking",
+            10.0,
+        ),
+        (
+            "urn:ngsi-ld:OffStreetParking:busy",
+            "OffStreetParking",
+            90.0,
+        ),
+        ("urn:ngsi-ld:Streetlight:busy", "Streetlight", 90.0),
+    ] {
+        let entity = json!({"id": id, "type": kind,
+            "occupancy": {"type": "Property", "value": occupancy}});
+        assert_eq!(
+            ngsi.post("/entities", &entity).await.status(),
+            StatusCode::CREATED
+        );
+    }
+    let rx = receiver().await;
+    let periodic = json!({
+        "id": "urn:ngsi-ld:Subscription:periodic", "type": "Subscription",
+        "entities": [{"type": "OffStreetParking"}], "q": "occupancy>50", "timeInterval": 1,
+        "notification": {"endpoint": {"uri": rx.url, "accept": "application/json"},
+            "format": "keyValues"}
+    });
+    assert_eq!(
+        ngsi.post("/subscriptions", &periodic).await.status(),
+        StatusCode::CREATED
+    );
+    // Nothing changes, yet the notifications keep coming, each with the selected entity only
+    // (the right type and q; the busy streetlight is of another type).
+    let got = rx.wait_for(2).await;
+    assert!(got.len() >= 2, "{got:?}");
+    for (body, _) in &got {
+        let ids: Vec<&str> = body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e["id"].as_str())
+            .collect();
+        assert_eq!(ids, ["urn:ngsi-ld:OffStreetParking:busy"], "{body}");
+    }
+}

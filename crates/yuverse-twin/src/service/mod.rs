@@ -210,18 +210,6 @@ impl Twin {
             .map(|(t, count, shape)| (t.clone(), count, shape))
             .collect())
     }
-
-    /// Visits every entity of a tenant under its read lock (periodic notifications).
-    pub fn for_each_entity(
-        &self,
-        tenant: &str,
-        mut f: impl FnMut(&crate::domain::entity::Doc),
-    ) -> NgsiResult<()> {
-        let state = self.tenant(tenant)?;
-        let guard = state.read().map_err(|_| poisoned())?;
-        guard.for_each(|doc| f(doc));
-        Ok(())
-    }
 }
 
 fn poisoned() -> NgsiError {

@@ -66,12 +66,6 @@ impl TenantState {
         self.entities.is_empty()
     }
 
-    pub fn for_each(&self, mut f: impl FnMut(&Doc)) {
-        for entity in self.entities.values() {
-            f(doc_of(entity));
-        }
-    }
-
     pub fn get(&self, id: &str) -> Option<&Arc<Value>> {
         self.entities.get(id)
     }

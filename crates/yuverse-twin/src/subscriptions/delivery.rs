@@ -20,6 +20,8 @@ use super::ChangeEvent;
 use crate::domain::entity;
 use crate::domain::render::render;
 use crate::outbound::Outbound;
+use crate::store::memory::Selector;
+use crate::store::types::TypeExpr;
 
 const ATTEMPTS: u32 = 4;
 
@@ -143,13 +145,13 @@ pub async fn periodic(subscriptions: Subscriptions) {
             let Some(twin) = subscriptions.inner.twin.upgrade() else {
                 return;
             };
-            let mut data = Vec::new();
-            let _ = twin.for_each_entity(&tenant, |doc| {
-                let value = Value::Object(doc.clone());
-                if subscription.selects(&value) {
-                    data.push(Arc::new(value));
-                }
-            });
+            let data: Vec<Arc<Value>> = twin
+                .query(&tenant, &candidates(&subscription), 0, usize::MAX, false)
+                .map(|page| page.entities)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|e| subscription.selects(e))
+                .collect();
             if let Ok(mut s) = status.lock() {
                 s.last_sent_at = Some(Instant::now());
             }
@@ -157,6 +159,20 @@ pub async fn periodic(subscriptions: Subscriptions) {
                 send(&subscriptions, &tenant, subscription, status, data);
             }
         }
+    }
+}
+
+/// What the type index can narrow a periodic subscription to: the entities of its selectors'
+/// types (every selector names at least one), or every entity when it has no selectors.
+fn candidates(subscription: &Subscription) -> Selector {
+    let types: Vec<TypeExpr> = subscription
+        .entities
+        .iter()
+        .flat_map(|s| s.types.iter().cloned().map(TypeExpr::Name))
+        .collect();
+    Selector {
+        types: (!types.is_empty()).then_some(TypeExpr::Any(types)),
+        ..Selector::default()
     }
 }
 
