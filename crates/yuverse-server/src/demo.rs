@@ -110,6 +110,12 @@ pub fn simulator(
     }
     let broker = match (&settings.mqtt_url, devices.mqtt_addr()) {
         (Some(url), _) => match parse_broker_url(url) {
+            Ok(u) if u.tls => {
+                tracing::warn!(
+                    "the district simulator speaks plain MQTT only; with an mqtts:// --mqtt-url it does not run"
+                );
+                return None;
+            }
             Ok(u) => Broker::External {
                 host: u.host,
                 port: u.port,

@@ -8,8 +8,11 @@ mod common;
 
 mod external;
 mod ingestion;
+mod mqtts;
 mod notifications;
 mod provisioning;
+#[path = "../twin/test_ca.rs"]
+mod test_ca;
 
 use std::future::Future;
 use std::net::SocketAddr;

@@ -20,3 +20,4 @@ mod temporal_aggregate;
 mod temporal_paging;
 mod temporal_query;
 mod temporal_write;
+mod test_ca;
