@@ -1,6 +1,6 @@
 //! The broker's outgoing TLS connections: HTTPS notifications and @context downloads, `mqtts://`
 //! notifications and the `mqtts://` external broker. All of them trust the same roots, built
-//! here once: the system's certificate store plus the operator's own CA certificates
+//! here only: the system's certificate store plus the operator's own CA certificates
 //! (`--tls-ca-file`), as district networks commonly run an internal CA.
 
 use std::path::Path;

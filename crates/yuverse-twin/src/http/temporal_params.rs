@@ -1,7 +1,8 @@
 //! Parameters of the temporal API: `timerel`/`timeAt`/`endTimeAt`/`timeproperty`, `lastN`,
-//! `attrs`, `pick`/`omit` (as for entities), the representation (`format`, or `options` as before V1.8: `temporalValues`,
-//! `aggregatedValues` with `aggrMethods` and `aggrPeriodDuration`, `sysAttrs`), and the
-//! `temporalQ` member of a Query body. Every bad one is BadRequestData naming it.
+//! `attrs`, `pick`/`omit` (as for entities), the representation (`format`, or `options` as
+//! before V1.8: `temporalValues`, `aggregatedValues` with `aggrMethods` and
+//! `aggrPeriodDuration`, `sysAttrs`), and the `temporalQ` member of a Query body. Every bad one
+//! is BadRequestData naming it.
 
 use std::collections::HashMap;
 

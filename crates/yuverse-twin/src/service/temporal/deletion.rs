@@ -15,7 +15,7 @@ use crate::domain::entity::{self, id_of, Doc};
 use crate::store::persist::HistoryRow;
 
 /// The NGSI-LD Null (clause 5.2.1).
-pub const NGSI_LD_NULL: &str = "urn:ngsi-ld:null";
+const NGSI_LD_NULL: &str = "urn:ngsi-ld:null";
 
 /// Whether a stored history instance records a deletion.
 pub(super) fn is_deletion(instance: &Map<String, Value>) -> bool {
