@@ -306,3 +306,43 @@ async fn a_deleted_entity_keeps_its_temporal_evolution() {
     assert_eq!(t["pm25"].as_array().unwrap().len(), 1);
     assert_eq!(t["pm25"][0]["value"], NULL);
 }
+
+#[tokio::test]
+async fn a_replacement_deletes_the_attributes_it_leaves_out() {
+    let app = spawn_demo(true).await;
+    let ngsi = Ngsi::writer(&app).await;
+    let id = "urn:ngsi-ld:AirQualityObserved:del-3";
+    let r = ngsi
+        .post(
+            "/entities",
+            &json!({"id": id, "type": "AirQualityObserved",
+                "pm25": {"type": "Property", "value": 8},
+                "o3": {"type": "Property", "value": 40}}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let replaced_after = yuverse_core::time::now();
+    let r = ngsi
+        .send_json(
+            Method::PUT,
+            &format!("/entities/{id}"),
+            &json!({"type": "AirQualityObserved", "pm25": {"type": "Property", "value": 9}}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+
+    // The window after the replacement: pm25's new value and o3's deletion, at their times.
+    let at = replaced_after.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    let t = ngsi
+        .get_json(&format!(
+            "/temporal/entities/{id}?timerel=after&timeAt={at}"
+        ))
+        .await;
+    assert_eq!(t["pm25"].as_array().unwrap().len(), 1, "{t}");
+    assert_eq!(t["pm25"][0]["value"], 9);
+    assert!(t["pm25"][0].get("deletedAt").is_none());
+    assert_eq!(t["o3"].as_array().unwrap().len(), 1, "{t}");
+    assert_eq!(t["o3"][0]["value"], NULL);
+    assert!(t["o3"][0]["deletedAt"].is_string());
+}
