@@ -55,7 +55,7 @@ pub async fn open(db: &Database, settings: &Settings) -> anyhow::Result<(Twin, C
 }
 
 /// The roots of every outgoing TLS connection: the system's plus `--tls-ca-file`.
-fn outbound(settings: &Settings) -> anyhow::Result<Outbound> {
+pub(crate) fn outbound(settings: &Settings) -> anyhow::Result<Outbound> {
     match &settings.tls_ca_file {
         Some(path) => Outbound::with_ca_file(path),
         None => Ok(Outbound::default()),

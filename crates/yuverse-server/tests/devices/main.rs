@@ -13,6 +13,7 @@ mod notifications;
 mod provisioning;
 #[path = "../twin/test_ca.rs"]
 mod test_ca;
+mod tls_front;
 
 use std::future::Future;
 use std::net::SocketAddr;

@@ -4,57 +4,15 @@
 //! only through `--tls-ca-file`.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use tokio_rustls::TlsAcceptor;
 
 use crate::common::*;
-use crate::test_ca::tls_server_config;
+use crate::tls_front::{tls_front, TlsFront};
 use crate::*;
-
-/// The TLS front: its address, the broker behind it, and how many handshakes succeeded and
-/// failed.
-struct TlsFront {
-    addr: SocketAddr,
-    broker: SocketAddr,
-    accepted: Arc<AtomicUsize>,
-    refused: Arc<AtomicUsize>,
-}
-
-/// Accepts TLS on a free loopback port and relays the plain bytes to `broker`; the CA of its
-/// certificate goes to `ca_file`.
-async fn tls_front(broker: SocketAddr, ca_file: &std::path::Path) -> TlsFront {
-    let acceptor = TlsAcceptor::from(tls_server_config(ca_file));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (accepted, refused) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
-    let (ok, failed) = (accepted.clone(), refused.clone());
-    tokio::spawn(async move {
-        while let Ok((tcp, _)) = listener.accept().await {
-            let (acceptor, ok, failed) = (acceptor.clone(), ok.clone(), failed.clone());
-            tokio::spawn(async move {
-                let Ok(mut tls) = acceptor.accept(tcp).await else {
-                    failed.fetch_add(1, Ordering::SeqCst);
-                    return;
-                };
-                ok.fetch_add(1, Ordering::SeqCst);
-                if let Ok(mut plain) = tokio::net::TcpStream::connect(broker).await {
-                    let _ = tokio::io::copy_bidirectional(&mut tls, &mut plain).await;
-                }
-            });
-        }
-    });
-    TlsFront {
-        addr,
-        broker,
-        accepted,
-        refused,
-    }
-}
 
 /// A server with the embedded broker on `mqtt`, trusting the CA in `ca_file` if given.
 async fn spawn_with_ca(mqtt: SocketAddr, ca_file: Option<&std::path::Path>) -> DeviceApp {
