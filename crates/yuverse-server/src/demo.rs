@@ -109,17 +109,25 @@ pub fn simulator(
         return None;
     }
     let broker = match (&settings.mqtt_url, devices.mqtt_addr()) {
-        (Some(url), _) => match parse_broker_url(url) {
-            Ok(u) => Broker::External {
-                host: u.host,
-                port: u.port,
-                credentials: u.credentials,
-            },
-            Err(e) => {
-                tracing::warn!(error = %e, "the district simulator does not run");
-                return None;
+        (Some(url), _) => {
+            let external = parse_broker_url(url).and_then(|u| {
+                // An mqtts:// broker is trusted as the platform's own connection trusts it.
+                let tls = u.tls.then(|| crate::twin::outbound(settings)).transpose()?;
+                Ok(Broker::External {
+                    host: u.host,
+                    port: u.port,
+                    credentials: u.credentials,
+                    tls,
+                })
+            });
+            match external {
+                Ok(broker) => broker,
+                Err(e) => {
+                    tracing::warn!(error = %e, "the district simulator does not run");
+                    return None;
+                }
             }
-        },
+        }
         (None, Some(addr)) => Broker::Embedded(reachable(addr)),
         (None, None) => {
             tracing::warn!(

@@ -40,10 +40,7 @@ pub async fn open(db: &Database, settings: &Settings) -> anyhow::Result<(Twin, C
     }
     let status = StatusCode::from_u16(settings.ld_context_unavailable_status)
         .context("ld_context_unavailable_status must be 503 or 504")?;
-    let outbound = match &settings.tls_ca_file {
-        Some(path) => Outbound::with_ca_file(path)?,
-        None => Outbound::default(),
-    };
+    let outbound = outbound(settings)?;
     let sources = ContextSourcesConfig {
         preloaded,
         dir: settings.context_dir.clone(),
@@ -57,6 +54,14 @@ pub async fn open(db: &Database, settings: &Settings) -> anyhow::Result<(Twin, C
     Ok((twin, contexts))
 }
 
+/// The roots of every outgoing TLS connection: the system's plus `--tls-ca-file`.
+pub(crate) fn outbound(settings: &Settings) -> anyhow::Result<Outbound> {
+    match &settings.tls_ca_file {
+        Some(path) => Outbound::with_ca_file(path),
+        None => Ok(Outbound::default()),
+    }
+}
+
 /// Devices and MQTT: a client of `--mqtt-url` when given, else the embedded broker on
 /// `--mqtt-listen` (unless `off`). Stop it with [`Devices::stop`] before the database closes.
 pub async fn devices(
@@ -66,7 +71,10 @@ pub async fn devices(
     settings: &Settings,
 ) -> anyhow::Result<Devices> {
     let mode = match (&settings.mqtt_url, settings.mqtt_listen) {
-        (Some(url), _) => MqttMode::External(url.clone()),
+        (Some(url), _) => MqttMode::External {
+            url: url.clone(),
+            outbound: outbound(settings)?,
+        },
         (None, Some(addr)) => MqttMode::Embedded(addr),
         (None, None) => MqttMode::Off,
     };

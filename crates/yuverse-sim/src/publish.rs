@@ -14,20 +14,23 @@ use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
+use yuverse_twin::outbound::Outbound;
 
 use crate::catalogue::{self, Kind, Traits};
 use crate::rhythm::LocalTime;
 
 /// Where the simulated devices connect.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Broker {
     /// The embedded broker; devices log in with the simulator's API key.
     Embedded(SocketAddr),
-    /// An external broker (`--mqtt-url`) with the credentials of its URL.
+    /// An external broker (`--mqtt-url`) with the credentials of its URL; `tls` holds the
+    /// roots an `mqtts://` broker is trusted with (`None`: plain MQTT).
     External {
         host: String,
         port: u16,
         credentials: Option<(String, String)>,
+        tls: Option<Outbound>,
     },
 }
 
@@ -88,15 +91,19 @@ pub fn gateway(
     queue: usize,
     mut stop: watch::Receiver<bool>,
 ) -> Gateway {
-    let (host, port, credentials) = match broker {
-        Broker::Embedded(addr) => (addr.ip().to_string(), addr.port(), login),
+    let (host, port, credentials, tls) = match broker {
+        Broker::Embedded(addr) => (addr.ip().to_string(), addr.port(), login, None),
         Broker::External {
             host,
             port,
             credentials,
-        } => (host.clone(), *port, credentials.clone()),
+            tls,
+        } => (host.clone(), *port, credentials.clone(), tls.as_ref()),
     };
     let mut options = MqttOptions::new(format!("yuverse-sim-{name}"), host, port);
+    if let Some(outbound) = tls {
+        options.set_transport(outbound.mqtt_tls());
+    }
     options
         .set_keep_alive(Duration::from_secs(30))
         .set_clean_session(true);

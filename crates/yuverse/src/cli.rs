@@ -85,7 +85,7 @@ pub struct ServeArgs {
     /// Embedded MQTT broker address, or `off` [default: 127.0.0.1:1883]
     #[arg(long, env = "YUVERSE_MQTT_LISTEN", value_name = "ADDR|off")]
     pub mqtt_listen: Option<String>,
-    /// Use this external MQTT broker (mqtt://host:port) instead of the embedded one
+    /// Use this external MQTT broker (mqtt://host:port, or mqtts:// over TLS) instead of the embedded one
     #[arg(
         long,
         env = "YUVERSE_MQTT_URL",
@@ -143,7 +143,7 @@ pub struct ServeArgs {
         value_name = "SECONDS"
     )]
     pub ld_context_fetch_timeout_seconds: Option<u64>,
-    /// PEM file of CA certificates trusted, besides the system's, for outgoing HTTPS (notifications, @context downloads)
+    /// PEM file of CA certificates trusted, besides the system's, for outgoing TLS (HTTPS and mqtts:// notifications, @context downloads, an mqtts:// --mqtt-url)
     #[arg(long, env = "YUVERSE_TLS_CA_FILE", value_name = "FILE")]
     pub tls_ca_file: Option<PathBuf>,
 }

@@ -8,8 +8,12 @@ mod common;
 
 mod external;
 mod ingestion;
+mod mqtts;
 mod notifications;
 mod provisioning;
+#[path = "../twin/test_ca.rs"]
+mod test_ca;
+mod tls_front;
 
 use std::future::Future;
 use std::net::SocketAddr;

@@ -5,6 +5,11 @@
 #[path = "../api/common.rs"]
 #[allow(dead_code)]
 mod common;
+#[path = "../twin/test_ca.rs"]
+mod test_ca;
+#[path = "../devices/tls_front.rs"]
+#[allow(dead_code)]
+mod tls_front;
 
 use std::future::Future;
 use std::time::Duration;
@@ -327,6 +332,39 @@ async fn with_mqtt_url_the_simulator_publishes_through_the_external_broker() {
         (e["pm25"]["observedAt"].as_str()? > last).then_some(())
     })
     .await;
+}
+
+#[tokio::test]
+async fn with_an_mqtts_url_the_simulator_publishes_over_tls() {
+    let (broker_settings, _broker_dir) = sim_settings(0).await;
+    let broker_addr = broker_settings.mqtt_listen.unwrap();
+    let broker = start(broker_settings).await;
+    let unit = broker.demo("demo-unit").await;
+    let org = unit.me["organisation"]["id"].as_str().unwrap().to_owned();
+    let r = unit
+        .post(
+            "/api/v1/api-keys",
+            serde_json::json!({"name": "bridge", "organisation_id": org, "permissions": ["mqtt:publish"]}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let created: Value = r.json().await.unwrap();
+    let secret = created["key"].as_str().unwrap();
+
+    let (mut settings, dir) = sim_settings(DEVICES).await;
+    let ca = dir.path().join("broker-ca.pem");
+    let front = tls_front::tls_front(broker_addr, &ca).await;
+    settings.mqtt_listen = None;
+    settings.mqtt_url = Some(format!(
+        "mqtts://bridge:{secret}@127.0.0.1:{}",
+        front.addr.port()
+    ));
+    settings.tls_ca_file = Some(ca);
+    let app = start(settings).await;
+    assert_eq!(all_measured(&app).await.len(), DEVICES);
+    // The platform and every gateway of the simulator came through TLS.
+    assert!(front.accepted.load(std::sync::atomic::Ordering::SeqCst) > 1);
+    assert_eq!(front.refused.load(std::sync::atomic::Ordering::SeqCst), 0);
 }
 
 #[tokio::test]

@@ -6,12 +6,11 @@ use std::sync::{Arc, Mutex};
 
 use axum::routing::post;
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
 use reqwest::StatusCode;
 use serde_json::Value;
-use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-use tokio_rustls::rustls::{self, ServerConfig};
 use tokio_rustls::TlsAcceptor;
+
+use crate::test_ca::tls_server_config;
 
 pub struct HttpsReceiver {
     pub url: String,
@@ -20,26 +19,7 @@ pub struct HttpsReceiver {
 
 /// Starts the receiver and writes the test CA's certificate to `ca_file`.
 pub async fn https_receiver(ca_file: &Path) -> HttpsReceiver {
-    let ca_key = KeyPair::generate().unwrap();
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let ca = ca_params.self_signed(&ca_key).unwrap();
-    std::fs::write(ca_file, ca.pem()).unwrap();
-
-    let key = KeyPair::generate().unwrap();
-    let params = CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
-    let cert = params.signed_by(&key, &ca, &ca_key).unwrap();
-    let config =
-        ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(
-                vec![CertificateDer::from(cert.der().to_vec())],
-                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
-            )
-            .unwrap();
-    let acceptor = TlsAcceptor::from(Arc::new(config));
+    let acceptor = TlsAcceptor::from(tls_server_config(ca_file));
 
     let received: Arc<Mutex<Vec<Value>>> = Arc::default();
     let sink = received.clone();

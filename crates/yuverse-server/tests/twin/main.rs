@@ -18,5 +18,7 @@ mod subscriptions;
 mod temporal;
 mod temporal_aggregate;
 mod temporal_paging;
+mod temporal_pick_and_deletions;
 mod temporal_query;
 mod temporal_write;
+mod test_ca;

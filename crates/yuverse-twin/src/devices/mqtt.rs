@@ -24,6 +24,7 @@ use yuverse_core::Permission;
 use yuverse_governance::Governance;
 
 use super::domain::INGEST_FILTERS;
+use crate::outbound::Outbound;
 
 /// One message from a device topic.
 #[derive(Debug)]
@@ -37,8 +38,12 @@ pub struct Incoming {
 pub enum MqttMode {
     /// The embedded broker on this address (`--mqtt-listen`).
     Embedded(SocketAddr),
-    /// A client of this external broker (`--mqtt-url mqtt://[user[:password]@]host[:port]`).
-    External(String),
+    /// A client of this external broker (`--mqtt-url mqtt[s]://[user[:password]@]host[:port]`);
+    /// `mqtts://` trusts the roots of `outbound`.
+    External {
+        url: String,
+        outbound: Outbound,
+    },
     Off,
 }
 
@@ -111,7 +116,7 @@ pub async fn start(
     match mode {
         MqttMode::Off => Ok(None),
         MqttMode::Embedded(addr) => embedded(*addr, governance, auth).await.map(Some),
-        MqttMode::External(url) => external(url).map(Some),
+        MqttMode::External { url, outbound } => external(url, outbound).map(Some),
     }
 }
 
@@ -383,25 +388,24 @@ fn protocol_level(bytes: &[u8]) -> Result<Option<u8>, ()> {
 
 // ---- external broker ----------------------------------------------------------------------
 
-/// `mqtt://[user[:password]@]host[:port][/]` → its parts.
+/// `mqtt[s]://[user[:password]@]host[:port][/]` → its parts.
 #[derive(Debug, PartialEq, Eq)]
 pub struct BrokerUrl {
     pub host: String,
     pub port: u16,
     pub credentials: Option<(String, String)>,
+    /// `mqtts://`: MQTT over TLS.
+    pub tls: bool,
 }
 
 /// Also used by other MQTT clients of the platform (the district simulator) to reach the same
 /// broker as `--mqtt-url`.
 pub fn parse_url(url: &str) -> anyhow::Result<BrokerUrl> {
-    if url.starts_with("mqtts://") {
-        anyhow::bail!(
-            "--mqtt-url: mqtts:// needs TLS, which this build does not include yet; use mqtt:// on a trusted network or a TLS-terminating proxy"
-        );
-    }
-    let rest = url
-        .strip_prefix("mqtt://")
-        .context("--mqtt-url must start with mqtt://")?;
+    let (rest, tls) = match (url.strip_prefix("mqtts://"), url.strip_prefix("mqtt://")) {
+        (Some(rest), _) => (rest, true),
+        (None, Some(rest)) => (rest, false),
+        (None, None) => anyhow::bail!("--mqtt-url must start with mqtt:// or mqtts://"),
+    };
     let rest = rest.strip_suffix('/').unwrap_or(rest);
     let (userinfo, hostport) = match rest.rsplit_once('@') {
         Some((u, h)) => (Some(u), h),
@@ -429,7 +433,11 @@ pub fn parse_url(url: &str) -> anyhow::Result<BrokerUrl> {
         );
     }
     let port = if port.is_empty() {
-        1883
+        if tls {
+            8883
+        } else {
+            1883
+        }
     } else {
         port.parse()
             .context("--mqtt-url: the port is not a number")?
@@ -438,10 +446,11 @@ pub fn parse_url(url: &str) -> anyhow::Result<BrokerUrl> {
         host,
         port,
         credentials,
+        tls,
     })
 }
 
-fn external(url: &str) -> anyhow::Result<Transport> {
+fn external(url: &str, outbound: &Outbound) -> anyhow::Result<Transport> {
     let parsed = parse_url(url)?;
     let client_id = format!("yuverse-twin-{}", uuid::Uuid::now_v7().simple());
     let mut options = rumqttc::MqttOptions::new(client_id, parsed.host.clone(), parsed.port);
@@ -452,10 +461,14 @@ fn external(url: &str) -> anyhow::Result<Transport> {
     if let Some((user, password)) = parsed.credentials {
         options.set_credentials(user, password);
     }
+    if parsed.tls {
+        options.set_transport(outbound.mqtt_tls());
+    }
     let (client, mut eventloop) = rumqttc::AsyncClient::new(options, 1024);
     let (tx, incoming) = mpsc::channel(INCOMING_CAPACITY);
     let subscriber = client.clone();
-    let where_ = format!("{}:{}", parsed.host, parsed.port);
+    let scheme = if parsed.tls { "mqtts" } else { "mqtt" };
+    let where_ = format!("{scheme}://{}:{}", parsed.host, parsed.port);
     let task = tokio::spawn(async move {
         let mut backoff = Duration::from_millis(500);
         loop {
@@ -482,6 +495,12 @@ fn external(url: &str) -> anyhow::Result<Transport> {
                     }
                 }
                 Ok(_) => {}
+                Err(rumqttc::ConnectionError::Tls(e)) => {
+                    tracing::error!(broker = %where_, error = %e, retry_in = ?backoff,
+                        "TLS with the external MQTT broker failed: is its certificate issued for this host by a CA of the system or of --tls-ca-file?");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(30));
+                }
                 Err(e) => {
                     tracing::warn!(broker = %where_, error = %e, retry_in = ?backoff,
                         "the external MQTT broker is unreachable");
@@ -524,7 +543,8 @@ mod tests {
             BrokerUrl {
                 host: "broker.local".into(),
                 port: 1883,
-                credentials: None
+                credentials: None,
+                tls: false
             }
         );
         assert_eq!(
@@ -532,11 +552,15 @@ mod tests {
             BrokerUrl {
                 host: "10.0.0.5".into(),
                 port: 1884,
-                credentials: Some(("dev@yv".into(), "p:ss".into()))
+                credentials: Some(("dev@yv".into(), "p:ss".into())),
+                tls: false
             }
         );
         assert_eq!(parse_url("mqtt://[::1]:1999").unwrap().host, "::1");
-        assert!(parse_url("mqtts://broker").is_err());
+        let tls = parse_url("mqtts://broker").unwrap();
+        assert_eq!((tls.port, tls.tls), (8883, true));
+        assert_eq!(parse_url("mqtts://u:p@broker:18883/").unwrap().port, 18883);
+        assert!(parse_url("http://broker").is_err());
         assert!(parse_url("mqtt://:1883").is_err());
         assert!(parse_url("mqtt://host:port").is_err());
     }

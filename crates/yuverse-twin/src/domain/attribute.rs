@@ -37,7 +37,7 @@ const GEOJSON_TYPES: [&str; 7] = [
 ];
 
 /// Members of an attribute object that are part of the attribute itself, not sub-attributes.
-pub const CORE_MEMBERS: [&str; 16] = [
+pub const CORE_MEMBERS: [&str; 17] = [
     "type",
     "value",
     "object",
@@ -51,6 +51,8 @@ pub const CORE_MEMBERS: [&str; 16] = [
     "datasetId",
     "createdAt",
     "modifiedAt",
+    // Only in the temporal evolution, on the instance recording a deletion.
+    "deletedAt",
     "instanceId",
     "objectType",
     "lang",

@@ -114,36 +114,61 @@ pub fn view(p: &HashMap<String, String>, ctx: &RequestContext) -> NgsiResult<Vie
             other => return Err(NgsiError::bad_data(format!("unknown format `{other}`"))),
         };
     }
-    let expand_all = |names: Vec<String>, view: &mut View| -> Vec<String> {
-        let mut out = Vec::new();
-        for n in names {
-            match n.as_str() {
-                "id" => view.omit_id = false,
-                "type" => view.omit_type = false,
-                _ => out.push(ctx.expand(&n)),
-            }
-        }
-        out
-    };
-    if let Some(pick) = p.get("pick") {
-        view.omit_id = true;
-        view.omit_type = true;
-        let picked = expand_all(list(pick), &mut view);
-        view.only = Some(picked);
-    } else if let Some(attrs) = p.get("attrs") {
-        view.only = Some(list(attrs).iter().map(|a| ctx.expand(a)).collect());
-    }
-    if let Some(omit) = p.get("omit") {
-        for n in list(omit) {
-            match n.as_str() {
-                "id" => view.omit_id = true,
-                "type" => view.omit_type = true,
-                _ => view.omit.push(ctx.expand(&n)),
-            }
+    projection(p, ctx, &mut view)?;
+    if view.only.is_none() {
+        if let Some(attrs) = p.get("attrs") {
+            view.only = Some(list(attrs).iter().map(|a| ctx.expand(a)).collect());
         }
     }
     view.lang = p.get("lang").cloned();
     Ok(view)
+}
+
+/// `pick` (the members to keep) or `omit` (the members to drop) of each entity, which may name
+/// `id` and `type` besides attributes; both at once is BadRequestData. Shared by the entity
+/// and the temporal endpoints.
+pub fn projection(
+    p: &HashMap<String, String>,
+    ctx: &RequestContext,
+    view: &mut View,
+) -> NgsiResult<()> {
+    for key in ["pick", "omit"] {
+        if p.get(key).is_some_and(|v| list(v).is_empty()) {
+            return Err(NgsiError::bad_data(format!(
+                "{key} needs at least one name"
+            )));
+        }
+    }
+    match (p.get("pick"), p.get("omit")) {
+        (Some(_), Some(_)) => Err(NgsiError::bad_data(
+            "pick and omit cannot be used together: give the members to keep or those to drop",
+        )),
+        (Some(pick), None) => {
+            view.omit_id = true;
+            view.omit_type = true;
+            let mut picked = Vec::new();
+            for name in list(pick) {
+                match name.as_str() {
+                    "id" => view.omit_id = false,
+                    "type" => view.omit_type = false,
+                    _ => picked.push(ctx.expand(&name)),
+                }
+            }
+            view.only = Some(picked);
+            Ok(())
+        }
+        (None, Some(omit)) => {
+            for name in list(omit) {
+                match name.as_str() {
+                    "id" => view.omit_id = true,
+                    "type" => view.omit_type = true,
+                    _ => view.omit.push(ctx.expand(&name)),
+                }
+            }
+            Ok(())
+        }
+        (None, None) => Ok(()),
+    }
 }
 
 /// The selector of `GET /entities` (also used for purge and temporal queries).

@@ -1,13 +1,16 @@
 //! Parameters of the temporal API: `timerel`/`timeAt`/`endTimeAt`/`timeproperty`, `lastN`,
-//! `attrs`, the representation (`format`, or `options` as before V1.8: `temporalValues`,
-//! `aggregatedValues` with `aggrMethods` and `aggrPeriodDuration`, `sysAttrs`), and the
-//! `temporalQ` member of a Query body. Every bad one is BadRequestData naming it.
+//! `attrs`, `pick`/`omit` (as for entities), the representation (`format`, or `options` as
+//! before V1.8: `temporalValues`, `aggregatedValues` with `aggrMethods` and
+//! `aggrPeriodDuration`, `sysAttrs`), and the `temporalQ` member of a Query body. Every bad one
+//! is BadRequestData naming it.
 
 use std::collections::HashMap;
 
 use serde_json::Value;
 
 use super::context::RequestContext;
+use super::params;
+use crate::domain::render::View;
 use crate::domain::Vocabulary;
 use crate::error::{NgsiError, NgsiResult};
 use crate::service::temporal::{
@@ -87,6 +90,8 @@ pub fn temporal_query(
         Some("temporalValues") => TemporalFormat::TemporalValues,
         Some(_) => TemporalFormat::Aggregated(aggregation(p)?),
     };
+    let mut projection = View::default();
+    params::projection(p, ctx, &mut projection)?;
     Ok(TemporalQuery {
         timerel,
         time_property,
@@ -96,6 +101,7 @@ pub fn temporal_query(
             .map(|a| list(a).map(|n| ctx.expand(n)).collect()),
         format,
         sys_attrs,
+        projection,
     })
 }
 

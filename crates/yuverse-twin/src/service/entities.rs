@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
+use super::temporal::deletions;
 use super::{poisoned, Twin};
 use crate::domain::attribute::{self, dataset_of};
 use crate::domain::entity::{self, doc as doc_of, id_of, Doc, Overwrite};
@@ -71,6 +72,10 @@ impl Tx<'_> {
         });
         let after = Arc::new(Value::Object(doc));
         let previous = self.state.put(after.clone());
+        if let Some(before) = &previous {
+            let gone = deletions(self.tenant, doc_of(before), Some(doc_of(&after)), &self.now);
+            self.changes.extend(gone.into_iter().map(Change::History));
+        }
         // Attributes the change touched: the named ones and any that disappeared.
         let mut attributes: Vec<String> = changed.to_vec();
         if let Some(before) = &previous {
@@ -94,6 +99,8 @@ impl Tx<'_> {
     pub fn delete(&mut self, id: &str) -> bool {
         match self.state.remove(id) {
             Some(previous) => {
+                let gone = deletions(self.tenant, doc_of(&previous), None, &self.now);
+                self.changes.extend(gone.into_iter().map(Change::History));
                 self.changes.push(Change::Delete {
                     tenant: self.tenant.to_owned(),
                     id: id.to_owned(),

@@ -25,16 +25,19 @@ use crate::store::types::TypeExpr;
 
 const ATTEMPTS: u32 = 4;
 
-/// The HTTP client for notifications (short timeouts: a slow receiver must not pile up tasks).
+/// The HTTP client for notifications (short timeouts: a slow receiver must not pile up tasks)
+/// and the TLS transport of `mqtts://` endpoints, both with the roots of [`Outbound`].
 #[derive(Clone)]
 pub struct Delivery {
     client: reqwest::Client,
+    mqtt_tls: rumqttc::Transport,
 }
 
 impl Delivery {
     pub fn new(outbound: &Outbound) -> Delivery {
         Delivery {
             client: outbound.client(Duration::from_secs(10), Duration::from_secs(3)),
+            mqtt_tls: outbound.mqtt_tls(),
         }
     }
 }
@@ -262,7 +265,12 @@ async fn deliver_once(
                 .map(|(k, v)| (k, Value::String(v)))
                 .collect();
             let message = json!({"metadata": metadata, "body": body});
-            mqtt_publish::publish(endpoint, message.to_string().into_bytes()).await
+            mqtt_publish::publish(
+                endpoint,
+                message.to_string().into_bytes(),
+                &delivery.mqtt_tls,
+            )
+            .await
         }
     }
 }

@@ -1,7 +1,8 @@
 //! Where a subscription's notifications go: an HTTP(S) URL, or a topic on an MQTT broker
 //! following NGSI-LD's MQTT binding: `mqtt[s]://[user[:password]@]host[:port]/topic[/sub…]`
 //! with `notifierInfo` keys `MQTT-Version` (`mqtt3.1.1` or `mqtt5.0`, default `mqtt5.0`) and
-//! `MQTT-QoS` (0, 1 or 2, default 0).
+//! `MQTT-QoS` (0, 1 or 2, default 0). `mqtts://` is MQTT over TLS (port 8883 unless given),
+//! trusting the same roots as `https://` notifications.
 
 use serde_json::Value;
 
@@ -27,9 +28,12 @@ pub struct MqttEndpoint {
     pub topic: String,
     pub version: MqttVersion,
     pub qos: u8,
+    /// `mqtts://`: TLS, trusting the roots of [`crate::outbound::Outbound`].
+    pub tls: bool,
 }
 
 const MQTT_PORT: u16 = 1883;
+const MQTTS_PORT: u16 = 8883;
 
 impl Endpoint {
     /// Reads `notification.endpoint.uri` and, for MQTT, its `notifierInfo`.
@@ -40,14 +44,9 @@ impl Endpoint {
             })?;
             return Ok(Endpoint::Http(uri.to_owned()));
         }
-        if uri.starts_with("mqtts://") {
+        if !uri.starts_with("mqtt://") && !uri.starts_with("mqtts://") {
             return Err(NgsiError::bad_data(
-                "notification.endpoint.uri: mqtts:// is not supported by this broker; use mqtt:// on a trusted network or an https:// endpoint",
-            ));
-        }
-        if !uri.starts_with("mqtt://") {
-            return Err(NgsiError::bad_data(
-                "notification.endpoint.uri must be an http://, https:// or mqtt:// URI",
+                "notification.endpoint.uri must be an http://, https://, mqtt:// or mqtts:// URI",
             ));
         }
         Ok(Endpoint::Mqtt(MqttEndpoint::parse(uri, notifier_info)?))
@@ -57,7 +56,10 @@ impl Endpoint {
     pub fn redacted(&self) -> String {
         match self {
             Endpoint::Http(uri) => uri.clone(),
-            Endpoint::Mqtt(m) => format!("mqtt://{}:{}/{}", m.host, m.port, m.topic),
+            Endpoint::Mqtt(m) => {
+                let scheme = if m.tls { "mqtts" } else { "mqtt" };
+                format!("{scheme}://{}:{}/{}", m.host, m.port, m.topic)
+            }
         }
     }
 }
@@ -69,16 +71,16 @@ impl MqttEndpoint {
         let host = url
             .host_str()
             .filter(|h| !h.is_empty())
-            .ok_or_else(|| bad("an mqtt:// URI needs a host".into()))?
+            .ok_or_else(|| bad("an MQTT URI needs a host".into()))?
             .to_owned();
         let topic = url.path().trim_start_matches('/');
         if topic.is_empty() || topic.contains(['+', '#']) {
             return Err(bad(
-                "an mqtt:// URI needs a topic path without the wildcards + and #".into(),
+                "an MQTT URI needs a topic path without the wildcards + and #".into(),
             ));
         }
         if url.query().is_some() || url.fragment().is_some() {
-            return Err(bad("an mqtt:// URI takes no query or fragment".into()));
+            return Err(bad("an MQTT URI takes no query or fragment".into()));
         }
         let decode = |s: &str| {
             percent_encoding::percent_decode_str(s)
@@ -120,13 +122,17 @@ impl MqttEndpoint {
                 _ => {}
             }
         }
+        let tls = url.scheme() == "mqtts";
         Ok(MqttEndpoint {
             host,
-            port: url.port().unwrap_or(MQTT_PORT),
+            port: url
+                .port()
+                .unwrap_or(if tls { MQTTS_PORT } else { MQTT_PORT }),
             credentials,
             topic: topic.to_owned(),
             version,
             qos,
+            tls,
         })
     }
 }
@@ -196,6 +202,24 @@ mod tests {
     }
 
     #[test]
+    fn mqtts_uris_use_tls_and_default_to_port_8883() {
+        let Endpoint::Mqtt(m) = Endpoint::parse("mqtts://broker/t", &[]).unwrap() else {
+            panic!("not mqtt")
+        };
+        assert_eq!((m.tls, m.port), (true, 8883));
+        let e = Endpoint::parse("mqtts://u:secret@broker:18883/a/b", &[]).unwrap();
+        let Endpoint::Mqtt(m) = &e else {
+            panic!("not mqtt")
+        };
+        assert_eq!((m.tls, m.port, m.topic.as_str()), (true, 18883, "a/b"));
+        assert_eq!(e.redacted(), "mqtts://broker:18883/a/b");
+        let Endpoint::Mqtt(m) = Endpoint::parse("mqtt://broker/t", &[]).unwrap() else {
+            panic!("not mqtt")
+        };
+        assert!(!m.tls);
+    }
+
+    #[test]
     fn bad_endpoints_are_refused() {
         for uri in [
             "ftp://x/y",
@@ -203,7 +227,7 @@ mod tests {
             "mqtt://host/",
             "mqtt://host/a/#",
             "mqtt://host/a?x=1",
-            "mqtts://host/a",
+            "mqtts://host",
             "http://",
         ] {
             assert!(Endpoint::parse(uri, &[]).is_err(), "{uri}");

@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use rumqttc::{Outgoing, QoS};
+use rumqttc::{Outgoing, QoS, Transport};
 
 use super::endpoint::{MqttEndpoint, MqttVersion};
 
@@ -37,12 +37,22 @@ fn client_id() -> String {
     format!("yuverse-notifier-{}", uuid::Uuid::now_v7().simple())
 }
 
-/// Publishes `payload` on the endpoint's topic; `Err` says why it did not arrive.
-pub async fn publish(endpoint: &MqttEndpoint, payload: Vec<u8>) -> Result<(), String> {
+/// Publishes `payload` on the endpoint's topic; `Err` says why it did not arrive. `tls` is
+/// the transport of `mqtts://` endpoints.
+pub async fn publish(
+    endpoint: &MqttEndpoint,
+    payload: Vec<u8>,
+    tls: &Transport,
+) -> Result<(), String> {
+    let transport = if endpoint.tls {
+        tls.clone()
+    } else {
+        Transport::Tcp
+    };
     let attempt = async {
         match endpoint.version {
-            MqttVersion::V311 => publish_v311(endpoint, payload).await,
-            MqttVersion::V5 => publish_v5(endpoint, payload).await,
+            MqttVersion::V311 => publish_v311(endpoint, payload, transport).await,
+            MqttVersion::V5 => publish_v5(endpoint, payload, transport).await,
         }
     };
     tokio::time::timeout(ATTEMPT_TIMEOUT, attempt)
@@ -50,10 +60,15 @@ pub async fn publish(endpoint: &MqttEndpoint, payload: Vec<u8>) -> Result<(), St
         .unwrap_or_else(|_| Err("no acknowledgement from the MQTT broker in time".into()))
 }
 
-async fn publish_v311(endpoint: &MqttEndpoint, payload: Vec<u8>) -> Result<(), String> {
+async fn publish_v311(
+    endpoint: &MqttEndpoint,
+    payload: Vec<u8>,
+    transport: Transport,
+) -> Result<(), String> {
     use rumqttc::{AsyncClient, Event, MqttOptions, Packet};
     let mut options = MqttOptions::new(client_id(), &endpoint.host, endpoint.port);
     options.set_max_packet_size(MAX_PACKET_BYTES, MAX_PACKET_BYTES);
+    options.set_transport(transport);
     if let Some((user, password)) = &endpoint.credentials {
         options.set_credentials(user, password);
     }
@@ -84,11 +99,16 @@ async fn publish_v311(endpoint: &MqttEndpoint, payload: Vec<u8>) -> Result<(), S
     Ok(())
 }
 
-async fn publish_v5(endpoint: &MqttEndpoint, payload: Vec<u8>) -> Result<(), String> {
+async fn publish_v5(
+    endpoint: &MqttEndpoint,
+    payload: Vec<u8>,
+    transport: Transport,
+) -> Result<(), String> {
     use rumqttc::v5::mqttbytes::v5::{Packet, PubAckReason, PubCompReason};
     use rumqttc::v5::{AsyncClient, Event, MqttOptions};
     let mut options = MqttOptions::new(client_id(), &endpoint.host, endpoint.port);
     options.set_max_packet_size(Some(MAX_PACKET_BYTES as u32));
+    options.set_transport(transport);
     if let Some((user, password)) = &endpoint.credentials {
         options.set_credentials(user, password);
     }

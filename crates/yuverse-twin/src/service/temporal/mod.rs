@@ -5,6 +5,7 @@
 //! (`write`).
 
 mod aggregate;
+mod deletion;
 mod page;
 mod render;
 mod write;
@@ -18,6 +19,7 @@ use yuverse_core::time::Timestamp;
 use super::entities::check_id;
 use super::{poisoned, Twin};
 use crate::domain::entity::{doc as doc_of, id_of};
+use crate::domain::render::View;
 use crate::domain::Vocabulary;
 use crate::error::{NgsiError, NgsiResult};
 use crate::store::history::{self, Instance, Scope, Take, TimeColumn, Window};
@@ -25,6 +27,7 @@ use crate::store::memory::Selector;
 use crate::store::persist::HistoryDataset;
 
 pub use aggregate::{AggrMethod, Aggregation, PeriodDuration};
+pub(super) use deletion::deletions;
 pub use page::ContentRange;
 
 /// What a temporal request asks for: the window (`timerel`, `timeAt`, `endTimeAt`,
@@ -39,6 +42,8 @@ pub struct TemporalQuery {
     pub format: TemporalFormat,
     /// `options=sysAttrs`: createdAt/modifiedAt on each instance (normalized only).
     pub sys_attrs: bool,
+    /// `pick`/`omit`: the members of each entity shown (its other fields are unused).
+    pub projection: View,
 }
 
 /// `timerel` with its times.
@@ -337,6 +342,10 @@ impl Twin {
         };
         let rows = history::instances(&self.inner.db, &scope, &window, take).await?;
         let mut grouped = group(rows);
+        // Attributes left out by pick/omit neither show nor cut the page.
+        for attributes in grouped.values_mut() {
+            attributes.retain(|name, _| query.projection.wants(name));
+        }
         let range = match &query.format {
             TemporalFormat::Aggregated(_) => None,
             _ => page::cut(&mut grouped, query, limit),

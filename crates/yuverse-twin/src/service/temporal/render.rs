@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
+use super::deletion::is_deletion;
 use super::page::wire;
 use super::{TemporalFormat, TemporalQuery};
 use crate::domain::render::{self, View};
@@ -17,7 +18,7 @@ use crate::store::history::Instance;
 type Entry<'a> = (Map<String, Value>, &'a Instance);
 
 /// The member holding an instance's value, and the member of the simplified form, by type.
-fn value_members(kind: &str) -> (&'static str, &'static str) {
+pub(super) fn value_members(kind: &str) -> (&'static str, &'static str) {
     match kind {
         "Relationship" => ("object", "objects"),
         "LanguageProperty" => ("languageMap", "languageMaps"),
@@ -57,8 +58,10 @@ pub(super) fn entity(
     vocab: &dyn Vocabulary,
 ) -> Value {
     let mut out = Map::new();
-    out.insert("id".into(), Value::String(id.to_owned()));
-    if let Some(Value::Array(types)) = types {
+    if !query.projection.omit_id {
+        out.insert("id".into(), Value::String(id.to_owned()));
+    }
+    if let Some(Value::Array(types)) = types.filter(|_| !query.projection.omit_type) {
         let compacted: Vec<Value> = types
             .iter()
             .filter_map(Value::as_str)
@@ -140,6 +143,9 @@ fn by_dataset(
             };
             match format {
                 TemporalFormat::Aggregated(aggregation) => {
+                    // A deletion is no value of the attribute.
+                    let entries: Vec<&&Entry> =
+                        entries.iter().filter(|(d, _)| !is_deletion(d)).collect();
                     let values: Vec<Value> = entries.iter().map(|(d, _)| value_of(d)).collect();
                     let points: Vec<_> = entries
                         .iter()
