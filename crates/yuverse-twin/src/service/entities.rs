@@ -61,14 +61,14 @@ impl Tx<'_> {
                         .map(yuverse_core::time::to_db),
                     created_at: self.now.clone(),
                     modified_at: self.now.clone(),
-                    doc: instance.to_string(),
+                    doc: json_text(instance, 256),
                 }));
             }
         }
         self.changes.push(Change::Put {
             tenant: self.tenant.to_owned(),
             id: id.clone(),
-            doc: stored_form(&doc),
+            doc: json_text(&doc, 1024),
         });
         let after = Arc::new(Value::Object(doc));
         let previous = self.state.put(after.clone());
@@ -120,11 +120,12 @@ impl Tx<'_> {
     }
 }
 
-/// The entity as stored: serialised straight from the map (no copy of it), into a buffer sized
-/// for a typical entity so that it is not grown several times on the ingestion path.
-fn stored_form(doc: &Doc) -> String {
-    let mut out = Vec::with_capacity(1024);
-    serde_json::to_writer(&mut out, doc).expect("a JSON object with string keys always serialises");
+/// JSON text for storage, written straight into a buffer of `capacity` bytes (a typical size
+/// for what is written, so that the buffer is not grown several times on the ingestion path;
+/// `Value`'s `Display` goes through the formatter machinery and starts from nothing).
+pub(super) fn json_text<T: serde::Serialize + ?Sized>(value: &T, capacity: usize) -> String {
+    let mut out = Vec::with_capacity(capacity);
+    serde_json::to_writer(&mut out, value).expect("JSON values with string keys always serialise");
     String::from_utf8(out).expect("serde_json writes UTF-8")
 }
 

@@ -11,8 +11,8 @@ use yuverse_twin_query::{Query, ScopeQuery};
 
 use super::shapes::{Shapes, TypeShape};
 use super::types::TypeExpr;
-use crate::domain::attribute::{ENTITY_MEMBERS, GEO_PROPERTY};
-use crate::domain::entity::{doc as doc_of, id_of, types_of, Doc};
+use crate::domain::attribute::GEO_PROPERTY;
+use crate::domain::entity::{attribute_names, doc as doc_of, id_of, types_of, Doc};
 
 #[derive(Default)]
 pub struct TenantState {
@@ -44,17 +44,28 @@ pub struct Selector {
     pub geo: Option<GeoQuery>,
 }
 
-fn geometries(doc: &Doc) -> impl Iterator<Item = (&String, yuverse_twin_geo::geo::Geometry<f64>)> {
-    doc.iter()
-        .filter(|(k, _)| !ENTITY_MEMBERS.contains(&k.as_str()))
-        .filter_map(|(name, instances)| {
-            let first = instances.as_array()?.first()?;
-            if first.get("type").and_then(Value::as_str) != Some(GEO_PROPERTY) {
-                return None;
-            }
-            let geometry = yuverse_twin_geo::geometry_from_geojson(first.get("value")?).ok()?;
-            Some((name, geometry))
-        })
+/// The GeoJSON value of a GeoProperty (its first instance), if `name` is one.
+fn geo_value<'a>(doc: &'a Doc, name: &str) -> Option<&'a Value> {
+    let first = doc.get(name)?.as_array()?.first()?;
+    (first.get("type").and_then(Value::as_str) == Some(GEO_PROPERTY))
+        .then(|| first.get("value"))
+        .flatten()
+}
+
+fn list(index: &mut HashMap<String, BTreeSet<String>>, key: &str, id: &str) {
+    index
+        .entry(key.to_owned())
+        .or_default()
+        .insert(id.to_owned());
+}
+
+fn unlist(index: &mut HashMap<String, BTreeSet<String>>, key: &str, id: &str) {
+    if let Some(set) = index.get_mut(key) {
+        set.remove(id);
+        if set.is_empty() {
+            index.remove(key);
+        }
+    }
 }
 
 impl TenantState {
@@ -70,58 +81,64 @@ impl TenantState {
         self.entities.get(id)
     }
 
-    /// Inserts or replaces an entity and its index entries; answers the previous version.
+    /// Inserts or replaces an entity; answers the previous version. Index entries change only
+    /// where the two versions differ, so a reading that changes values only (most writes)
+    /// leaves the type, attribute and spatial indexes alone.
     pub fn put(&mut self, entity: Arc<Value>) -> Option<Arc<Value>> {
         let doc = doc_of(&entity);
         let id = id_of(doc).to_owned();
-        let previous = self.remove(&id);
-        for t in types_of(doc) {
-            self.by_type
-                .entry(t.to_owned())
-                .or_default()
-                .insert(id.clone());
-        }
-        for name in doc.keys().filter(|k| !ENTITY_MEMBERS.contains(&k.as_str())) {
-            self.by_attr
-                .entry(name.clone())
-                .or_default()
-                .insert(id.clone());
-        }
-        for (name, geometry) in geometries(doc) {
-            self.geo
-                .entry(name.clone())
-                .or_default()
-                .upsert(&id, &geometry);
-        }
-        self.shapes.add(doc);
+        let previous = self.entities.remove(&id);
+        let none = Doc::new();
+        self.reindex(&id, previous.as_deref().map_or(&none, doc_of), doc);
         self.entities.insert(id, entity);
         previous
     }
 
     pub fn remove(&mut self, id: &str) -> Option<Arc<Value>> {
         let entity = self.entities.remove(id)?;
-        let doc = doc_of(&entity);
-        self.shapes.remove(doc);
-        for t in types_of(doc) {
-            if let Some(set) = self.by_type.get_mut(t) {
-                set.remove(id);
-                if set.is_empty() {
-                    self.by_type.remove(t);
-                }
-            }
-        }
-        for name in doc.keys().filter(|k| !ENTITY_MEMBERS.contains(&k.as_str())) {
-            if let Some(set) = self.by_attr.get_mut(name) {
-                set.remove(id);
-                if set.is_empty() {
-                    self.by_attr.remove(name);
-                }
-            }
-            if let Some(index) = self.geo.get_mut(name) {
-                index.remove(id);
-            }
-        }
+        self.reindex(id, doc_of(&entity), &Doc::new());
         Some(entity)
+    }
+
+    /// Moves the index entries of entity `id` from version `before` to version `after` (an
+    /// empty map stands for "absent").
+    fn reindex(&mut self, id: &str, before: &Doc, after: &Doc) {
+        self.shapes.remove(before);
+        self.shapes.add(after);
+        let (old_types, new_types) = (types_of(before), types_of(after));
+        for t in old_types.iter().filter(|t| !new_types.contains(t)) {
+            unlist(&mut self.by_type, t, id);
+        }
+        for t in new_types.iter().filter(|t| !old_types.contains(t)) {
+            list(&mut self.by_type, t, id);
+        }
+        for name in attribute_names(before).filter(|n| !after.contains_key(*n)) {
+            unlist(&mut self.by_attr, name, id);
+        }
+        for name in attribute_names(after).filter(|n| !before.contains_key(*n)) {
+            list(&mut self.by_attr, name, id);
+        }
+        let geo_names: BTreeSet<&String> = attribute_names(before)
+            .chain(attribute_names(after))
+            .collect();
+        for name in geo_names {
+            let new = geo_value(after, name);
+            if geo_value(before, name) == new {
+                continue;
+            }
+            match new.and_then(|v| yuverse_twin_geo::geometry_from_geojson(v).ok()) {
+                Some(geometry) => self
+                    .geo
+                    .entry(name.clone())
+                    .or_default()
+                    .upsert(id, &geometry),
+                None => {
+                    if let Some(index) = self.geo.get_mut(name) {
+                        index.remove(id);
+                    }
+                }
+            }
+        }
     }
 
     /// Entity types present, with how many entities carry each.
@@ -366,5 +383,62 @@ impl Candidates<'_> {
             Candidates::Borrowed(s) => s.iter(),
             Candidates::Owned(s) => s.iter(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const LOCATION: &str = "https://uri.etsi.org/ngsi-ld/location";
+
+    fn sensor(pm25: f64, at: Option<[f64; 2]>) -> Arc<Value> {
+        let mut e = json!({"id": "urn:s1", "type": ["Sensor"],
+            "pm25": [{"type": "Property", "value": pm25}]});
+        if let Some(c) = at {
+            e[LOCATION] = json!([{"type": GEO_PROPERTY,
+                "value": {"type": "Point", "coordinates": c}}]);
+        }
+        Arc::new(e)
+    }
+
+    fn near(state: &TenantState, at: [f64; 2]) -> usize {
+        let geo = yuverse_twin_geo::parse_geo_query(
+            "near;maxDistance==100",
+            "Point",
+            &format!("[{},{}]", at[0], at[1]),
+            Some(LOCATION),
+        )
+        .unwrap();
+        let selector = Selector {
+            geo: Some(geo),
+            ..Selector::default()
+        };
+        state.query(&selector, 0, 10, false).0.len()
+    }
+
+    #[test]
+    fn indexes_follow_each_version_of_an_entity() {
+        let (a, b) = ([106.5, 29.6], [106.6, 29.7]);
+        let mut state = TenantState::default();
+        state.put(sensor(10.0, Some(a)));
+        assert_eq!((near(&state, a), near(&state, b)), (1, 0));
+        // A new reading at the same place keeps the entity where it was.
+        state.put(sensor(20.0, Some(a)));
+        assert_eq!((near(&state, a), near(&state, b)), (1, 0));
+        // Moving it moves its index entry.
+        state.put(sensor(30.0, Some(b)));
+        assert_eq!((near(&state, a), near(&state, b)), (0, 1));
+        // Losing the location takes it out of the spatial index, and the attribute index.
+        state.put(sensor(40.0, None));
+        assert_eq!((near(&state, a), near(&state, b)), (0, 0));
+        assert!(state.attributes().all(|(name, _)| name != LOCATION));
+        assert_eq!(
+            state.types().collect::<Vec<_>>(),
+            [(&"Sensor".to_owned(), 1)]
+        );
+        state.remove("urn:s1");
+        assert_eq!(state.types().count() + state.attributes().count(), 0);
     }
 }
