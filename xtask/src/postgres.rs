@@ -79,8 +79,11 @@ impl Cluster {
             ])
             .arg(&data)
             .stdout(std::process::Stdio::null()))?;
+        // A test binary starts dozens of servers, each with its own pool, and connections of
+        // finished tests close only when the binary exits: PostgreSQL's default of 100
+        // connections is too few for the largest binaries.
         let options = format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=400",
             cluster.port,
             cluster.dir.display()
         );
