@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::entities::check_id;
 use super::Twin;
-use crate::domain::entity::{self, id_of, Overwrite};
+use crate::domain::entity::{self, doc as doc_of, id_of, Overwrite};
 use crate::domain::Vocabulary;
 use crate::error::{ErrorKind, NgsiError, NgsiResult};
 
@@ -89,7 +89,7 @@ impl Twin {
             .write(tenant, |tx| {
                 for input in parsed {
                     let id = id_of(&input).to_owned();
-                    let current = tx.get(&id);
+                    let current = tx.current(&id);
                     let applied: NgsiResult<bool> = match (op, current) {
                         (BatchOp::Create, Some(_)) => Err(NgsiError::new(
                             ErrorKind::AlreadyExists,
@@ -102,14 +102,14 @@ impl Twin {
                             Ok(true)
                         }
                         (BatchOp::Upsert { replace: true }, Some(current)) => {
-                            let doc = entity::replace(&current, input);
+                            let doc = entity::replace(doc_of(&current), input);
                             let changed: Vec<String> =
                                 entity::attribute_names(&doc).cloned().collect();
                             tx.put(doc, &changed);
                             Ok(false)
                         }
                         (BatchOp::Upsert { replace: false }, Some(current)) => {
-                            let mut doc = current;
+                            let mut doc = doc_of(&current).clone();
                             let mut changed = Vec::new();
                             for name in entity::attribute_names(&input).cloned().collect::<Vec<_>>()
                             {
@@ -131,7 +131,7 @@ impl Twin {
                             Err(NgsiError::not_found(format!("no entity `{id}`")))
                         }
                         (BatchOp::Update { no_overwrite }, Some(current)) => {
-                            let mut doc = current;
+                            let mut doc = doc_of(&current).clone();
                             let now = tx.now.clone();
                             match entity::parse_attributes(&input, vocab, &now) {
                                 Err(e) => Err(e),
@@ -155,7 +155,7 @@ impl Twin {
                             }
                         }
                         (BatchOp::Merge, Some(current)) => {
-                            let mut doc = current;
+                            let mut doc = doc_of(&current).clone();
                             let now = tx.now.clone();
                             entity::merge(&mut doc, &input, vocab, &now).map(|_| {
                                 let changed: Vec<String> = entity::attribute_names(&input)

@@ -30,6 +30,12 @@ impl Tx<'_> {
         self.state.get(id).map(|e| doc_of(e).clone())
     }
 
+    /// The stored entity, shared: for reading it without a copy (a replacement needs nothing
+    /// of it but its creation time).
+    pub fn current(&self, id: &str) -> Option<Arc<Value>> {
+        self.state.get(id).cloned()
+    }
+
     /// Adds a durable change of its own (temporal writes: history rows outside `put`).
     pub fn record(&mut self, change: Change) {
         self.changes.push(change);
