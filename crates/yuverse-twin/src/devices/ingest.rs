@@ -25,9 +25,12 @@ use crate::domain::Vocabulary;
 use crate::service::batch::BatchOp;
 use crate::Twin;
 
-/// Concurrent batch writers.
+/// Concurrent batch writers: while one batch commits, others are applied and queued, so the
+/// group commit always finds several waiting.
 pub const SHARDS: usize = 8;
-/// Most measures in one batch upsert.
+/// Most measures in one batch upsert: large commits write many history rows per index page
+/// (the bound of ingestion, see docs/performance.md), while the tenant's write lock, held while
+/// a batch is applied, stays short.
 pub const MAX_BATCH: usize = 2048;
 const SHARD_CAPACITY: usize = 4096;
 
