@@ -190,6 +190,65 @@ async fn many_devices_are_ingested_together_and_a_flood_of_garbage_blocks_none()
     assert_eq!(device(&unit, "fleet-0").await["status"]["errors"], 0);
 }
 
+/// Two devices feeding one entity, in one burst (so their measures share batches): each
+/// measure keeps its place in the history and a refused one is charged to its own device.
+#[tokio::test]
+async fn measures_of_one_entity_in_a_burst_keep_their_order_and_their_own_refusals() {
+    let DeviceApp {
+        app,
+        mqtt,
+        dir: _dir,
+    } = spawn_devices().await;
+    let app = &app;
+    let unit = app.demo("demo-unit").await;
+    let (key_id, secret) = org_key(&unit, &["mqtt:publish"]).await;
+    const STATION: &str = "urn:ngsi-ld:AirQualityObserved:station";
+    for device_id in ["station-a", "station-b"] {
+        let mut body = air_quality(device_id, &key_id);
+        body["entity_name"] = json!(STATION);
+        provision(&unit, body).await;
+    }
+    let client = connect(mqtt, Some((&key_id, &secret))).await.unwrap();
+    let (a, b) = (
+        format!("/{key_id}/station-a/attrs"),
+        format!("/{key_id}/station-b/attrs"),
+    );
+    for round in 0..5 {
+        client
+            .publish(&a, json!({"p": 2 * round}).to_string())
+            .await;
+        client.publish(&b, r#"{"l": "nowhere"}"#).await;
+        client
+            .publish(&b, json!({"p": 2 * round + 1}).to_string())
+            .await;
+    }
+    eventually("the last measure in the entity", || async move {
+        entity(app, STATION)
+            .await
+            .filter(|e| e["pm25"]["value"] == 9)
+    })
+    .await;
+    let history = eventually("all ten good measures in the history", || async move {
+        let h = temporal(app, STATION).await;
+        (h["pm25"].as_array().map(Vec::len) == Some(10)).then_some(h)
+    })
+    .await;
+    let values: Vec<Value> = history["pm25"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["value"].clone())
+        .collect();
+    let expected: Vec<Value> = (0..10).map(|v| json!(v)).collect();
+    assert_eq!(values, expected);
+    let b_status = errors_reach(&unit, "station-b", 5).await;
+    assert!(b_status["status"]["last_error"]
+        .as_str()
+        .unwrap()
+        .contains("twin refused"));
+    assert_eq!(device(&unit, "station-a").await["status"]["errors"], 0);
+}
+
 #[tokio::test]
 async fn the_broker_wants_a_live_key_with_mqtt_publish_and_speaks_mqtt_5() {
     let DeviceApp {

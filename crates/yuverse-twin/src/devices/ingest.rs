@@ -5,11 +5,12 @@
 //! reaches the twin. Accepted measures go to one of [`SHARDS`] workers chosen by entity, so one
 //! entity's measures stay in order while different entities are written concurrently. A
 //! worker drains what is queued (up to [`MAX_BATCH`]) into one batch upsert per tenant, so a
-//! busy device population shares durable commits; an entity that fails in a batch fails alone.
+//! busy device population shares durable commits (several measures of one entity included,
+//! applied in order); a measure that fails in a batch fails alone.
 //! Every queue is bounded: when the twin falls behind, the broker holds the messages.
 
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
@@ -24,11 +25,14 @@ use crate::domain::Vocabulary;
 use crate::service::batch::BatchOp;
 use crate::Twin;
 
-/// Concurrent batch writers.
-pub const SHARDS: usize = 4;
-/// Most measures in one batch upsert.
-pub const MAX_BATCH: usize = 512;
-const SHARD_CAPACITY: usize = 2048;
+/// Concurrent batch writers: while one batch commits, others are applied and queued, so the
+/// group commit always finds several waiting.
+pub const SHARDS: usize = 8;
+/// Most measures in one batch upsert: large commits write many history rows per index page
+/// (the bound of ingestion, see docs/performance.md), while the tenant's write lock, held while
+/// a batch is applied, stays short.
+pub const MAX_BATCH: usize = 2048;
+const SHARD_CAPACITY: usize = 4096;
 
 /// One accepted measure on its way to the twin.
 pub struct Work {
@@ -124,50 +128,34 @@ async fn accept(registry: &Registry, message: &Incoming) -> Option<Work> {
 
 async fn worker(mut rx: mpsc::Receiver<Work>, sink: Sink) {
     while let Some(first) = rx.recv().await {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(w) => batch.push(w),
-                Err(_) => break,
-            }
+        let mut by_tenant: BTreeMap<String, Vec<Work>> = BTreeMap::new();
+        let mut next = Some(first);
+        let mut taken = 0;
+        while let Some(w) = next {
+            by_tenant
+                .entry(w.entry.device.tenant.clone())
+                .or_default()
+                .push(w);
+            taken += 1;
+            next = if taken < MAX_BATCH {
+                rx.try_recv().ok()
+            } else {
+                None
+            };
         }
-        for round in rounds(batch) {
-            let mut by_tenant: BTreeMap<String, Vec<Work>> = BTreeMap::new();
-            for w in round {
-                by_tenant
-                    .entry(w.entry.device.tenant.clone())
-                    .or_default()
-                    .push(w);
-            }
-            for (tenant, items) in by_tenant {
-                write(&sink, &tenant, items).await;
-            }
+        for (tenant, items) in by_tenant {
+            write(&sink, &tenant, items).await;
         }
     }
 }
 
-/// Splits a batch so that each entity appears at most once per round, keeping each entity's
-/// measures in arrival order across rounds (and every error traceable to one measure).
-/// A round: the (tenant, entity) keys in it and its measures.
-type Round = (HashSet<(String, String)>, Vec<Work>);
-
-fn rounds(batch: Vec<Work>) -> Vec<Vec<Work>> {
-    let mut rounds: Vec<Round> = Vec::new();
-    for w in batch {
-        let key = (w.entry.device.tenant.clone(), w.entity_id().to_owned());
-        match rounds.iter_mut().find(|(keys, _)| !keys.contains(&key)) {
-            Some((keys, items)) => {
-                keys.insert(key);
-                items.push(w);
-            }
-            None => rounds.push(([key].into(), vec![w])),
-        }
-    }
-    rounds.into_iter().map(|(_, items)| items).collect()
-}
-
+/// One batch upsert of a tenant's measures in arrival order. An entity may occur several
+/// times: the twin applies them in order, each with its own history instance and
+/// notification, and a refusal names the measure by its position.
 async fn write(sink: &Sink, tenant: &str, items: Vec<Work>) {
-    let body = Value::Array(items.iter().map(|w| w.entity.clone()).collect());
+    let (entries, entities): (Vec<Arc<Entry>>, Vec<Value>) =
+        items.into_iter().map(|w| (w.entry, w.entity)).unzip();
+    let body = Value::Array(entities);
     let now = yuverse_core::time::now();
     match sink
         .twin
@@ -180,13 +168,9 @@ async fn write(sink: &Sink, tenant: &str, items: Vec<Work>) {
         .await
     {
         Ok(result) => {
-            if result.errors.is_empty() {
-                return;
-            }
-            let by_id: HashMap<&str, &Work> = items.iter().map(|w| (w.entity_id(), w)).collect();
             for e in result.errors {
-                if let Some(w) = by_id.get(e.entity_id.as_str()) {
-                    w.entry.fail(
+                if let Some(entry) = entries.get(e.index) {
+                    entry.fail(
                         format!("the twin refused the measure: {}", e.error.detail),
                         now,
                     );
@@ -194,9 +178,9 @@ async fn write(sink: &Sink, tenant: &str, items: Vec<Work>) {
             }
         }
         Err(e) => {
-            tracing::error!(error = %e.detail, measures = items.len(), "twin ingestion failed");
-            for w in &items {
-                w.entry.fail(
+            tracing::error!(error = %e.detail, measures = entries.len(), "twin ingestion failed");
+            for entry in &entries {
+                entry.fail(
                     format!("the twin could not store the measure: {}", e.detail),
                     now,
                 );
@@ -207,50 +191,7 @@ async fn write(sink: &Sink, tenant: &str, items: Vec<Work>) {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
-
     use super::*;
-    use crate::devices::domain::Device;
-    use crate::devices::registry::LiveStatus;
-
-    fn work(tenant: &str, entity: &str, n: i64) -> Work {
-        let device = Device {
-            device_id: format!("d-{entity}"),
-            organisation_id: "o".into(),
-            api_key_id: "k".into(),
-            tenant: tenant.into(),
-            entity_name: entity.into(),
-            entity_type: "T".into(),
-            attributes: Vec::new(),
-            explicit_attrs: false,
-            created_at: String::new(),
-            created_by: String::new(),
-        };
-        Work {
-            entry: Arc::new(Entry {
-                device,
-                status: LiveStatus::default(),
-            }),
-            entity: json!({"id": entity, "n": n}),
-        }
-    }
-
-    #[test]
-    fn rounds_hold_each_entity_once_and_keep_its_order() {
-        let batch = vec![
-            work("", "urn:a", 1),
-            work("", "urn:b", 2),
-            work("", "urn:a", 3),
-            work("t2", "urn:a", 4),
-            work("", "urn:a", 5),
-            work("", "urn:c", 6),
-        ];
-        let rounds: Vec<Vec<i64>> = rounds(batch)
-            .into_iter()
-            .map(|r| r.iter().map(|w| w.entity["n"].as_i64().unwrap()).collect())
-            .collect();
-        assert_eq!(rounds, [vec![1, 2, 4, 6], vec![3], vec![5]]);
-    }
 
     #[test]
     fn an_entity_always_goes_to_the_same_shard() {

@@ -11,6 +11,8 @@ use crate::error::{ErrorKind, NgsiError, NgsiResult};
 
 #[derive(Debug, Clone)]
 pub struct BatchError {
+    /// The item's position in the request (an entity id may occur more than once).
+    pub index: usize,
     pub entity_id: String,
     pub error: NgsiError,
 }
@@ -66,7 +68,7 @@ impl Twin {
         let mut result = BatchResult::default();
         // Validation outside the lock: every entity is parsed first.
         let mut parsed = Vec::with_capacity(items.len());
-        for item in items {
+        for (index, item) in items.iter().enumerate() {
             let outcome = match op {
                 BatchOp::Create | BatchOp::Upsert { .. } => entity::parse_entity(item, vocab, &now),
                 BatchOp::Update { .. } | BatchOp::Merge => item
@@ -78,8 +80,9 @@ impl Twin {
                     }),
             };
             match outcome {
-                Ok(doc) => parsed.push(doc),
+                Ok(doc) => parsed.push((index, doc)),
                 Err(error) => result.errors.push(BatchError {
+                    index,
                     entity_id: id_for_error(item),
                     error,
                 }),
@@ -87,7 +90,7 @@ impl Twin {
         }
         let outcome = self
             .write(tenant, |tx| {
-                for input in parsed {
+                for (index, input) in parsed {
                     let id = id_of(&input).to_owned();
                     let current = tx.current(&id);
                     let applied: NgsiResult<bool> = match (op, current) {
@@ -174,6 +177,7 @@ impl Twin {
                             result.success.push(id);
                         }
                         Err(error) => result.errors.push(BatchError {
+                            index,
                             entity_id: id,
                             error,
                         }),
@@ -190,21 +194,23 @@ impl Twin {
         self.tenant(tenant)?;
         let mut result = BatchResult::default();
         let mut ids = Vec::new();
-        for item in items {
+        for (index, item) in items.iter().enumerate() {
             match item.as_str() {
-                Some(id) if check_id(id).is_ok() => ids.push(id.to_owned()),
+                Some(id) if check_id(id).is_ok() => ids.push((index, id.to_owned())),
                 _ => result.errors.push(BatchError {
+                    index,
                     entity_id: item.as_str().unwrap_or("").to_owned(),
                     error: NgsiError::bad_data("every item must be an entity id (a URI)"),
                 }),
             }
         }
         self.write(tenant, |tx| {
-            for id in ids {
+            for (index, id) in ids {
                 if tx.delete(&id) {
                     result.success.push(id);
                 } else {
                     result.errors.push(BatchError {
+                        index,
                         error: NgsiError::not_found(format!("no entity `{id}`")),
                         entity_id: id,
                     });

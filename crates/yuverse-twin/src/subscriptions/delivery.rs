@@ -1,6 +1,8 @@
 //! Matching changes to subscriptions and delivering notifications.
 //!
 //! The notifier reads committed changes from a channel, so the write path never waits for it.
+//! Each change is checked only against the subscriptions its entity types or touched attributes
+//! can select (see `index`), not against all of the tenant's.
 //! Each notification is sent by its own task: up to four attempts with back-off (0.5, 1, 2 s),
 //! then counted as failed. Delivery is at least once: a receiver may see a notification twice
 //! if an answer is lost after it arrived.
@@ -46,8 +48,8 @@ fn now_db() -> String {
     yuverse_core::time::to_db(yuverse_core::time::now())
 }
 
-fn wants(subscription: &Subscription, event: &ChangeEvent) -> bool {
-    let kinds = change_kind(event);
+/// Whether the subscription notifies this change; `kinds`: the change's triggers.
+fn wants(subscription: &Subscription, event: &ChangeEvent, kinds: &[&str]) -> bool {
     if !kinds
         .iter()
         .any(|k| subscription.triggers.iter().any(|t| t == k))
@@ -96,14 +98,15 @@ pub async fn notify_changes(
 ) {
     while let Some(event) = events.recv().await {
         let now = now_db();
-        for (subscription, status) in subscriptions.entries_of(&event.tenant) {
+        let kinds = change_kind(&event);
+        for (subscription, status) in subscriptions.candidates(&event) {
             if !subscription.active
                 || subscription.expired(&now)
                 || subscription.time_interval_secs.is_some()
             {
                 continue;
             }
-            if !wants(&subscription, &event) || !may_send(&subscription, &status) {
+            if !wants(&subscription, &event, &kinds) || !may_send(&subscription, &status) {
                 continue;
             }
             let data = match (&event.after, &event.before) {

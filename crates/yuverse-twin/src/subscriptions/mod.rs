@@ -7,6 +7,7 @@
 mod delivery;
 pub mod endpoint;
 pub mod http;
+mod index;
 mod model;
 mod mqtt_publish;
 mod registry;

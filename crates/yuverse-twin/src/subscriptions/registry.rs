@@ -9,6 +9,7 @@ use tokio::sync::mpsc;
 use yuverse_core::db::{col, Database};
 
 use super::delivery::{self, Delivery};
+use super::index::TenantSubscriptions;
 use super::model::Subscription;
 use super::status::{self, Changed, Status};
 use super::ChangeEvent;
@@ -33,8 +34,8 @@ pub(super) struct Inner {
     pub contexts: Contexts,
     /// Weak, so that the twin (which holds these subscriptions) can be dropped.
     pub twin: WeakTwin,
-    /// tenant → id → entry
-    pub by_tenant: RwLock<HashMap<String, HashMap<String, Entry>>>,
+    /// tenant → its subscriptions
+    pub by_tenant: RwLock<HashMap<String, TenantSubscriptions>>,
     pub delivery: Delivery,
     /// Subscriptions whose delivery status changed, for the status writer.
     pub status_changed: mpsc::UnboundedSender<Changed>,
@@ -124,13 +125,10 @@ impl Subscriptions {
                     .map(|e| e.status.clone())
                     .unwrap_or_default(),
             };
-            map.entry(tenant.to_owned()).or_default().insert(
-                subscription.id.clone(),
-                Entry {
-                    subscription: Arc::new(subscription),
-                    status,
-                },
-            );
+            map.entry(tenant.to_owned()).or_default().insert(Entry {
+                subscription: Arc::new(subscription),
+                status,
+            });
         }
     }
 
@@ -249,17 +247,35 @@ impl Subscriptions {
         Value::Object(doc)
     }
 
-    /// Entries of a tenant that may care about a change.
-    pub(super) fn entries_of(&self, tenant: &str) -> Vec<(Arc<Subscription>, Arc<Mutex<Status>>)> {
+    /// Entries of the change's tenant that may care about it (see [`TenantSubscriptions`]).
+    pub(super) fn candidates(
+        &self,
+        event: &ChangeEvent,
+    ) -> Vec<(Arc<Subscription>, Arc<Mutex<Status>>)> {
+        let Some(doc) = event.after.as_ref().or(event.before.as_ref()) else {
+            return Vec::new();
+        };
+        let doc = crate::domain::entity::doc(doc);
+        // A new entity is watched by every member it has; otherwise by what the change touched
+        // (as `delivery` decides).
+        let created = event.before.is_none();
+        let attributes = event
+            .attributes
+            .iter()
+            .chain(doc.keys().filter(|_| created))
+            .map(String::as_str);
         self.inner
             .by_tenant
             .read()
             .map(|map| {
-                map.get(tenant)
-                    .into_iter()
-                    .flat_map(|t| t.values())
-                    .map(|e| (e.subscription.clone(), e.status.clone()))
-                    .collect()
+                map.get(&event.tenant)
+                    .map(|t| {
+                        t.candidates(crate::domain::entity::types_of(doc), attributes)
+                            .into_iter()
+                            .map(|e| (e.subscription.clone(), e.status.clone()))
+                            .collect()
+                    })
+                    .unwrap_or_default()
             })
             .unwrap_or_default()
     }
