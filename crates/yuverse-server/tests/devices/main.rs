@@ -27,6 +27,18 @@ use tokio::task::JoinHandle;
 
 use common::*;
 
+/// An NGSI-LD POST with a device API key.
+pub async fn ngsi_post(app: &TestApp, key: &str, path: &str, body: Value) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(app.url(&format!("/ngsi-ld/v1{path}")))
+        .header("x-api-key", key)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap()
+}
+
 /// A server with the embedded MQTT broker on a free port, and its data dir.
 pub struct DeviceApp {
     pub app: TestApp,

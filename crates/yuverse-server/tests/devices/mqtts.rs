@@ -23,17 +23,6 @@ async fn spawn_with_ca(mqtt: SocketAddr, ca_file: Option<&std::path::Path>) -> D
     DeviceApp { app, mqtt, dir }
 }
 
-async fn ngsi_post(app: &TestApp, key: &str, path: &str, body: Value) -> reqwest::Response {
-    reqwest::Client::new()
-        .post(app.url(&format!("/ngsi-ld/v1{path}")))
-        .header("x-api-key", key)
-        .header("content-type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap()
-}
-
 /// A subscription of AirQualityObserved with pm25 > 75 notifying `uri` (MQTT 5, QoS 1).
 async fn subscribe(app: &TestApp, key: &str, uri: &str) {
     let body = json!({

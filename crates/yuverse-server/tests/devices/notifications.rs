@@ -4,19 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::common::*;
 use crate::*;
-
-async fn ngsi_post(app: &TestApp, key: &str, path: &str, body: Value) -> reqwest::Response {
-    reqwest::Client::new()
-        .post(app.url(&format!("/ngsi-ld/v1{path}")))
-        .header("x-api-key", key)
-        .header("content-type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap()
-}
 
 fn mqtt_subscription(uri: &str, version: &str, qos: &str) -> Value {
     json!({
