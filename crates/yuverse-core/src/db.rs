@@ -36,6 +36,9 @@ impl Dialect {
 #[derive(Debug, Clone)]
 pub struct Database {
     pub pool: AnyPool,
+    /// Where [`Database::write`] transactions run: its own connection on SQLite, the pool on
+    /// PostgreSQL.
+    writer: AnyPool,
     pub dialect: Dialect,
     write_lock: Arc<Mutex<()>>,
 }
@@ -113,40 +116,40 @@ impl Database {
                 )
             }
         };
-        let options = AnyPoolOptions::new()
-            .max_connections(if dialect == Dialect::Sqlite { 8 } else { 16 })
-            .acquire_timeout(Duration::from_secs(10));
-        let options = if dialect == Dialect::Sqlite {
-            options.after_connect(|conn, _meta| {
-                Box::pin(async move {
-                    // WAL lets readers run beside the writer; FULL makes every commit durable
-                    // before it is acknowledged.
-                    conn.execute(
-                        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; \
-                         PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;",
-                    )
-                    .await?;
-                    Ok(())
-                })
-            })
-        } else {
-            options
+        let pool = pool_options(
+            dialect,
+            if dialect == Dialect::Sqlite { 8 } else { 16 },
+            false,
+        )
+        .connect(&url)
+        .await
+        .with_context(|| format!("cannot open the database {}", redact_url(&url)))?;
+        // SQLite has one writer at a time anyway. Giving it a connection of its own keeps that
+        // connection's page cache warm: SQLite drops a connection's cache whenever another
+        // connection has written since, so writes spread over the pool re-read their pages.
+        let write_lock = Arc::new(Mutex::new(()));
+        let writer = match dialect {
+            Dialect::Sqlite => pool_options(dialect, 1, true)
+                .connect(&url)
+                .await
+                .with_context(|| format!("cannot open the database {}", redact_url(&url)))?,
+            Dialect::Postgres => pool.clone(),
         };
-        let pool = options
-            .connect(&url)
-            .await
-            .with_context(|| format!("cannot open the database {}", redact_url(&url)))?;
+        if dialect == Dialect::Sqlite {
+            tokio::spawn(checkpoint_wal(pool.clone(), write_lock.clone()));
+        }
         Ok(Database {
             pool,
+            writer,
             dialect,
-            write_lock: Arc::new(Mutex::new(())),
+            write_lock,
         })
     }
 
     /// Starts a write transaction (see the module docs for why writes are serialised).
     pub async fn write(&self) -> Result<WriteTx, sqlx::Error> {
         let guard = self.write_lock.clone().lock_owned().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         if self.dialect == Dialect::Postgres {
             sqlx::query("SELECT pg_advisory_xact_lock($1)")
                 .bind(PG_WRITER_LOCK)
@@ -161,7 +164,85 @@ impl Database {
     }
 
     pub async fn close(&self) {
+        self.writer.close().await;
         self.pool.close().await;
+    }
+}
+
+/// Pool settings. SQLite connections get WAL (readers run beside the writer) and
+/// `synchronous=FULL` (every commit is durable before it is acknowledged); the writer's
+/// connection also gets a 64 MiB page cache, so that a large group commit does not spill dirty
+/// pages into the WAL before it commits, keeps statement journals in memory, and leaves
+/// checkpoints to [`checkpoint_wal`].
+fn pool_options(dialect: Dialect, connections: u32, writer: bool) -> AnyPoolOptions {
+    let options = AnyPoolOptions::new()
+        .max_connections(connections)
+        .acquire_timeout(Duration::from_secs(10));
+    if dialect == Dialect::Postgres {
+        return options;
+    }
+    options.after_connect(move |conn, _meta| {
+        Box::pin(async move {
+            conn.execute(
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; \
+                 PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;",
+            )
+            .await?;
+            if writer {
+                conn.execute(
+                    "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; \
+                     PRAGMA wal_autocheckpoint=0;",
+                )
+                .await?;
+            }
+            Ok(())
+        })
+    })
+}
+
+/// How often the WAL is copied back into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+/// WAL frames (pages) above which the next checkpoint pauses writes to restart the WAL.
+const WAL_RESTART_FRAMES: i64 = 16_384;
+
+/// Copies the SQLite WAL back into the database file from a pool connection, beside the
+/// writer, instead of inside the commit that crosses SQLite's threshold (the writer has
+/// `wal_autocheckpoint=0`): the single writer is the twin's throughput limit, and a checkpoint
+/// in its commit stalled every write waiting on it. A passive checkpoint blocks neither the
+/// writer nor readers. Under sustained writes it may never catch up with the end of the WAL, and
+/// only a caught-up WAL starts again from its beginning; so when the WAL has grown past
+/// [`WAL_RESTART_FRAMES`], writes pause (the writer lock is taken) for one checkpoint that
+/// restarts it. Ends when the pool is closed.
+async fn checkpoint_wal(pool: AnyPool, write_lock: Arc<Mutex<()>>) {
+    let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if pool.is_closed() {
+            return;
+        }
+        let frames = match sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .fetch_one(&pool)
+            .await
+        {
+            Ok(row) => sqlx::Row::try_get::<i64, _>(&row, 1).unwrap_or(0),
+            Err(e) => {
+                if pool.is_closed() {
+                    return;
+                }
+                tracing::warn!(error = %e, "WAL checkpoint failed; it is retried");
+                continue;
+            }
+        };
+        if frames > WAL_RESTART_FRAMES {
+            let _writes_paused = write_lock.lock().await;
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(RESTART)")
+                .execute(&pool)
+                .await
+            {
+                tracing::warn!(error = %e, "WAL restart failed; it is retried");
+            }
+        }
     }
 }
 
