@@ -395,6 +395,8 @@ impl Twin {
             tenant,
             Change::DeleteInstance {
                 tenant: tenant.to_owned(),
+                entity_id: id.to_owned(),
+                attr: name,
                 instance_id: instance_id.to_owned(),
             },
         )
