@@ -71,6 +71,13 @@ pub struct HistoryRow {
     pub doc: String,
 }
 
+impl HistoryRow {
+    /// A fresh instance id (time-ordered, so that new keys land at the end of an index).
+    pub fn new_instance_id() -> String {
+        format!("urn:ngsi-ld:attribute:instance:{}", uuid::Uuid::now_v7())
+    }
+}
+
 struct Job {
     changes: Vec<Change>,
     done: oneshot::Sender<Result<(), String>>,
