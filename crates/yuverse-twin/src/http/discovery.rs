@@ -69,9 +69,8 @@ pub async fn type_info(
     let repr = accept(&headers, false)?;
     let ctx = contexts.for_read(&headers)?;
     let iri = ctx.expand(&name);
-    let summary = summarise(&twin, &tenant(&headers)?)?;
-    let (count, attrs) = summary
-        .get(&iri)
+    let (count, attrs) = twin
+        .type_shape(&tenant(&headers)?, &iri)?
         .ok_or_else(|| NgsiError::not_found(format!("no entities of type `{name}`")))?;
     let body = json!({
         "id": iri, "type": "EntityTypeInformation", "typeName": ctx.compact(&iri), "entityCount": count,

@@ -25,7 +25,8 @@ pub(super) struct Tx<'a> {
 }
 
 impl Tx<'_> {
-    /// The stored entity's object (a copy to change).
+    /// The stored entity's object, copied for an operation that changes it (one that only
+    /// reads it takes [`Tx::current`]).
     pub fn get(&self, id: &str) -> Option<Doc> {
         self.state.get(id).map(|e| doc_of(e).clone())
     }
@@ -57,7 +58,7 @@ impl Tx<'_> {
                     tenant: self.tenant.to_owned(),
                     entity_id: id.clone(),
                     attr: name.clone(),
-                    instance_id: format!("urn:ngsi-ld:attribute:instance:{}", uuid::Uuid::now_v7()),
+                    instance_id: HistoryRow::new_instance_id(),
                     dataset_id: dataset_of(instance).map(str::to_owned),
                     // Stored in the fixed-width form so that time windows compare as text.
                     observed_at: instance
@@ -303,9 +304,9 @@ impl Twin {
         let replacement = entity::parse_entity(&body, vocab, &now)?;
         self.write(tenant, |tx| {
             let current = tx
-                .get(id)
+                .current(id)
                 .ok_or_else(|| NgsiError::not_found(format!("no entity `{id}`")))?;
-            let doc = entity::replace(&current, replacement);
+            let doc = entity::replace(doc_of(&current), replacement);
             let changed = attribute_names_of(&doc);
             tx.put(doc, &changed);
             Ok(())

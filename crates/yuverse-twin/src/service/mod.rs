@@ -197,6 +197,18 @@ impl Twin {
         Ok(names)
     }
 
+    /// One entity type's entity count and attributes' types, from the discovery index; `None`
+    /// when the tenant has no entity of that type.
+    pub fn type_shape(
+        &self,
+        tenant: &str,
+        t: &str,
+    ) -> NgsiResult<Option<(usize, crate::store::shapes::TypeShape)>> {
+        let state = self.tenant(tenant)?;
+        let guard = state.read().map_err(|_| poisoned())?;
+        Ok(guard.type_shape(t))
+    }
+
     /// Every entity type with its entity count and its attributes' types, from the discovery
     /// index (no entity is visited).
     pub fn type_shapes(

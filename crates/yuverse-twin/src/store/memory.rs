@@ -9,7 +9,7 @@ use serde_json::Value;
 use yuverse_twin_geo::{GeoQuery, SpatialIndex};
 use yuverse_twin_query::{Query, ScopeQuery};
 
-use super::shapes::{Shapes, TypeShape};
+use super::shapes::{same_shape, Shapes, TypeShape};
 use super::types::TypeExpr;
 use crate::domain::attribute::GEO_PROPERTY;
 use crate::domain::entity::{attribute_names, doc as doc_of, id_of, types_of, Doc};
@@ -103,8 +103,10 @@ impl TenantState {
     /// Moves the index entries of entity `id` from version `before` to version `after` (an
     /// empty map stands for "absent").
     fn reindex(&mut self, id: &str, before: &Doc, after: &Doc) {
-        self.shapes.remove(before);
-        self.shapes.add(after);
+        if !same_shape(before, after) {
+            self.shapes.remove(before);
+            self.shapes.add(after);
+        }
         let (old_types, new_types) = (types_of(before), types_of(after));
         for t in old_types.iter().filter(|t| !new_types.contains(t)) {
             unlist(&mut self.by_type, t, id);
@@ -151,6 +153,14 @@ impl TenantState {
         self.by_type
             .iter()
             .map(|(t, ids)| (t, ids.len(), self.shapes.of_type(t)))
+    }
+
+    /// One entity type's entity count and attributes' types (discovery); `None` when no
+    /// entity has that type.
+    pub fn type_shape(&self, t: &str) -> Option<(usize, TypeShape)> {
+        self.by_type
+            .get(t)
+            .map(|ids| (ids.len(), self.shapes.of_type(t)))
     }
 
     /// Attribute names present, with how many entities carry each.

@@ -78,6 +78,11 @@ impl HistoryRow {
     pub fn time(&self) -> &str {
         self.observed_at.as_deref().unwrap_or(&self.created_at)
     }
+
+    /// A fresh instance id (time-ordered, so that new keys land at the end of an index).
+    pub fn new_instance_id() -> String {
+        format!("urn:ngsi-ld:attribute:instance:{}", uuid::Uuid::now_v7())
+    }
 }
 
 struct Job {

@@ -31,6 +31,15 @@ fn kinds_of<'a>(doc: &'a Doc, attr: &str) -> BTreeSet<&'a str> {
         .collect()
 }
 
+/// Whether two versions of an entity count the same in the index: the same types, and the
+/// same attributes with the same attribute types. A reading that changes values only (most
+/// writes) then leaves the index alone.
+pub fn same_shape(a: &Doc, b: &Doc) -> bool {
+    types_of(a) == types_of(b)
+        && attribute_names(a).eq(attribute_names(b))
+        && attribute_names(a).all(|name| kinds_of(a, name) == kinds_of(b, name))
+}
+
 impl Shapes {
     pub fn add(&mut self, doc: &Doc) {
         for t in types_of(doc) {
@@ -119,5 +128,23 @@ mod tests {
         shapes.remove(&a);
         assert!(shapes.of_type("T").is_empty());
         assert!(shapes.counts.is_empty(), "nothing is left behind");
+    }
+
+    #[test]
+    fn a_new_value_keeps_the_shape_and_a_new_attribute_type_changes_it() {
+        let before = entity("urn:a", json!({"p": [{"type": "Property", "value": 1}]}));
+        let new_value = entity("urn:a", json!({"p": [{"type": "Property", "value": 2}]}));
+        let new_kind = entity("urn:a", json!({"p": [{"type": "Relationship", "object": "urn:b"}]}));
+        let new_attr = entity(
+            "urn:a",
+            json!({"p": [{"type": "Property", "value": 1}], "q": [{"type": "Property", "value": 1}]}),
+        );
+        assert!(same_shape(&before, &new_value));
+        assert!(!same_shape(&before, &new_kind));
+        assert!(!same_shape(&before, &new_attr));
+        assert!(!same_shape(&new_attr, &before));
+        let mut other_type = new_value.clone();
+        other_type.insert("type".into(), json!(["U"]));
+        assert!(!same_shape(&before, &other_type));
     }
 }

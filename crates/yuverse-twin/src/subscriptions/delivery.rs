@@ -172,9 +172,9 @@ pub async fn periodic(subscriptions: Subscriptions) {
 /// types (every selector names at least one), or every entity when it has no selectors.
 fn candidates(subscription: &Subscription) -> Selector {
     let types: Vec<TypeExpr> = subscription
-        .entities
-        .iter()
-        .flat_map(|s| s.types.iter().cloned().map(TypeExpr::Name))
+        .selected_types()
+        .cloned()
+        .map(TypeExpr::Name)
         .collect();
     Selector {
         types: (!types.is_empty()).then_some(TypeExpr::Any(types)),

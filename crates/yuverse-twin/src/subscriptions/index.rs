@@ -22,12 +22,7 @@ fn keys(s: &Subscription) -> (Vec<&str>, Vec<&str>) {
     if s.entities.is_empty() {
         (Vec::new(), s.watched.iter().map(String::as_str).collect())
     } else {
-        let types = s
-            .entities
-            .iter()
-            .flat_map(|e| e.types.iter().map(String::as_str))
-            .collect();
-        (types, Vec::new())
+        (s.selected_types().map(String::as_str).collect(), Vec::new())
     }
 }
 

@@ -105,6 +105,12 @@ const MEMBERS: [&str; 19] = [
 ];
 
 impl Subscription {
+    /// The (expanded) entity types its `entities` selectors name; none when it has no
+    /// selectors and selects by watched attributes alone.
+    pub fn selected_types(&self) -> impl Iterator<Item = &String> {
+        self.entities.iter().flat_map(|e| e.types.iter())
+    }
+
     /// Validates and compiles a subscription document.
     pub fn parse(
         id: String,

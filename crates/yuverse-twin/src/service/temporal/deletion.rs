@@ -8,6 +8,7 @@
 
 use serde_json::{json, Map, Value};
 
+use super::super::entities::json_text;
 use super::page::wire;
 use super::render::value_members;
 use crate::domain::attribute::dataset_of;
@@ -46,13 +47,13 @@ pub(in crate::service) fn deletions(
                 tenant: tenant.to_owned(),
                 entity_id: id_of(before).to_owned(),
                 attr: name.clone(),
-                instance_id: format!("urn:ngsi-ld:attribute:instance:{}", uuid::Uuid::now_v7()),
+                instance_id: HistoryRow::new_instance_id(),
                 dataset_id: dataset.map(str::to_owned),
                 // No observation: the instance counts at the time it was recorded.
                 observed_at: None,
                 created_at: now.to_owned(),
                 modified_at: now.to_owned(),
-                doc: deleted(instance, now).to_string(),
+                doc: json_text(&deleted(instance, now), 128),
             });
         }
     }

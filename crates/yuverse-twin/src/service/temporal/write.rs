@@ -9,7 +9,7 @@
 
 use serde_json::{Map, Value};
 
-use super::super::entities::check_id;
+use super::super::entities::{check_id, json_text};
 use super::Twin;
 use crate::domain::attribute::{self, ENTITY_MEMBERS};
 use crate::domain::entity::{self, Doc};
@@ -65,7 +65,7 @@ fn history_row(
         tenant: tenant.to_owned(),
         entity_id: entity_id.to_owned(),
         attr: attr.to_owned(),
-        instance_id: format!("urn:ngsi-ld:attribute:instance:{}", uuid::Uuid::now_v7()),
+        instance_id: HistoryRow::new_instance_id(),
         dataset_id: instance
             .get("datasetId")
             .and_then(Value::as_str)
@@ -73,7 +73,7 @@ fn history_row(
         observed_at: observed_at(instance),
         created_at: now.to_owned(),
         modified_at: now.to_owned(),
-        doc: Value::Object(instance.clone()).to_string(),
+        doc: json_text(instance, 256),
     }
 }
 
@@ -365,7 +365,7 @@ impl Twin {
                 .map(str::to_owned),
             observed_at: observed_at(&doc),
             modified_at: now,
-            doc: Value::Object(doc).to_string(),
+            doc: json_text(&doc, 256),
             ..stored
         };
         self.record_history_change(tenant, Change::UpdateInstance(row))
