@@ -1,5 +1,4 @@
-//! Reading the temporal history (`twin_history`, one row per attribute instance, kept in order
-//! of tenant, entity, attribute and default time) for the
+//! Reading the temporal history (`twin_history`, one row per attribute instance) for the
 //! temporal API. Writes go through the group-commit writer (`persist::Change`).
 //!
 //! The time of an instance is its `timeproperty`: `createdAt`, `modifiedAt`, or `observedAt`
@@ -23,8 +22,7 @@ pub enum TimeColumn {
 impl TimeColumn {
     fn sql(self) -> &'static str {
         match self {
-            // Stored as `t` (see `HistoryRow::time`), the table's key after the attribute.
-            Self::Observed => "t",
+            Self::Observed => "COALESCE(observed_at, created_at)",
             Self::Created => "created_at",
             Self::Modified => "modified_at",
         }

@@ -44,8 +44,6 @@ pub enum Change {
     /// Removes one history instance.
     DeleteInstance {
         tenant: String,
-        entity_id: String,
-        attr: String,
         instance_id: String,
     },
     /// Rewrites one history instance (temporal instance modification).
@@ -74,11 +72,6 @@ pub struct HistoryRow {
 }
 
 impl HistoryRow {
-    /// The instance's default time (`t`): when it was observed, else when it was recorded.
-    pub fn time(&self) -> &str {
-        self.observed_at.as_deref().unwrap_or(&self.created_at)
-    }
-
     /// A fresh instance id (time-ordered, so that new keys land at the end of an index).
     pub fn new_instance_id() -> String {
         format!("urn:ngsi-ld:attribute:instance:{}", uuid::Uuid::now_v7())
@@ -113,7 +106,7 @@ impl Ack {
 
 /// Most changes one transaction takes before it commits (bounds latency under load).
 const MAX_CHANGES_PER_COMMIT: usize = 20_000;
-/// Rows per multi-row statement (SQLite allows 32,766 parameters; history rows have 10).
+/// Rows per multi-row statement (SQLite allows 32,766 parameters; history rows have 9).
 const ROWS_PER_STATEMENT: usize = 500;
 
 impl Persister {
@@ -256,9 +249,9 @@ async fn apply_run(
         }
         Change::History(_) => {
             let sql = format!(
-                "INSERT INTO twin_history (tenant, entity_id, attr, t, instance_id, dataset_id, \
+                "INSERT INTO twin_history (tenant, entity_id, attr, instance_id, dataset_id, \
                  observed_at, created_at, modified_at, doc) VALUES {}",
-                placeholders(dialect, run.len(), 10)
+                placeholders(dialect, run.len(), 9)
             );
             let mut q = sqlx::query(&sql);
             for c in run {
@@ -267,7 +260,6 @@ async fn apply_run(
                         .bind(&h.tenant)
                         .bind(&h.entity_id)
                         .bind(&h.attr)
-                        .bind(h.time())
                         .bind(&h.instance_id)
                         .bind(&h.dataset_id)
                         .bind(&h.observed_at)
@@ -326,32 +318,21 @@ async fn apply_one(conn: &mut AnyConnection, change: &Change) -> Result<(), sqlx
         }
         Change::DeleteInstance {
             tenant,
-            entity_id,
-            attr,
             instance_id,
         } => {
-            sqlx::query(
-                "DELETE FROM twin_history WHERE tenant = $1 AND entity_id = $2 AND attr = $3 \
-                 AND instance_id = $4",
-            )
-            .bind(tenant)
-            .bind(entity_id)
-            .bind(attr)
-            .bind(instance_id)
-            .execute(conn)
-            .await?;
+            sqlx::query("DELETE FROM twin_history WHERE tenant = $1 AND instance_id = $2")
+                .bind(tenant)
+                .bind(instance_id)
+                .execute(conn)
+                .await?;
         }
         Change::UpdateInstance(h) => {
             sqlx::query(
-                "UPDATE twin_history SET t = $5, dataset_id = $6, observed_at = $7, \
-                 modified_at = $8, doc = $9 \
-                 WHERE tenant = $1 AND entity_id = $2 AND attr = $3 AND instance_id = $4",
+                "UPDATE twin_history SET dataset_id = $3, observed_at = $4, modified_at = $5, doc = $6 \
+                 WHERE tenant = $1 AND instance_id = $2",
             )
             .bind(&h.tenant)
-            .bind(&h.entity_id)
-            .bind(&h.attr)
             .bind(&h.instance_id)
-            .bind(h.time())
             .bind(&h.dataset_id)
             .bind(&h.observed_at)
             .bind(&h.modified_at)

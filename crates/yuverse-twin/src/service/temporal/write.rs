@@ -395,8 +395,6 @@ impl Twin {
             tenant,
             Change::DeleteInstance {
                 tenant: tenant.to_owned(),
-                entity_id: id.to_owned(),
-                attr: name,
                 instance_id: instance_id.to_owned(),
             },
         )
