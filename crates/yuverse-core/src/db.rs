@@ -202,7 +202,7 @@ fn pool_options(dialect: Dialect, connections: u32, writer: bool) -> AnyPoolOpti
 
 /// How often the WAL is copied back into the database file.
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
-/// WAL frames (pages) above which the next checkpoint pauses writes to restart the WAL.
+/// WAL frames (pages) above which the next checkpoint pauses writes to empty the WAL.
 const WAL_RESTART_FRAMES: i64 = 16_384;
 
 /// Copies the SQLite WAL back into the database file from a pool connection, beside the
@@ -212,7 +212,7 @@ const WAL_RESTART_FRAMES: i64 = 16_384;
 /// writer nor readers. Under sustained writes it may never catch up with the end of the WAL, and
 /// only a caught-up WAL starts again from its beginning; so when the WAL has grown past
 /// [`WAL_RESTART_FRAMES`], writes pause (the writer lock is taken) for one checkpoint that
-/// restarts it. Ends when the pool is closed.
+/// empties it. Ends when the pool is closed.
 async fn checkpoint_wal(pool: AnyPool, write_lock: Arc<Mutex<()>>) {
     let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -236,11 +236,11 @@ async fn checkpoint_wal(pool: AnyPool, write_lock: Arc<Mutex<()>>) {
         };
         if frames > WAL_RESTART_FRAMES {
             let _writes_paused = write_lock.lock().await;
-            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(RESTART)")
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
                 .execute(&pool)
                 .await
             {
-                tracing::warn!(error = %e, "WAL restart failed; it is retried");
+                tracing::warn!(error = %e, "WAL truncation failed; it is retried");
             }
         }
     }
@@ -257,6 +257,46 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn the_wal_is_copied_back_beside_the_writer_and_emptied_once_it_grows_large() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::connect(None, dir.path()).await.unwrap();
+        let mut tx = db.write().await.unwrap();
+        sqlx::query("CREATE TABLE blobs (b BLOB)")
+            .execute(tx.conn())
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        // 70 commits of 1 MiB each: about 18,000 WAL frames, past the threshold. The writer
+        // never checkpoints itself, so only the background task can move them.
+        for _ in 0..70 {
+            let mut tx = db.write().await.unwrap();
+            sqlx::query("INSERT INTO blobs VALUES (zeroblob(1048576))")
+                .execute(tx.conn())
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+        }
+        let path = sqlite_path(dir.path());
+        let wal = path.with_extension("db-wal");
+        let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+        let mut waited = 0;
+        while size(&wal) > 1 << 20 && waited < 300 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            waited += 1;
+        }
+        assert!(
+            size(&wal) <= 1 << 20,
+            "the WAL was emptied: {} bytes",
+            size(&wal)
+        );
+        assert!(
+            size(&path) >= 70 << 20,
+            "its pages are in the database file"
+        );
+        db.close().await;
+    }
 
     #[test]
     fn urls_are_redacted() {

@@ -134,7 +134,10 @@ mod tests {
     fn a_new_value_keeps_the_shape_and_a_new_attribute_type_changes_it() {
         let before = entity("urn:a", json!({"p": [{"type": "Property", "value": 1}]}));
         let new_value = entity("urn:a", json!({"p": [{"type": "Property", "value": 2}]}));
-        let new_kind = entity("urn:a", json!({"p": [{"type": "Relationship", "object": "urn:b"}]}));
+        let new_kind = entity(
+            "urn:a",
+            json!({"p": [{"type": "Relationship", "object": "urn:b"}]}),
+        );
         let new_attr = entity(
             "urn:a",
             json!({"p": [{"type": "Property", "value": 1}], "q": [{"type": "Property", "value": 1}]}),
