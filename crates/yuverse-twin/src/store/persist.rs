@@ -215,6 +215,19 @@ fn placeholders(dialect: Dialect, rows: usize, per_row: usize) -> String {
     out
 }
 
+/// On SQLite, `OR FAIL`: a multi-row statement that hits a constraint stops where it is
+/// instead of undoing its own earlier rows. A commit is all or nothing anyway (a failed
+/// statement rolls the whole transaction back and fails every job in it), and a statement that
+/// never undoes itself needs no statement journal: SQLite otherwise copies every page such a
+/// statement touches first (5 % of the ingestion path). PostgreSQL has no such clause and
+/// aborts the transaction on any error.
+fn whole_commit_fails(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Sqlite => "OR FAIL ",
+        Dialect::Postgres => "",
+    }
+}
+
 async fn apply_run(
     dialect: Dialect,
     conn: &mut AnyConnection,
@@ -237,8 +250,9 @@ async fn apply_run(
                 }
             }
             let sql = format!(
-                "INSERT INTO twin_entities (tenant, id, doc) VALUES {} \
+                "INSERT {}INTO twin_entities (tenant, id, doc) VALUES {} \
                  ON CONFLICT (tenant, id) DO UPDATE SET doc = excluded.doc",
+                whole_commit_fails(dialect),
                 placeholders(dialect, last.len(), 3)
             );
             let mut q = sqlx::query(&sql);
@@ -249,8 +263,9 @@ async fn apply_run(
         }
         Change::History(_) => {
             let sql = format!(
-                "INSERT INTO twin_history (tenant, entity_id, attr, instance_id, dataset_id, \
+                "INSERT {}INTO twin_history (tenant, entity_id, attr, instance_id, dataset_id, \
                  observed_at, created_at, modified_at, doc) VALUES {}",
+                whole_commit_fails(dialect),
                 placeholders(dialect, run.len(), 9)
             );
             let mut q = sqlx::query(&sql);
@@ -372,6 +387,74 @@ pub async fn load_all(db: &Database) -> Result<(Vec<String>, Vec<(String, Doc)>)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn history(instance_id: &str) -> Change {
+        Change::History(HistoryRow {
+            tenant: "t".into(),
+            entity_id: "urn:e".into(),
+            attr: "p".into(),
+            instance_id: instance_id.into(),
+            dataset_id: None,
+            observed_at: None,
+            created_at: "2026-11-30T00:00:00.000000Z".into(),
+            modified_at: "2026-11-30T00:00:00.000000Z".into(),
+            doc: "{}".into(),
+        })
+    }
+
+    fn put(id: &str) -> Change {
+        Change::Put {
+            tenant: "t".into(),
+            id: id.into(),
+            doc: "{}".into(),
+        }
+    }
+
+    async fn count(db: &Database, table: &str) -> i64 {
+        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&db.pool)
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_failed_commit_writes_nothing_and_the_writer_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::connect(None, dir.path()).await.unwrap();
+        let mut tx = db.write().await.unwrap();
+        for table in [
+            "CREATE TABLE twin_entities (tenant TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL, \
+             PRIMARY KEY (tenant, id))",
+            "CREATE TABLE twin_history (tenant TEXT NOT NULL, entity_id TEXT NOT NULL, \
+             attr TEXT NOT NULL, instance_id TEXT NOT NULL, dataset_id TEXT, observed_at TEXT, \
+             created_at TEXT NOT NULL, modified_at TEXT NOT NULL, doc TEXT NOT NULL, \
+             PRIMARY KEY (tenant, instance_id))",
+        ] {
+            sqlx::query(table).execute(tx.conn()).await.unwrap();
+        }
+        tx.commit().await.unwrap();
+        let persister = Persister::start(db.clone());
+
+        // The third history row repeats the first one's key: the statement fails part-way.
+        let failed = persister.submit(vec![
+            put("urn:a"),
+            history("i1"),
+            history("i2"),
+            history("i1"),
+        ]);
+        assert!(failed.durable().await.is_err());
+        assert_eq!(count(&db, "twin_history").await, 0, "no row of it stays");
+        assert_eq!(count(&db, "twin_entities").await, 0);
+
+        persister
+            .submit(vec![put("urn:b"), history("i3")])
+            .durable()
+            .await
+            .expect("the next commit goes through");
+        assert_eq!(count(&db, "twin_history").await, 1);
+        assert_eq!(count(&db, "twin_entities").await, 1);
+        db.close().await;
+    }
 
     #[test]
     fn placeholders_number_postgres_parameters_and_leave_sqlite_ones_anonymous() {
