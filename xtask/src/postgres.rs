@@ -79,11 +79,10 @@ impl Cluster {
             ])
             .arg(&data)
             .stdout(std::process::Stdio::null()))?;
-        // A test binary starts dozens of servers, each with its own pool, and connections of
-        // finished tests close only when the binary exits: PostgreSQL's default of 100
-        // connections is too few for the largest binaries.
+        // PostgreSQL's default of 100 connections: a finished test's server closes its pool
+        // (tests/devices/shutdown.rs), so a test binary needs only those of the tests running.
         let options = format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=400",
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
             cluster.port,
             cluster.dir.display()
         );

@@ -11,6 +11,7 @@ mod ingestion;
 mod mqtts;
 mod notifications;
 mod provisioning;
+mod shutdown;
 #[path = "../twin/test_ca.rs"]
 mod test_ca;
 mod tls_front;

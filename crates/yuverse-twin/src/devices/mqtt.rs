@@ -7,7 +7,8 @@
 //! the protocol level of each CONNECT and splices the connection to the matching one. Binding
 //! the front door ourselves also makes a taken port a start-up error and lets shutdown close
 //! every device connection. rumqttd has no way to stop its own threads: after shutdown they
-//! stay idle, unreachable except on loopback, until the process exits.
+//! stay idle, unreachable except on loopback, until the process exits; so they hold nothing of
+//! the platform (password checks go to the platform through a channel, see `auth_checks`).
 
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::sync::{Arc, Mutex};
@@ -18,7 +19,7 @@ use bytes::Bytes;
 use percent_encoding::percent_decode_str;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, Semaphore};
+use tokio::sync::{mpsc, oneshot, Semaphore};
 use tokio::task::{JoinHandle, JoinSet};
 use yuverse_core::Permission;
 use yuverse_governance::Governance;
@@ -128,11 +129,36 @@ fn free_loopback_port() -> anyhow::Result<SocketAddr> {
     Ok(listener.local_addr()?)
 }
 
+/// A password check asked of the platform: the password, and where to answer.
+type AuthRequest = (String, oneshot::Sender<bool>);
+
+/// Answers the broker's password checks (API keys with `mqtt:publish`) from a task on the
+/// platform's runtime. The broker's threads outlive the platform (rumqttd cannot be stopped),
+/// so they hold only the sender: when the platform stops the transport, this task ends with it,
+/// every later check answers no, and nothing of the platform (its database pool above all) is
+/// kept alive by the broker.
+fn auth_checks(governance: &Governance) -> (mpsc::Sender<AuthRequest>, JoinHandle<()>) {
+    let (requests, mut pending) = mpsc::channel::<AuthRequest>(64);
+    let governance = governance.clone();
+    let task = tokio::spawn(async move {
+        while let Some((password, answer)) = pending.recv().await {
+            let governance = governance.clone();
+            tokio::spawn(async move {
+                let allowed = governance
+                    .authenticate_api_key(&password, None)
+                    .await
+                    .is_ok_and(|actor| actor.has(Permission::MqttPublish));
+                let _ = answer.send(allowed);
+            });
+        }
+    });
+    (requests, task)
+}
+
 fn server_settings(
     name: &str,
     listen: SocketAddr,
-    governance: &Governance,
-    auth: bool,
+    auth: Option<&mpsc::Sender<AuthRequest>>,
 ) -> rumqttd::ServerSettings {
     let mut connections = rumqttd::ConnectionSettings {
         connection_timeout_ms: 10_000,
@@ -142,24 +168,16 @@ fn server_settings(
         external_auth: None,
         dynamic_filters: false,
     };
-    if auth {
-        let governance = governance.clone();
-        let runtime = tokio::runtime::Handle::current();
+    if let Some(checks) = auth {
+        let checks = checks.clone();
         connections.set_auth_handler(move |_client_id, _username, password: String| {
-            let governance = governance.clone();
-            let runtime = runtime.clone();
+            let checks = checks.clone();
             async move {
                 if password.is_empty() {
                     return false;
                 }
-                // The broker runs its own runtimes; the database belongs to the platform's.
-                let check = runtime.spawn(async move {
-                    governance
-                        .authenticate_api_key(&password, None)
-                        .await
-                        .map(|actor| actor.has(Permission::MqttPublish))
-                });
-                matches!(check.await, Ok(Ok(true)))
+                let (answer, answered) = oneshot::channel();
+                checks.send((password, answer)).await.is_ok() && answered.await == Ok(true)
             }
         });
     }
@@ -188,6 +206,10 @@ async fn embedded(
     })?;
     let local_addr = front.local_addr()?;
     let (v4, v5) = (free_loopback_port()?, free_loopback_port()?);
+    let (checks, checker) = match auth.then(|| auth_checks(governance)) {
+        Some((checks, task)) => (Some(checks), Some(task)),
+        None => (None, None),
+    };
     let config = rumqttd::Config {
         id: 0,
         router: rumqttd::RouterConfig {
@@ -201,14 +223,14 @@ async fn embedded(
         v4: Some(
             [(
                 "v4".to_owned(),
-                server_settings("mqtt-v4", v4, governance, auth),
+                server_settings("mqtt-v4", v4, checks.as_ref()),
             )]
             .into(),
         ),
         v5: Some(
             [(
                 "v5".to_owned(),
-                server_settings("mqtt-v5", v5, governance, auth),
+                server_settings("mqtt-v5", v5, checks.as_ref()),
             )]
             .into(),
         ),
@@ -265,7 +287,7 @@ async fn embedded(
         incoming,
         publisher: Publisher::Embedded(Arc::new(Mutex::new(link_tx))),
         local_addr: Some(local_addr),
-        tasks: vec![door, reader],
+        tasks: [door, reader].into_iter().chain(checker).collect(),
     })
 }
 
