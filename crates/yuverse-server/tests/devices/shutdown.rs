@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use crate::common::*;
 use crate::*;
 
 /// The server's open connections to its database: SQLite file handles of this process, or
