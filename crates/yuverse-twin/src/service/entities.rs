@@ -163,6 +163,7 @@ impl Twin {
         op: impl FnOnce(&mut Tx) -> NgsiResult<R>,
     ) -> NgsiResult<R> {
         let (state, new_tenant) = self.tenant_for_write(tenant)?;
+        let turn = state.writers.lock().await;
         let (result, ack, undo) = {
             let mut guard = state.write().map_err(|_| poisoned())?;
             let mut tx = Tx {
@@ -187,6 +188,8 @@ impl Twin {
                 .then(|| self.inner.persister.submit(std::mem::take(&mut tx.changes)));
             (result, ack, (undo, events))
         };
+        // The next writer may apply its change while this one waits for its commit.
+        drop(turn);
         let (undo, events) = undo;
         if let Some(ack) = ack {
             if let Err(e) = ack.durable().await {

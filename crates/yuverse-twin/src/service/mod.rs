@@ -8,6 +8,8 @@ pub mod entities;
 pub mod temporal;
 mod tenants;
 
+use tenants::Tenant;
+
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock, RwLock, Weak};
 
@@ -23,7 +25,6 @@ pub use entities::{AttrsOutcome, QueryPage};
 pub use temporal::{TemporalFormat, TemporalPage, TemporalQuery};
 
 use crate::error::{ErrorKind, NgsiError, NgsiResult};
-use crate::store::memory::TenantState;
 use crate::store::persist::Persister;
 
 /// Settings of the broker.
@@ -64,7 +65,7 @@ struct Inner {
     /// Committed changes for in-process watchers (alerts, the live map); see [`Twin::watch`].
     watchers: broadcast::Sender<ChangeEvent>,
     subscriptions: OnceLock<Subscriptions>,
-    tenants: RwLock<HashMap<String, Arc<RwLock<TenantState>>>>,
+    tenants: RwLock<HashMap<String, Arc<Tenant>>>,
     db: Database,
     config: TwinConfig,
 }
@@ -87,7 +88,7 @@ impl Twin {
     /// Opens the twin: loads every stored entity into memory and starts the writer.
     pub async fn open(db: Database, config: TwinConfig) -> anyhow::Result<Twin> {
         let (tenant_names, entities) = crate::store::persist::load_all(&db).await?;
-        let mut tenants: HashMap<String, Arc<RwLock<TenantState>>> = HashMap::new();
+        let mut tenants: HashMap<String, Arc<Tenant>> = HashMap::new();
         tenants.insert(DEFAULT_TENANT.to_owned(), Arc::default());
         for name in tenant_names {
             tenants.entry(name).or_default();

@@ -1,6 +1,7 @@
 //! Tenants (`NGSILD-Tenant`): created implicitly by the first write; reading an unknown one is
 //! `NonexistentTenant`.
 
+use std::ops::Deref;
 use std::sync::{Arc, RwLock};
 
 use super::{poisoned, Twin};
@@ -22,6 +23,24 @@ pub fn check_tenant_name(name: &str) -> NgsiResult<()> {
     }
 }
 
+/// One tenant's entities, and the queue its writers wait in.
+#[derive(Default)]
+pub(super) struct Tenant {
+    state: RwLock<TenantState>,
+    /// Writers take their turn here, asynchronously, before they take `state`'s write lock.
+    /// A writer waiting on the (blocking) lock itself would hold its worker thread for as long
+    /// as another writer applies a batch; on a two-core server that stalls half of it.
+    pub(super) writers: tokio::sync::Mutex<()>,
+}
+
+impl Deref for Tenant {
+    type Target = RwLock<TenantState>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.state
+    }
+}
+
 impl Twin {
     /// Every tenant's name, sorted (the default tenant is the empty name).
     pub fn tenant_names(&self) -> NgsiResult<Vec<String>> {
@@ -38,7 +57,7 @@ impl Twin {
     }
 
     /// An existing tenant, for reads.
-    pub(super) fn tenant(&self, name: &str) -> NgsiResult<Arc<RwLock<TenantState>>> {
+    pub(super) fn tenant(&self, name: &str) -> NgsiResult<Arc<Tenant>> {
         check_tenant_name(name)?;
         self.inner
             .tenants
@@ -56,7 +75,7 @@ impl Twin {
     pub(super) fn tenant_for_write(
         &self,
         name: &str,
-    ) -> NgsiResult<(Arc<RwLock<TenantState>>, Option<Change>)> {
+    ) -> NgsiResult<(Arc<Tenant>, Option<Change>)> {
         if let Ok(t) = self.tenant(name) {
             return Ok((t, None));
         }
@@ -65,7 +84,7 @@ impl Twin {
         if let Some(t) = tenants.get(name) {
             return Ok((t.clone(), None));
         }
-        let state: Arc<RwLock<TenantState>> = Arc::default();
+        let state: Arc<Tenant> = Arc::default();
         tenants.insert(name.to_owned(), state.clone());
         Ok((
             state,
