@@ -72,10 +72,7 @@ impl Twin {
 
     /// A tenant for a write, created when missing; the second value is the change that makes
     /// a new tenant durable (to submit with the write).
-    pub(super) fn tenant_for_write(
-        &self,
-        name: &str,
-    ) -> NgsiResult<(Arc<Tenant>, Option<Change>)> {
+    pub(super) fn tenant_for_write(&self, name: &str) -> NgsiResult<(Arc<Tenant>, Option<Change>)> {
         if let Ok(t) = self.tenant(name) {
             return Ok((t, None));
         }

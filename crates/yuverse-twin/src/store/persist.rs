@@ -8,7 +8,8 @@
 use std::collections::hash_map::{Entry, HashMap};
 
 use serde_json::Value;
-use sqlx::AnyConnection;
+use sqlx::any::AnyArguments;
+use sqlx::{AnyConnection, Arguments};
 use tokio::sync::{mpsc, oneshot};
 use yuverse_core::db::{col, Database, Dialect};
 
@@ -106,6 +107,12 @@ impl Ack {
 
 /// Most changes one transaction takes before it commits (bounds latency under load).
 const MAX_CHANGES_PER_COMMIT: usize = 20_000;
+/// Largest commit written as one script in one trip to SQLite ([`Database::write_script`]).
+/// Small commits (single writes, a few at a time) are where the trips between the writer task
+/// and SQLite's thread cost most; a larger commit spends its time writing rows instead, and
+/// its statements, each of one kind and size, hit SQLite's statement cache where scripts of
+/// every mix of sizes would not.
+const ONE_TRIP_MAX_CHANGES: usize = 64;
 /// Rows per multi-row statement (SQLite allows 32,766 parameters; history rows have 9).
 const ROWS_PER_STATEMENT: usize = 500;
 
@@ -153,38 +160,53 @@ async fn writer(db: Database, mut rx: mpsc::UnboundedReceiver<Job>) {
 }
 
 async fn commit(db: &Database, jobs: &[Job]) -> Result<(), sqlx::Error> {
-    let mut tx = db.write().await?;
     let all: Vec<&Change> = jobs.iter().flat_map(|j| j.changes.iter()).collect();
     // Tenants first, then history rows (independent of each other and of entity rows), then
     // entity rows in their original order; consecutive changes of one kind share a statement.
-    let tenants: Vec<&Change> = all
+    let tenants = all
         .iter()
         .copied()
-        .filter(|c| matches!(c, Change::Tenant { .. }))
-        .collect();
-    let history: Vec<&Change> = all
+        .filter(|c| matches!(c, Change::Tenant { .. }));
+    let history = all
         .iter()
         .copied()
-        .filter(|c| matches!(c, Change::History(_)))
-        .collect();
-    let rest: Vec<&Change> = all
+        .filter(|c| matches!(c, Change::History(_)));
+    let rest = all
         .iter()
         .copied()
-        .filter(|c| !matches!(c, Change::Tenant { .. } | Change::History(_)))
-        .collect();
-    for group in [tenants, history, rest] {
-        let mut i = 0;
-        while i < group.len() {
-            let kind = std::mem::discriminant(group[i]);
-            let mut j = i;
-            while j < group.len()
-                && std::mem::discriminant(group[j]) == kind
-                && j - i < ROWS_PER_STATEMENT
-            {
-                j += 1;
+        .filter(|c| !matches!(c, Change::Tenant { .. } | Change::History(_)));
+    let mut runs: Vec<Vec<&Change>> = Vec::new();
+    for group in [
+        tenants.collect::<Vec<_>>(),
+        history.collect(),
+        rest.collect(),
+    ] {
+        for run in group.chunk_by(|a, b| std::mem::discriminant(*a) == std::mem::discriminant(*b)) {
+            runs.extend(run.chunks(ROWS_PER_STATEMENT).map(<[&Change]>::to_vec));
+        }
+    }
+    if db.dialect == Dialect::Sqlite
+        && all.len() <= ONE_TRIP_MAX_CHANGES
+        && runs.iter().all(|run| is_multi_row(run[0]))
+    {
+        // A small commit of creates, updates and history: one script, one trip to SQLite.
+        let mut args = AnyArguments::default();
+        let statements: Vec<String> = runs
+            .iter()
+            .map(|run| multi_row(db.dialect, run, &mut args))
+            .collect::<Result<_, _>>()?;
+        return db.write_script(&statements.join("; "), args).await;
+    }
+    let mut tx = db.write().await?;
+    for run in &runs {
+        if is_multi_row(run[0]) {
+            let mut args = AnyArguments::default();
+            let sql = multi_row(db.dialect, run, &mut args)?;
+            sqlx::query_with(&sql, args).execute(tx.conn()).await?;
+        } else {
+            for change in run {
+                apply_one(tx.conn(), change).await?;
             }
-            apply_run(db.dialect, tx.conn(), &group[i..j]).await?;
-            i = j;
         }
     }
     tx.commit().await
@@ -192,7 +214,8 @@ async fn commit(db: &Database, jobs: &[Job]) -> Result<(), sqlx::Error> {
 
 /// `(…), (…)` value lists for a multi-row statement. SQLite gets anonymous `?` parameters:
 /// it looks up a named parameter such as `$7` by walking a list of every name, which makes
-/// binding thousands of them quadratic, while `?` binds by position at no cost.
+/// binding thousands of them quadratic, while `?` binds by position at no cost (and lets one
+/// script of several statements take its parameters in order).
 fn placeholders(dialect: Dialect, rows: usize, per_row: usize) -> String {
     use std::fmt::Write;
     // Written into one buffer: this runs for every statement of the ingestion path.
@@ -228,12 +251,36 @@ fn whole_commit_fails(dialect: Dialect) -> &'static str {
     }
 }
 
-async fn apply_run(
+/// Changes written many rows to a statement by [`multi_row`].
+fn is_multi_row(change: &Change) -> bool {
+    matches!(
+        change,
+        Change::Tenant { .. } | Change::Put { .. } | Change::History(_)
+    )
+}
+
+/// One statement writing a run of changes of one multi-row kind; its parameters are added to
+/// `args` in order.
+fn multi_row<'a>(
     dialect: Dialect,
-    conn: &mut AnyConnection,
-    run: &[&Change],
-) -> Result<(), sqlx::Error> {
-    match run[0] {
+    run: &[&'a Change],
+    args: &mut AnyArguments<'a>,
+) -> Result<String, sqlx::Error> {
+    let mut add = |value: Option<&'a str>| args.add(value).map_err(sqlx::Error::Encode);
+    Ok(match run[0] {
+        Change::Tenant { .. } => {
+            for c in run {
+                if let Change::Tenant { name, created_at } = c {
+                    add(Some(name))?;
+                    add(Some(created_at))?;
+                }
+            }
+            format!(
+                "INSERT INTO twin_tenants (name, created_at) VALUES {} \
+                 ON CONFLICT (name) DO NOTHING",
+                placeholders(dialect, run.len(), 2)
+            )
+        }
         Change::Put { .. } => {
             // The same entity may appear twice in one run: keep the last (upsert semantics).
             let mut slot: HashMap<(&str, &str), usize> = HashMap::with_capacity(run.len());
@@ -249,60 +296,45 @@ async fn apply_run(
                     }
                 }
             }
-            let sql = format!(
+            for (t, i, d) in &last {
+                add(Some(t))?;
+                add(Some(i))?;
+                add(Some(d))?;
+            }
+            format!(
                 "INSERT {}INTO twin_entities (tenant, id, doc) VALUES {} \
                  ON CONFLICT (tenant, id) DO UPDATE SET doc = excluded.doc",
                 whole_commit_fails(dialect),
                 placeholders(dialect, last.len(), 3)
-            );
-            let mut q = sqlx::query(&sql);
-            for (t, i, d) in last {
-                q = q.bind(t).bind(i).bind(d);
-            }
-            q.execute(conn).await?;
+            )
         }
         Change::History(_) => {
-            let sql = format!(
+            for c in run {
+                if let Change::History(h) = c {
+                    add(Some(&h.tenant))?;
+                    add(Some(&h.entity_id))?;
+                    add(Some(&h.attr))?;
+                    add(Some(&h.instance_id))?;
+                    add(h.dataset_id.as_deref())?;
+                    add(h.observed_at.as_deref())?;
+                    add(Some(&h.created_at))?;
+                    add(Some(&h.modified_at))?;
+                    add(Some(&h.doc))?;
+                }
+            }
+            format!(
                 "INSERT {}INTO twin_history (tenant, entity_id, attr, instance_id, dataset_id, \
                  observed_at, created_at, modified_at, doc) VALUES {}",
                 whole_commit_fails(dialect),
                 placeholders(dialect, run.len(), 9)
-            );
-            let mut q = sqlx::query(&sql);
-            for c in run {
-                if let Change::History(h) = c {
-                    q = q
-                        .bind(&h.tenant)
-                        .bind(&h.entity_id)
-                        .bind(&h.attr)
-                        .bind(&h.instance_id)
-                        .bind(&h.dataset_id)
-                        .bind(&h.observed_at)
-                        .bind(&h.created_at)
-                        .bind(&h.modified_at)
-                        .bind(&h.doc);
-                }
-            }
-            q.execute(conn).await?;
+            )
         }
-        _ => {
-            for c in run {
-                apply_one(conn, c).await?;
-            }
-        }
-    }
-    Ok(())
+        other => unreachable!("{other:?} is written on its own (see is_multi_row)"),
+    })
 }
 
 async fn apply_one(conn: &mut AnyConnection, change: &Change) -> Result<(), sqlx::Error> {
     match change {
-        Change::Tenant { name, created_at } => {
-            sqlx::query("INSERT INTO twin_tenants (name, created_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
-                .bind(name)
-                .bind(created_at)
-                .execute(conn)
-                .await?;
-        }
         Change::Delete { tenant, id } => {
             sqlx::query("DELETE FROM twin_entities WHERE tenant = $1 AND id = $2")
                 .bind(tenant)
@@ -355,7 +387,9 @@ async fn apply_one(conn: &mut AnyConnection, change: &Change) -> Result<(), sqlx
             .execute(conn)
             .await?;
         }
-        Change::Put { .. } | Change::History(_) => unreachable!("batched in apply_run"),
+        Change::Tenant { .. } | Change::Put { .. } | Change::History(_) => {
+            unreachable!("written many rows to a statement by multi_row")
+        }
     }
     Ok(())
 }
@@ -417,43 +451,56 @@ mod tests {
             .unwrap()
     }
 
+    /// Both ways a commit is written: small ones as one script in one trip
+    /// ([`ONE_TRIP_MAX_CHANGES`]), larger ones statement by statement in a transaction.
     #[tokio::test]
     async fn a_failed_commit_writes_nothing_and_the_writer_goes_on() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = Database::connect(None, dir.path()).await.unwrap();
-        let mut tx = db.write().await.unwrap();
-        for table in [
-            "CREATE TABLE twin_entities (tenant TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL, \
-             PRIMARY KEY (tenant, id))",
-            "CREATE TABLE twin_history (tenant TEXT NOT NULL, entity_id TEXT NOT NULL, \
-             attr TEXT NOT NULL, instance_id TEXT NOT NULL, dataset_id TEXT, observed_at TEXT, \
-             created_at TEXT NOT NULL, modified_at TEXT NOT NULL, doc TEXT NOT NULL, \
-             PRIMARY KEY (tenant, instance_id))",
-        ] {
-            sqlx::query(table).execute(tx.conn()).await.unwrap();
+        for size in [3, ONE_TRIP_MAX_CHANGES + 1] {
+            let dir = tempfile::tempdir().unwrap();
+            let db = Database::connect(None, dir.path()).await.unwrap();
+            let mut tx = db.write().await.unwrap();
+            for table in [
+                "CREATE TABLE twin_tenants (name TEXT PRIMARY KEY, created_at TEXT NOT NULL)",
+                "CREATE TABLE twin_entities (tenant TEXT NOT NULL, id TEXT NOT NULL, \
+                 doc TEXT NOT NULL, PRIMARY KEY (tenant, id))",
+                "CREATE TABLE twin_history (tenant TEXT NOT NULL, entity_id TEXT NOT NULL, \
+                 attr TEXT NOT NULL, instance_id TEXT NOT NULL, dataset_id TEXT, \
+                 observed_at TEXT, created_at TEXT NOT NULL, modified_at TEXT NOT NULL, \
+                 doc TEXT NOT NULL, PRIMARY KEY (tenant, instance_id))",
+            ] {
+                sqlx::query(table).execute(tx.conn()).await.unwrap();
+            }
+            tx.commit().await.unwrap();
+            let persister = Persister::start(db.clone());
+
+            // The last history row repeats the first one's key: the commit fails part-way.
+            let mut changes = vec![put("urn:a")];
+            changes.extend((0..size).map(|i| history(&format!("i{i}"))));
+            changes.push(history("i0"));
+            let failed = persister.submit(changes);
+            assert!(failed.durable().await.is_err(), "{size} changes");
+            assert_eq!(count(&db, "twin_history").await, 0, "no row of it stays");
+            assert_eq!(count(&db, "twin_entities").await, 0);
+
+            let mut changes = vec![
+                Change::Tenant {
+                    name: "t".into(),
+                    created_at: "2026-11-30T00:00:00.000000Z".into(),
+                },
+                put("urn:b"),
+                put("urn:b"),
+            ];
+            changes.extend((0..size).map(|i| history(&format!("j{i}"))));
+            persister
+                .submit(changes)
+                .durable()
+                .await
+                .expect("the next commit goes through");
+            assert_eq!(count(&db, "twin_tenants").await, 1);
+            assert_eq!(count(&db, "twin_history").await, size as i64);
+            assert_eq!(count(&db, "twin_entities").await, 1);
+            db.close().await;
         }
-        tx.commit().await.unwrap();
-        let persister = Persister::start(db.clone());
-
-        // The third history row repeats the first one's key: the statement fails part-way.
-        let failed = persister.submit(vec![
-            put("urn:a"),
-            history("i1"),
-            history("i2"),
-            history("i1"),
-        ]);
-        assert!(failed.durable().await.is_err());
-        assert_eq!(count(&db, "twin_history").await, 0, "no row of it stays");
-        assert_eq!(count(&db, "twin_entities").await, 0);
-
-        persister
-            .submit(vec![put("urn:b"), history("i3")])
-            .durable()
-            .await
-            .expect("the next commit goes through");
-        assert_eq!(count(&db, "twin_history").await, 1);
-        assert_eq!(count(&db, "twin_entities").await, 1);
-        db.close().await;
     }
 
     #[test]
