@@ -90,6 +90,8 @@ impl Twin {
         }
         let outcome = self
             .write(tenant, |tx| {
+                let attributes = parsed.first().map_or(0, |(_, doc)| doc.len());
+                tx.reserve(parsed.len(), attributes);
                 for (index, input) in parsed {
                     let id = id_of(&input).to_owned();
                     let current = tx.current(&id);

@@ -42,6 +42,15 @@ impl Tx<'_> {
         self.changes.push(change);
     }
 
+    /// Makes room for `entities` more entity writes of about `attributes` attributes each, so
+    /// that a batch does not grow (and copy) its lists of changes again and again while it
+    /// holds the tenant's lock.
+    pub fn reserve(&mut self, entities: usize, attributes: usize) {
+        self.changes.reserve(entities * (attributes + 1));
+        self.undo.reserve(entities);
+        self.events.reserve(entities);
+    }
+
     pub fn exists(&self, id: &str) -> bool {
         self.state.get(id).is_some()
     }

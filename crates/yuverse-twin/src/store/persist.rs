@@ -266,6 +266,12 @@ fn multi_row<'a>(
     run: &[&'a Change],
     args: &mut AnyArguments<'a>,
 ) -> Result<String, sqlx::Error> {
+    let per_row = match run[0] {
+        Change::Tenant { .. } => 2,
+        Change::Put { .. } => 3,
+        _ => 9,
+    };
+    args.reserve(run.len() * per_row, 0);
     let mut add = |value: Option<&'a str>| args.add(value).map_err(sqlx::Error::Encode);
     Ok(match run[0] {
         Change::Tenant { .. } => {

@@ -37,7 +37,20 @@ fn kinds_of<'a>(doc: &'a Doc, attr: &str) -> BTreeSet<&'a str> {
 pub fn same_shape(a: &Doc, b: &Doc) -> bool {
     types_of(a) == types_of(b)
         && attribute_names(a).eq(attribute_names(b))
-        && attribute_names(a).all(|name| kinds_of(a, name) == kinds_of(b, name))
+        && attribute_names(a).all(|name| {
+            // Instances of the same types in the same order, the usual case, need no sets.
+            kinds_in_order(a, name).eq(kinds_in_order(b, name))
+                || kinds_of(a, name) == kinds_of(b, name)
+        })
+}
+
+/// The attribute types of an attribute's instances, in order.
+fn kinds_in_order<'a>(doc: &'a Doc, attr: &str) -> impl Iterator<Item = Option<&'a str>> {
+    doc[attr]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|instance| instance.get("type").and_then(Value::as_str))
 }
 
 impl Shapes {
@@ -149,5 +162,22 @@ mod tests {
         let mut other_type = new_value.clone();
         other_type.insert("type".into(), json!(["U"]));
         assert!(!same_shape(&before, &other_type));
+
+        // Multi-attribute instances count by their set of types, whatever their order or number.
+        let two = |first: &str, second: &str| {
+            entity(
+                "urn:a",
+                json!({"p": [
+                    {"type": first, "value": 1, "datasetId": "urn:d1"},
+                    {"type": second, "value": 2, "datasetId": "urn:d2"},
+                ]}),
+            )
+        };
+        assert!(same_shape(
+            &two("Property", "GeoProperty"),
+            &two("GeoProperty", "Property")
+        ));
+        assert!(same_shape(&two("Property", "Property"), &new_value));
+        assert!(!same_shape(&two("Property", "GeoProperty"), &new_value));
     }
 }
