@@ -404,31 +404,26 @@ mod tests {
     }
 
     /// This process's open file handles on the database file.
-    fn handles_on(path: &Path) -> usize {
-        std::fs::read_dir("/proc/self/fd")
-            .unwrap()
-            .filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
-            .filter(|target| target == path)
-            .count()
-    }
-
     #[tokio::test]
     async fn dropping_the_last_handle_closes_the_database_with_its_checkpoint_task() {
         let dir = tempfile::tempdir().unwrap();
         let db = Database::connect(None, dir.path()).await.unwrap();
         let path = sqlite_path(dir.path());
         assert!(db.ping().await);
-        assert!(handles_on(&path) > 0);
+        assert!(crate::testing::open_handles(&path) > 0);
         drop(db.clone());
-        assert!(handles_on(&path) > 0, "a clone going does not close it");
+        assert!(
+            crate::testing::open_handles(&path) > 0,
+            "a clone going does not close it"
+        );
         drop(db);
         // The aborted task lets go of its pool handle at the runtime's next turn.
         let mut waited = 0;
-        while handles_on(&path) > 0 && waited < 100 {
+        while crate::testing::open_handles(&path) > 0 && waited < 100 {
             tokio::time::sleep(Duration::from_millis(20)).await;
             waited += 1;
         }
-        assert_eq!(handles_on(&path), 0);
+        assert_eq!(crate::testing::open_handles(&path), 0);
     }
 
     #[test]

@@ -14,6 +14,8 @@ pub mod indicators;
 pub mod json;
 pub mod paging;
 pub mod query;
+#[cfg(any(test, feature = "test-util"))]
+pub mod testing;
 pub mod time;
 
 pub use access::{Actor, Permission, Principal, Role};

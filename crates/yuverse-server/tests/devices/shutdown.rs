@@ -8,30 +8,8 @@ use crate::*;
 /// The server's open connections to its database: SQLite file handles of this process, or
 /// PostgreSQL sessions on the test database.
 async fn open_connections(settings: &yuverse_server::Settings) -> usize {
-    match &settings.database_url {
-        None => {
-            let db = yuverse_core::db::sqlite_path(&settings.data_dir);
-            std::fs::read_dir("/proc/self/fd")
-                .unwrap()
-                .filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
-                .filter(|target| *target == db)
-                .count()
-        }
-        Some(url) => {
-            let (server, name) = url.rsplit_once('/').unwrap();
-            let admin = sqlx::AnyPool::connect(&format!("{server}/postgres"))
-                .await
-                .unwrap();
-            let n: i64 =
-                sqlx::query_scalar("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = $1")
-                    .bind(name)
-                    .fetch_one(&admin)
-                    .await
-                    .unwrap();
-            admin.close().await;
-            usize::try_from(n).unwrap()
-        }
-    }
+    yuverse_core::testing::open_connections(settings.database_url.as_deref(), &settings.data_dir)
+        .await
 }
 
 /// What `#[tokio::test]` does at the end of every test: the server is not stopped, its runtime

@@ -141,15 +141,24 @@ fn auth_checks(governance: &Governance) -> (mpsc::Sender<AuthRequest>, JoinHandl
     let (requests, mut pending) = mpsc::channel::<AuthRequest>(64);
     let governance = governance.clone();
     let task = tokio::spawn(async move {
-        while let Some((password, answer)) = pending.recv().await {
-            let governance = governance.clone();
-            tokio::spawn(async move {
-                let allowed = governance
-                    .authenticate_api_key(&password, None)
-                    .await
-                    .is_ok_and(|actor| actor.has(Permission::MqttPublish));
-                let _ = answer.send(allowed);
-            });
+        // Checks run side by side in a set this task owns: stopping the task stops them too,
+        // so no check holding `governance` outlives the transport.
+        let mut running = JoinSet::new();
+        loop {
+            tokio::select! {
+                request = pending.recv() => {
+                    let Some((password, answer)) = request else { break };
+                    let governance = governance.clone();
+                    running.spawn(async move {
+                        let allowed = governance
+                            .authenticate_api_key(&password, None)
+                            .await
+                            .is_ok_and(|actor| actor.has(Permission::MqttPublish));
+                        let _ = answer.send(allowed);
+                    });
+                }
+                Some(_) = running.join_next() => {}
+            }
         }
     });
     (requests, task)

@@ -1,6 +1,8 @@
 //! Attributes: the NGSI-LD attribute types, inference of the type from concise input, and
 //! validation. Everything here answers `NgsiError::bad_data` naming what is wrong.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 use super::Vocabulary;
@@ -154,13 +156,15 @@ fn normalize_at_depth(
     }
     let (kind, wrap) = infer(input);
     let mut out = Map::new();
-    let source: Map<String, Value> = match (wrap, input.as_object()) {
-        (None, Some(m)) => m.clone(),
+    // Read in place: every member kept is cloned into `out` once, so the input is not copied
+    // as a whole first (this runs for every attribute of every write).
+    let source: Cow<Map<String, Value>> = match (wrap, input.as_object()) {
+        (None, Some(m)) => Cow::Borrowed(m),
         // Concise input: the bare value is the attribute's value.
         (wrap, _) => {
             let mut m = Map::new();
             m.insert(wrap.unwrap_or("value").to_owned(), input.clone());
-            m
+            Cow::Owned(m)
         }
     };
     if let Some(t) = source.get("type") {
@@ -331,7 +335,7 @@ fn normalize_at_depth(
     if let Some(lang) = source.get("lang") {
         out.insert("lang".into(), lang.clone());
     }
-    for (member, value) in &source {
+    for (member, value) in source.iter() {
         if CORE_MEMBERS.contains(&member.as_str()) || member == "@context" {
             continue;
         }

@@ -27,7 +27,7 @@ pub(super) struct Tx<'a> {
 impl Tx<'_> {
     /// The stored entity's object, copied for an operation that changes it (one that only
     /// reads it takes [`Tx::current`]).
-    pub fn get(&self, id: &str) -> Option<Doc> {
+    pub fn copy_of(&self, id: &str) -> Option<Doc> {
         self.state.get(id).map(|e| doc_of(e).clone())
     }
 
@@ -338,7 +338,7 @@ impl Twin {
         let patch = fragment(body, Some(id))?;
         self.write(tenant, |tx| {
             let current = tx
-                .get(id)
+                .copy_of(id)
                 .ok_or_else(|| NgsiError::not_found(format!("no entity `{id}`")))?;
             let mut doc = current;
             entity::merge(&mut doc, &patch, vocab, &tx.now)?;
@@ -372,7 +372,7 @@ impl Twin {
         }
         self.write(tenant, |tx| {
             let current = tx
-                .get(id)
+                .copy_of(id)
                 .ok_or_else(|| NgsiError::not_found(format!("no entity `{id}`")))?;
             let mut doc = current;
             let mut outcome = AttrsOutcome::default();
@@ -428,7 +428,7 @@ impl Twin {
         }
         self.write(tenant, |tx| {
             let current = tx
-                .get(id)
+                .copy_of(id)
                 .ok_or_else(|| NgsiError::not_found(format!("no entity `{id}`")))?;
             let mut doc = current;
             let stored = doc.get(&name).and_then(Value::as_array).cloned();
@@ -488,7 +488,7 @@ impl Twin {
         let name = vocab.expand(attr);
         self.write(tenant, |tx| {
             let current = tx
-                .get(id)
+                .copy_of(id)
                 .ok_or_else(|| NgsiError::not_found(format!("no entity `{id}`")))?;
             let mut doc = current;
             if !entity::delete_attribute(&mut doc, &name, dataset, all, &tx.now) {

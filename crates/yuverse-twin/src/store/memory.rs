@@ -151,8 +151,8 @@ impl TenantState {
     /// Every entity type with its entity count and its attributes' types (discovery).
     pub fn type_shapes(&self) -> impl Iterator<Item = (&String, usize, TypeShape)> + '_ {
         self.by_type
-            .iter()
-            .map(|(t, ids)| (t, ids.len(), self.shapes.of_type(t)))
+            .keys()
+            .filter_map(|t| self.type_shape(t).map(|(count, shape)| (t, count, shape)))
     }
 
     /// One entity type's entity count and attributes' types (discovery); `None` when no
