@@ -294,17 +294,75 @@ async fn a_deleted_entity_keeps_its_temporal_evolution() {
         assert_eq!(instances[1][member], NULL);
         assert!(instances[1]["deletedAt"].is_string(), "{t}");
     }
-    // Both deletions happened at the same instant: the entity's deletion.
+    // Both deletions happened at the same instant: the entity's deletion, which the entity
+    // shows as its own deletedAt, beside the types it had (mandatory in the representation).
     assert_eq!(
         last(&t["pm25"])["deletedAt"],
         last(&t["station"])["deletedAt"]
     );
+    assert_eq!(t["type"], "AirQualityObserved", "{t}");
+    assert_eq!(t["deletedAt"], last(&t["pm25"])["deletedAt"], "{t}");
+    let omitted = ngsi
+        .get_json(&format!("/temporal/entities/{id}?omit=deletedAt"))
+        .await;
+    assert!(omitted.get("deletedAt").is_none(), "{omitted}");
+    // Temporal queries still find it by its id and its types, not by others.
+    let found = |list: Value| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["id"] == id)
+            .cloned()
+    };
+    let by_type = found(
+        ngsi.get_json("/temporal/entities?type=AirQualityObserved&limit=1000")
+            .await,
+    )
+    .expect("found by type");
+    assert_eq!(by_type["deletedAt"], t["deletedAt"], "{by_type}");
+    assert_eq!(by_type["type"], "AirQualityObserved");
+    let by_id = ngsi.get_json(&format!("/temporal/entities?id={id}")).await;
+    assert!(found(by_id).is_some());
+    assert!(found(ngsi.get_json("/temporal/entities?type=Station").await).is_none());
     // lastN=1 answers the deletions only.
     let t = ngsi
         .get_json(&format!("/temporal/entities/{id}?lastN=1&pick=pm25"))
         .await;
     assert_eq!(t["pm25"].as_array().unwrap().len(), 1);
     assert_eq!(t["pm25"][0]["value"], NULL);
+
+    // Created again, the entity is current: its types come from the current state, and it has
+    // no deletedAt.
+    let r = ngsi
+        .post(
+            "/entities",
+            &json!({"id": id, "type": "Station", "pm25": {"type": "Property", "value": 1}}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let t = ngsi.get_json(&format!("/temporal/entities/{id}")).await;
+    assert_eq!(t["type"], "Station", "{t}");
+    assert!(t.get("deletedAt").is_none(), "{t}");
+
+    // Deleting the temporal representation takes the record of the deletion with it.
+    let r = ngsi
+        .request(Method::DELETE, &format!("/entities/{id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let r = ngsi
+        .request(Method::DELETE, &format!("/temporal/entities/{id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    expect_error(
+        ngsi.get(&format!("/temporal/entities/{id}")).await,
+        StatusCode::NOT_FOUND,
+        "ResourceNotFound",
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -120,6 +120,8 @@ impl Tx<'_> {
                 self.changes.push(Change::Delete {
                     tenant: self.tenant.to_owned(),
                     id: id.to_owned(),
+                    types: json_text(&entity::types_of(doc_of(&previous)), 64),
+                    deleted_at: self.now.clone(),
                 });
                 self.events.push(ChangeEvent {
                     tenant: self.tenant.to_owned(),

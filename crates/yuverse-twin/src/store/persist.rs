@@ -28,9 +28,13 @@ pub enum Change {
         id: String,
         doc: String,
     },
+    /// Removes an entity from the current state, recording its types (JSON array of expanded
+    /// IRIs) and deletion time for the temporal API.
     Delete {
         tenant: String,
         id: String,
+        types: String,
+        deleted_at: String,
     },
     /// One attribute instance in the temporal history.
     History(HistoryRow),
@@ -341,12 +345,28 @@ fn multi_row<'a>(
 
 async fn apply_one(conn: &mut AnyConnection, change: &Change) -> Result<(), sqlx::Error> {
     match change {
-        Change::Delete { tenant, id } => {
+        Change::Delete {
+            tenant,
+            id,
+            types,
+            deleted_at,
+        } => {
             sqlx::query("DELETE FROM twin_entities WHERE tenant = $1 AND id = $2")
                 .bind(tenant)
                 .bind(id)
-                .execute(conn)
+                .execute(&mut *conn)
                 .await?;
+            sqlx::query(
+                "INSERT INTO twin_deleted_entities (tenant, id, types, deleted_at) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (tenant, id) \
+                 DO UPDATE SET types = excluded.types, deleted_at = excluded.deleted_at",
+            )
+            .bind(tenant)
+            .bind(id)
+            .bind(types)
+            .bind(deleted_at)
+            .execute(conn)
+            .await?;
         }
         Change::DeleteHistory {
             tenant,
@@ -367,7 +387,15 @@ async fn apply_one(conn: &mut AnyConnection, change: &Change) -> Result<(), sqlx
             if let HistoryDataset::Id(d) = dataset {
                 q = q.bind(d);
             }
-            q.execute(conn).await?;
+            q.execute(&mut *conn).await?;
+            if attr.is_none() && *dataset == HistoryDataset::All {
+                // The whole history goes, and with it what it said about the entity's deletion.
+                sqlx::query("DELETE FROM twin_deleted_entities WHERE tenant = $1 AND id = $2")
+                    .bind(tenant)
+                    .bind(entity_id)
+                    .execute(conn)
+                    .await?;
+            }
         }
         Change::DeleteInstance {
             tenant,

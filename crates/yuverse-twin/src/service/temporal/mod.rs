@@ -10,7 +10,7 @@ mod page;
 mod render;
 mod write;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -146,10 +146,13 @@ pub struct TemporalPage {
 /// How many candidate entities one history read looks at.
 const CHUNK: usize = 200;
 
-/// An entity to answer for: its id and, when it exists in the current state, its types.
+/// An entity to answer for: its id, its types (from the current state, or from its last
+/// deletion), and when it was deleted if it is no longer in the current state.
+#[derive(Clone)]
 struct Target {
     id: String,
     types: Option<Value>,
+    deleted_at: Option<String>,
 }
 
 impl TemporalQuery {
@@ -190,9 +193,22 @@ impl Twin {
                 "entity `{id}` has no temporal representation"
             )));
         }
-        let target = Target {
-            id: id.to_owned(),
-            types,
+        let target = match types {
+            Some(types) => Target {
+                id: id.to_owned(),
+                types: Some(types),
+                deleted_at: None,
+            },
+            None => {
+                let deleted = history::deleted_entity(&self.inner.db, tenant, id).await?;
+                Target {
+                    id: id.to_owned(),
+                    types: deleted.as_ref().map(|(types, _)| {
+                        Value::Array(types.iter().cloned().map(Value::String).collect())
+                    }),
+                    deleted_at: deleted.map(|(_, at)| at),
+                }
+            }
         };
         let (mut entities, range) = self.evolution(tenant, &[target], query, vocab).await?;
         Ok(TemporalPage {
@@ -216,26 +232,37 @@ impl Twin {
         let (offset, limit, count) = paging;
         // The q filter applies to the windowed instances, not to the current state.
         let q = selector.q.take();
-        let candidates: Vec<Arc<Value>> = {
+        let current: Vec<Arc<Value>> = {
             let state = self.tenant(tenant)?;
             let guard = state.read().map_err(|_| poisoned())?;
             guard.query(&selector, 0, usize::MAX, false).0
         };
+        let mut candidates: Vec<Target> = current
+            .iter()
+            .map(|e| Target {
+                id: id_of(doc_of(e)).to_owned(),
+                types: e.get("type").cloned(),
+                deleted_at: None,
+            })
+            .collect();
+        candidates.extend(
+            self.deleted_candidates(tenant, &selector, &candidates)
+                .await?,
+        );
+        candidates.sort_by(|a, b| a.id.cmp(&b.id));
         let window = query.window();
         let mut page: Vec<Target> = Vec::new();
         let mut matched = 0usize;
         for chunk in candidates.chunks(CHUNK) {
-            let ids: Vec<String> = chunk.iter().map(|e| id_of(doc_of(e)).to_owned()).collect();
+            let ids: Vec<String> = chunk.iter().map(|t| t.id.clone()).collect();
             for id in self
                 .qualifying(tenant, &ids, q.as_ref(), query, &window)
                 .await?
             {
                 if matched >= offset && page.len() < limit {
-                    let types = chunk
-                        .iter()
-                        .find(|e| id_of(doc_of(e)) == id)
-                        .and_then(|e| e.get("type").cloned());
-                    page.push(Target { id, types });
+                    if let Some(target) = chunk.iter().find(|t| t.id == id) {
+                        page.push(target.clone());
+                    }
                 }
                 matched += 1;
             }
@@ -249,6 +276,40 @@ impl Twin {
             total: count.then_some(matched),
             range,
         })
+    }
+
+    /// Entities deleted from the current state that the selector chooses, other than those in
+    /// `current` (created again since). Only ids and types can choose them: attribute, scope
+    /// and geo conditions are about a current state they no longer have.
+    async fn deleted_candidates(
+        &self,
+        tenant: &str,
+        selector: &Selector,
+        current: &[Target],
+    ) -> NgsiResult<Vec<Target>> {
+        if selector.attrs.is_some() || selector.scope_q.is_some() || selector.geo.is_some() {
+            return Ok(Vec::new());
+        }
+        let deleted =
+            history::deleted_entities(&self.inner.db, tenant, selector.ids.as_deref()).await?;
+        if deleted.is_empty() {
+            return Ok(Vec::new());
+        }
+        let live: HashSet<&str> = current.iter().map(|t| t.id.as_str()).collect();
+        Ok(deleted
+            .into_iter()
+            .filter(|(id, types, _)| {
+                let names: Vec<&str> = types.iter().map(String::as_str).collect();
+                !live.contains(id.as_str())
+                    && selector.id_pattern.as_ref().is_none_or(|p| p.is_match(id))
+                    && selector.types.as_ref().is_none_or(|t| t.matches(&names))
+            })
+            .map(|(id, types, deleted_at)| Target {
+                id,
+                types: Some(Value::Array(types.into_iter().map(Value::String).collect())),
+                deleted_at: Some(deleted_at),
+            })
+            .collect())
     }
 
     /// The ids (in the given order) that have instances in the window, and satisfy `q` on them.
@@ -354,7 +415,14 @@ impl Twin {
             .iter()
             .map(|t| {
                 let attributes = grouped.remove(&t.id).unwrap_or_default();
-                render::entity(&t.id, t.types.as_ref(), attributes, query, vocab)
+                render::entity(
+                    &t.id,
+                    t.types.as_ref(),
+                    t.deleted_at.as_deref(),
+                    attributes,
+                    query,
+                    vocab,
+                )
             })
             .collect();
         Ok((entities, range))

@@ -50,9 +50,12 @@ fn instance_doc(instance: &Instance) -> Option<Map<String, Value>> {
     Some(doc)
 }
 
+/// `deleted_at` (storage form): when the entity left the current state, shown as its
+/// `deletedAt` like that of a deleted attribute instance.
 pub(super) fn entity(
     id: &str,
     types: Option<&Value>,
+    deleted_at: Option<&str>,
     attributes: BTreeMap<String, Vec<Instance>>,
     query: &TemporalQuery,
     vocab: &dyn Vocabulary,
@@ -74,6 +77,10 @@ pub(super) fn entity(
                 _ => Value::Array(compacted),
             },
         );
+    }
+    // `pick`/`omit` name it like any member (expanded through the request's context).
+    if let Some(at) = deleted_at.filter(|_| query.projection.wants(&vocab.expand("deletedAt"))) {
+        out.insert("deletedAt".into(), Value::String(wire(at)));
     }
     for (name, instances) in attributes {
         let docs: Vec<Entry> = instances
