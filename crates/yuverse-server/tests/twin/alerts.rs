@@ -147,11 +147,7 @@ async fn default_rules_raise_once_per_crossing_and_clear_themselves() {
     set(&ngsi, id, json!({"pm25": 80})).await;
     let alerts = wait_alerts(&office, id, |a| a.len() == 2).await;
     assert_eq!(states(&alerts), ["open", "closed"], "newest first");
-    let r = ngsi
-        .request(Method::DELETE, &format!("/entities/{id}"))
-        .send()
-        .await
-        .unwrap();
+    let r = ngsi.delete(&format!("/entities/{id}")).await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     wait_alerts(&office, id, |a| states(a) == ["closed", "closed"]).await;
 

@@ -130,23 +130,11 @@ async fn create_retrieve_update_and_delete_an_entity() {
     assert!(got.get("o3").is_none() && got.get("location").is_none());
 
     // Delete an attribute, then the entity.
-    let r = ngsi
-        .request(Method::DELETE, &format!("/entities/{id}/attrs/pm25"))
-        .send()
-        .await
-        .unwrap();
+    let r = ngsi.delete(&format!("/entities/{id}/attrs/pm25")).await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
-    let r = ngsi
-        .request(Method::DELETE, &format!("/entities/{id}/attrs/pm25"))
-        .send()
-        .await
-        .unwrap();
+    let r = ngsi.delete(&format!("/entities/{id}/attrs/pm25")).await;
     expect_error(r, StatusCode::NOT_FOUND, "ResourceNotFound").await;
-    let r = ngsi
-        .request(Method::DELETE, &format!("/entities/{id}"))
-        .send()
-        .await
-        .unwrap();
+    let r = ngsi.delete(&format!("/entities/{id}")).await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     expect_error(
         ngsi.get(&format!("/entities/{id}")).await,

@@ -107,11 +107,7 @@ async fn hosted_contexts_are_listed_served_deleted_and_kept_across_restarts() {
         .get("https://smartdatamodels.org/dataModel.Parking/occupancy")
         .is_some());
 
-    let r = ngsi
-        .request(Method::DELETE, &format!("/jsonldContexts/{id}"))
-        .send()
-        .await
-        .unwrap();
+    let r = ngsi.delete(&format!("/jsonldContexts/{id}")).await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     let r = ngsi.get(&format!("/jsonldContexts/{id}")).await;
     expect_error(r, StatusCode::NOT_FOUND, "ResourceNotFound").await;
@@ -188,10 +184,8 @@ async fn a_mirror_folder_answers_for_its_urls_and_they_show_as_cached() {
     assert!(one["numberOfHits"].is_u64(), "{one}");
     // reload reads the source again.
     let r = ngsi
-        .request(Method::DELETE, &format!("/jsonldContexts/{id}?reload=true"))
-        .send()
-        .await
-        .unwrap();
+        .delete(&format!("/jsonldContexts/{id}?reload=true"))
+        .await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
 
     let (status, _) = read_with(&ngsi, "https://contexts.yubei.example/v1/missing.jsonld").await;

@@ -112,11 +112,7 @@ async fn a_signed_in_user_follows_changes_filtered_by_type() {
     let (_, updated) = feed.next().await;
     assert_eq!(updated["attrs"]["pm25"], 80.5);
 
-    let r = ngsi
-        .request(Method::DELETE, &format!("/entities/{id}"))
-        .send()
-        .await
-        .unwrap();
+    let r = ngsi.delete(&format!("/entities/{id}")).await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     let (_, deleted) = feed.next().await;
     assert_eq!(deleted["id"], id);

@@ -71,6 +71,10 @@ impl Ngsi {
         self.send_json(Method::POST, path, body).await
     }
 
+    pub async fn delete(&self, path: &str) -> Response {
+        self.request(Method::DELETE, path).send().await.unwrap()
+    }
+
     pub async fn get(&self, path: &str) -> Response {
         self.request(Method::GET, path).send().await.unwrap()
     }

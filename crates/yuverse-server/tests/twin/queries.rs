@@ -1,4 +1,4 @@
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::common::*;
@@ -238,11 +238,7 @@ async fn discovery_of_types_and_attributes() {
         .find(|t| t["typeName"] == "Kiosk")
         .expect("Kiosk is listed with details");
     assert_eq!(kiosk_type["attributeNames"], json!(["name", "servedBy"]));
-    let deleted = ngsi
-        .request(Method::DELETE, "/entities/urn:ngsi-ld:Kiosk:k1")
-        .send()
-        .await
-        .unwrap();
+    let deleted = ngsi.delete("/entities/urn:ngsi-ld:Kiosk:k1").await;
     assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
     expect_error(
         ngsi.get("/types/Kiosk").await,

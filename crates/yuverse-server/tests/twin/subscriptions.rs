@@ -224,10 +224,8 @@ async fn subscription_crud_and_errors() {
         .await;
     }
     let r = ngsi
-        .request(Method::DELETE, "/subscriptions/urn:ngsi-ld:Subscription:s1")
-        .send()
-        .await
-        .unwrap();
+        .delete("/subscriptions/urn:ngsi-ld:Subscription:s1")
+        .await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     expect_error(
         ngsi.get("/subscriptions/urn:ngsi-ld:Subscription:s1").await,

@@ -169,11 +169,7 @@ async fn deleted_attributes_show_as_deletion_instances() {
         }
     };
     patch(json!({"pm25": {"type": "Property", "value": 20}})).await;
-    let r = ngsi
-        .request(Method::DELETE, &format!("/entities/{id}/attrs/pm25"))
-        .send()
-        .await
-        .unwrap();
+    let r = ngsi.delete(&format!("/entities/{id}/attrs/pm25")).await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     // Only the instance of one datasetId goes.
     let r = ngsi
@@ -272,11 +268,7 @@ async fn a_deleted_entity_keeps_its_temporal_evolution() {
         )
         .await;
     assert_eq!(r.status(), StatusCode::CREATED);
-    let r = ngsi
-        .request(Method::DELETE, &format!("/entities/{id}"))
-        .send()
-        .await
-        .unwrap();
+    let r = ngsi.delete(&format!("/entities/{id}")).await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     expect_error(
         ngsi.get(&format!("/entities/{id}")).await,
@@ -345,17 +337,9 @@ async fn a_deleted_entity_keeps_its_temporal_evolution() {
     assert!(t.get("deletedAt").is_none(), "{t}");
 
     // Deleting the temporal representation takes the record of the deletion with it.
-    let r = ngsi
-        .request(Method::DELETE, &format!("/entities/{id}"))
-        .send()
-        .await
-        .unwrap();
+    let r = ngsi.delete(&format!("/entities/{id}")).await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
-    let r = ngsi
-        .request(Method::DELETE, &format!("/temporal/entities/{id}"))
-        .send()
-        .await
-        .unwrap();
+    let r = ngsi.delete(&format!("/temporal/entities/{id}")).await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     expect_error(
         ngsi.get(&format!("/temporal/entities/{id}")).await,

@@ -134,11 +134,7 @@ async fn bad_writes_change_nothing() {
         )
         .await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    let r = anonymous
-        .request(Method::DELETE, &format!("/temporal/entities/{ID}"))
-        .send()
-        .await
-        .unwrap();
+    let r = anonymous.delete(&format!("/temporal/entities/{ID}")).await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 }
 
@@ -247,7 +243,7 @@ async fn attribute_and_entity_histories_are_deleted() {
     .await;
     let delete = |path: String| {
         let ngsi = &ngsi;
-        async move { ngsi.request(Method::DELETE, &path).send().await.unwrap() }
+        async move { ngsi.delete(&path).await }
     };
     let attr = format!("/temporal/entities/{ID}/attrs/speed");
     // Without datasetId: the default instances only.
