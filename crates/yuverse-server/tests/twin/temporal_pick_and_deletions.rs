@@ -335,6 +335,13 @@ async fn a_deleted_entity_keeps_its_temporal_evolution() {
     let t = ngsi.get_json(&format!("/temporal/entities/{id}")).await;
     assert_eq!(t["type"], "Station", "{t}");
     assert!(t.get("deletedAt").is_none(), "{t}");
+    assert!(found(
+        ngsi.get_json("/temporal/entities?type=AirQualityObserved&limit=1000")
+            .await
+    )
+    .is_none());
+    let by_type = found(ngsi.get_json("/temporal/entities?type=Station").await).unwrap();
+    assert!(by_type.get("deletedAt").is_none(), "{by_type}");
 
     // Deleting the temporal representation takes the record of the deletion with it.
     let r = ngsi.delete(&format!("/entities/{id}")).await;

@@ -10,7 +10,7 @@ mod page;
 mod render;
 mod write;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -245,10 +245,7 @@ impl Twin {
                 deleted_at: None,
             })
             .collect();
-        candidates.extend(
-            self.deleted_candidates(tenant, &selector, &candidates)
-                .await?,
-        );
+        candidates.extend(self.deleted_candidates(tenant, &selector).await?);
         candidates.sort_by(|a, b| a.id.cmp(&b.id));
         let window = query.window();
         let mut page: Vec<Target> = Vec::new();
@@ -278,14 +275,13 @@ impl Twin {
         })
     }
 
-    /// Entities deleted from the current state that the selector chooses, other than those in
-    /// `current` (created again since). Only ids and types can choose them: attribute, scope
-    /// and geo conditions are about a current state they no longer have.
+    /// Entities deleted from the current state (and not created again since) that the
+    /// selector chooses. Only ids and types can choose them: attribute, scope and geo
+    /// conditions are about a current state they no longer have.
     async fn deleted_candidates(
         &self,
         tenant: &str,
         selector: &Selector,
-        current: &[Target],
     ) -> NgsiResult<Vec<Target>> {
         if selector.attrs.is_some() || selector.scope_q.is_some() || selector.geo.is_some() {
             return Ok(Vec::new());
@@ -295,12 +291,13 @@ impl Twin {
         if deleted.is_empty() {
             return Ok(Vec::new());
         }
-        let live: HashSet<&str> = current.iter().map(|t| t.id.as_str()).collect();
+        let state = self.tenant(tenant)?;
+        let guard = state.read().map_err(|_| poisoned())?;
         Ok(deleted
             .into_iter()
             .filter(|(id, types, _)| {
                 let names: Vec<&str> = types.iter().map(String::as_str).collect();
-                !live.contains(id.as_str())
+                guard.get(id).is_none()
                     && selector.id_pattern.as_ref().is_none_or(|p| p.is_match(id))
                     && selector.types.as_ref().is_none_or(|t| t.matches(&names))
             })
