@@ -8,7 +8,7 @@ mod demo;
 mod indicators;
 mod metrics;
 mod middleware;
-mod migrate;
+pub mod migrate;
 mod openapi;
 mod plan;
 mod routes;

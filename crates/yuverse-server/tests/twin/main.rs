@@ -13,6 +13,7 @@ mod entities;
 mod https_receiver;
 mod jsonld_contexts;
 mod live;
+mod persist;
 mod queries;
 mod subscriptions;
 mod temporal;

@@ -116,7 +116,7 @@ const MAX_CHANGES_PER_COMMIT: usize = 20_000;
 /// and SQLite's thread cost most; a larger commit spends its time writing rows instead, and
 /// its statements, each of one kind and size, hit SQLite's statement cache where scripts of
 /// every mix of sizes would not.
-const ONE_TRIP_MAX_CHANGES: usize = 64;
+pub const ONE_TRIP_MAX_CHANGES: usize = 64;
 /// Rows per multi-row statement (SQLite allows 32,766 parameters; history rows have 9).
 const ROWS_PER_STATEMENT: usize = 500;
 
@@ -455,87 +455,6 @@ pub async fn load_all(db: &Database) -> Result<(Vec<String>, Vec<(String, Doc)>)
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn history(instance_id: &str) -> Change {
-        Change::History(HistoryRow {
-            tenant: "t".into(),
-            entity_id: "urn:e".into(),
-            attr: "p".into(),
-            instance_id: instance_id.into(),
-            dataset_id: None,
-            observed_at: None,
-            created_at: "2026-11-30T00:00:00.000000Z".into(),
-            modified_at: "2026-11-30T00:00:00.000000Z".into(),
-            doc: "{}".into(),
-        })
-    }
-
-    fn put(id: &str) -> Change {
-        Change::Put {
-            tenant: "t".into(),
-            id: id.into(),
-            doc: "{}".into(),
-        }
-    }
-
-    async fn count(db: &Database, table: &str) -> i64 {
-        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
-            .fetch_one(&db.pool)
-            .await
-            .unwrap()
-    }
-
-    /// Both ways a commit is written: small ones as one script in one trip
-    /// ([`ONE_TRIP_MAX_CHANGES`]), larger ones statement by statement in a transaction.
-    #[tokio::test]
-    async fn a_failed_commit_writes_nothing_and_the_writer_goes_on() {
-        for size in [3, ONE_TRIP_MAX_CHANGES + 1] {
-            let dir = tempfile::tempdir().unwrap();
-            let db = Database::connect(None, dir.path()).await.unwrap();
-            let mut tx = db.write().await.unwrap();
-            for table in [
-                "CREATE TABLE twin_tenants (name TEXT PRIMARY KEY, created_at TEXT NOT NULL)",
-                "CREATE TABLE twin_entities (tenant TEXT NOT NULL, id TEXT NOT NULL, \
-                 doc TEXT NOT NULL, PRIMARY KEY (tenant, id))",
-                "CREATE TABLE twin_history (tenant TEXT NOT NULL, entity_id TEXT NOT NULL, \
-                 attr TEXT NOT NULL, instance_id TEXT NOT NULL, dataset_id TEXT, \
-                 observed_at TEXT, created_at TEXT NOT NULL, modified_at TEXT NOT NULL, \
-                 doc TEXT NOT NULL, PRIMARY KEY (tenant, instance_id))",
-            ] {
-                sqlx::query(table).execute(tx.conn()).await.unwrap();
-            }
-            tx.commit().await.unwrap();
-            let persister = Persister::start(db.clone());
-
-            // The last history row repeats the first one's key: the commit fails part-way.
-            let mut changes = vec![put("urn:a")];
-            changes.extend((0..size).map(|i| history(&format!("i{i}"))));
-            changes.push(history("i0"));
-            let failed = persister.submit(changes);
-            assert!(failed.durable().await.is_err(), "{size} changes");
-            assert_eq!(count(&db, "twin_history").await, 0, "no row of it stays");
-            assert_eq!(count(&db, "twin_entities").await, 0);
-
-            let mut changes = vec![
-                Change::Tenant {
-                    name: "t".into(),
-                    created_at: "2026-11-30T00:00:00.000000Z".into(),
-                },
-                put("urn:b"),
-                put("urn:b"),
-            ];
-            changes.extend((0..size).map(|i| history(&format!("j{i}"))));
-            persister
-                .submit(changes)
-                .durable()
-                .await
-                .expect("the next commit goes through");
-            assert_eq!(count(&db, "twin_tenants").await, 1);
-            assert_eq!(count(&db, "twin_history").await, size as i64);
-            assert_eq!(count(&db, "twin_entities").await, 1);
-            db.close().await;
-        }
-    }
 
     #[test]
     fn placeholders_number_postgres_parameters_and_leave_sqlite_ones_anonymous() {

@@ -1,0 +1,84 @@
+//! The twin's group-commit writer against the real schema (the server's migrations), on SQLite
+//! or PostgreSQL: a commit is all or nothing, whichever way it is written.
+
+use yuverse_core::db::Database;
+use yuverse_twin::store::persist::{Change, HistoryRow, Persister, ONE_TRIP_MAX_CHANGES};
+
+use crate::common::test_settings;
+
+const T: &str = "2026-11-30T00:00:00.000000Z";
+
+fn history(instance_id: &str) -> Change {
+    Change::History(HistoryRow {
+        tenant: "t".into(),
+        entity_id: "urn:e".into(),
+        attr: "p".into(),
+        instance_id: instance_id.into(),
+        dataset_id: None,
+        observed_at: None,
+        created_at: T.into(),
+        modified_at: T.into(),
+        doc: "{}".into(),
+    })
+}
+
+fn put(id: &str) -> Change {
+    Change::Put {
+        tenant: "t".into(),
+        id: id.into(),
+        doc: "{}".into(),
+    }
+}
+
+async fn count(db: &Database, table: &str) -> i64 {
+    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table} WHERE tenant = 't'"))
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+}
+
+/// Both ways a commit is written: small ones (on SQLite) as one script in one trip, larger
+/// ones statement by statement in a transaction.
+#[tokio::test]
+async fn a_failed_commit_writes_nothing_and_the_writer_goes_on() {
+    for size in [3, ONE_TRIP_MAX_CHANGES + 1] {
+        let (settings, _dir) = test_settings(false).await;
+        let db = Database::connect(settings.database_url.as_deref(), &settings.data_dir)
+            .await
+            .unwrap();
+        yuverse_server::migrate::run(&db).await.unwrap();
+        let persister = Persister::start(db.clone());
+
+        // The last history row repeats the first one's key: the commit fails part-way.
+        let mut changes = vec![put("urn:a")];
+        changes.extend((0..size).map(|i| history(&format!("i{i}"))));
+        changes.push(history("i0"));
+        let failed = persister.submit(changes);
+        assert!(failed.durable().await.is_err(), "{size} changes");
+        assert_eq!(count(&db, "twin_history").await, 0, "no row of it stays");
+        assert_eq!(count(&db, "twin_entities").await, 0);
+
+        let mut changes = vec![
+            Change::Tenant {
+                name: "t".into(),
+                created_at: T.into(),
+            },
+            put("urn:b"),
+            put("urn:b"),
+        ];
+        changes.extend((0..size).map(|i| history(&format!("j{i}"))));
+        persister
+            .submit(changes)
+            .durable()
+            .await
+            .expect("the next commit goes through");
+        let tenants: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM twin_tenants WHERE name = 't'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        assert_eq!(tenants, 1);
+        assert_eq!(count(&db, "twin_history").await, size as i64);
+        assert_eq!(count(&db, "twin_entities").await, 1);
+        db.close().await;
+    }
+}
