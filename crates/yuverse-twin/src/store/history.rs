@@ -218,50 +218,50 @@ pub async fn instance(
     row.as_ref().map(history_row).transpose()
 }
 
-/// An entity deleted from the current state: its types (expanded IRIs) and when it was
-/// deleted (storage form), as its last deletion recorded them.
-pub async fn deleted_entity(
-    db: &Database,
-    tenant: &str,
-    id: &str,
-) -> Result<Option<(Vec<String>, String)>, sqlx::Error> {
-    let mut conn = db.pool.acquire().await?;
-    let row = sqlx::query(
-        "SELECT types, deleted_at FROM twin_deleted_entities WHERE tenant = $1 AND id = $2",
-    )
-    .bind(tenant)
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some(row) = row else { return Ok(None) };
-    let types: String = col(&row, "types")?;
-    let types = serde_json::from_str(&types).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-    Ok(Some((types, col(&row, "deleted_at")?)))
+/// An entity deleted from the current state, as its last deletion recorded it.
+#[derive(Debug, Clone)]
+pub struct DeletedEntity {
+    pub id: String,
+    /// Expanded type IRIs.
+    pub types: Vec<String>,
+    /// Storage form.
+    pub deleted_at: String,
 }
 
-/// Entities deleted from the current state (id, types, deletion time), by id; only those of
-/// `ids` when given.
+fn deleted_entity(row: &AnyRow) -> Result<DeletedEntity, sqlx::Error> {
+    let types: String = col(row, "types")?;
+    Ok(DeletedEntity {
+        id: col(row, "id")?,
+        types: serde_json::from_str(&types).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+        deleted_at: col(row, "deleted_at")?,
+    })
+}
+
+/// Entities deleted from the current state: those of `ids` (each read by its key), or every
+/// one of the tenant, by id.
 pub async fn deleted_entities(
     db: &Database,
     tenant: &str,
     ids: Option<&[String]>,
-) -> Result<Vec<(String, Vec<String>, String)>, sqlx::Error> {
+) -> Result<Vec<DeletedEntity>, sqlx::Error> {
+    const COLUMNS: &str = "SELECT id, types, deleted_at FROM twin_deleted_entities";
     let mut conn = db.pool.acquire().await?;
-    let rows = sqlx::query(
-        "SELECT id, types, deleted_at FROM twin_deleted_entities WHERE tenant = $1 ORDER BY id",
-    )
-    .bind(tenant)
-    .fetch_all(&mut *conn)
-    .await?;
+    let Some(ids) = ids else {
+        let sql = format!("{COLUMNS} WHERE tenant = $1 ORDER BY id");
+        let rows = sqlx::query(&sql).bind(tenant).fetch_all(&mut *conn).await?;
+        return rows.iter().map(deleted_entity).collect();
+    };
+    let sql = format!("{COLUMNS} WHERE tenant = $1 AND id = $2");
     let mut out = Vec::new();
-    for row in rows {
-        let id: String = col(&row, "id")?;
-        if ids.is_some_and(|ids| !ids.contains(&id)) {
-            continue;
+    for id in ids {
+        let row = sqlx::query(&sql)
+            .bind(tenant)
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        if let Some(row) = row {
+            out.push(deleted_entity(&row)?);
         }
-        let types: String = col(&row, "types")?;
-        let types = serde_json::from_str(&types).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-        out.push((id, types, col(&row, "deleted_at")?));
     }
     Ok(out)
 }

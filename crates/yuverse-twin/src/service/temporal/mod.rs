@@ -155,6 +155,18 @@ struct Target {
     deleted_at: Option<String>,
 }
 
+impl Target {
+    fn deleted(d: history::DeletedEntity) -> Target {
+        Target {
+            id: d.id,
+            types: Some(Value::Array(
+                d.types.into_iter().map(Value::String).collect(),
+            )),
+            deleted_at: Some(d.deleted_at),
+        }
+    }
+}
+
 impl TemporalQuery {
     fn window(&self) -> Window {
         let (from, until) = self.timerel.map(TimeRel::bounds).unwrap_or_default();
@@ -199,16 +211,17 @@ impl Twin {
                 types: Some(types),
                 deleted_at: None,
             },
-            None => {
-                let deleted = history::deleted_entity(&self.inner.db, tenant, id).await?;
-                Target {
-                    id: id.to_owned(),
-                    types: deleted.as_ref().map(|(types, _)| {
-                        Value::Array(types.iter().cloned().map(Value::String).collect())
-                    }),
-                    deleted_at: deleted.map(|(_, at)| at),
-                }
-            }
+            None => history::deleted_entities(&self.inner.db, tenant, Some(&[id.to_owned()]))
+                .await?
+                .pop()
+                .map_or_else(
+                    || Target {
+                        id: id.to_owned(),
+                        types: None,
+                        deleted_at: None,
+                    },
+                    Target::deleted,
+                ),
         };
         let (mut entities, range) = self.evolution(tenant, &[target], query, vocab).await?;
         Ok(TemporalPage {
@@ -295,17 +308,16 @@ impl Twin {
         let guard = state.read().map_err(|_| poisoned())?;
         Ok(deleted
             .into_iter()
-            .filter(|(id, types, _)| {
-                let names: Vec<&str> = types.iter().map(String::as_str).collect();
-                guard.get(id).is_none()
-                    && selector.id_pattern.as_ref().is_none_or(|p| p.is_match(id))
+            .filter(|d| {
+                let names: Vec<&str> = d.types.iter().map(String::as_str).collect();
+                guard.get(&d.id).is_none()
+                    && selector
+                        .id_pattern
+                        .as_ref()
+                        .is_none_or(|p| p.is_match(&d.id))
                     && selector.types.as_ref().is_none_or(|t| t.matches(&names))
             })
-            .map(|(id, types, deleted_at)| Target {
-                id,
-                types: Some(Value::Array(types.into_iter().map(Value::String).collect())),
-                deleted_at: Some(deleted_at),
-            })
+            .map(Target::deleted)
             .collect())
     }
 
