@@ -1,9 +1,11 @@
-//! After `kill -9` during sustained ingestion and a restart, every acknowledged update is
-//! there: the broker acknowledges a write only once its group commit is durable.
+//! After `kill -9` and a restart, nothing acknowledged is lost: every acknowledged update is
+//! there (the broker acknowledges a write only once its group commit is durable), and every
+//! notification that was still in flight is sent.
 
 use std::collections::HashMap;
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -58,6 +60,14 @@ async fn wait_ready(port: u16) {
     panic!("the server did not become ready");
 }
 
+fn kill(server: &mut Child, signal: &str) {
+    Command::new("kill")
+        .args([signal, &server.id().to_string()])
+        .status()
+        .unwrap();
+    let _ = server.wait();
+}
+
 fn meter(i: usize, round: u64) -> Value {
     json!({"id": format!("urn:ngsi-ld:Meter:{i}"), "type": "Meter", "reading": {"type": "Property", "value": round}})
 }
@@ -101,11 +111,7 @@ async fn every_acknowledged_update_survives_kill_9() {
         }));
     }
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    Command::new("kill")
-        .args(["-9", &server.id().to_string()])
-        .status()
-        .unwrap();
-    let _ = server.wait();
+    kill(&mut server, "-9");
     for w in writers {
         w.await.unwrap();
     }
@@ -147,9 +153,124 @@ async fn every_acknowledged_update_survives_kill_9() {
             "meter {i}: acknowledged round {round}, stored {value:?}"
         );
     }
-    Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
+    kill(&mut server, "-TERM");
+}
+
+/// A notification receiver that records the ids of the entities it is notified of. Until it
+/// is told to answer, it never does: every notification stays in flight.
+struct Receiver {
+    url: String,
+    notified: Arc<Mutex<Vec<String>>>,
+    answering: Arc<AtomicBool>,
+}
+
+async fn receiver() -> Receiver {
+    let notified: Arc<Mutex<Vec<String>>> = Arc::default();
+    let answering = Arc::new(AtomicBool::new(false));
+    let (sink, answer) = (notified.clone(), answering.clone());
+    let app = axum::Router::new().route(
+        "/notify",
+        axum::routing::post(move |body: String| {
+            let (sink, answer) = (sink.clone(), answer.clone());
+            async move {
+                let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+                for entity in body["data"].as_array().into_iter().flatten() {
+                    let id = entity["id"].as_str().unwrap_or_default().to_owned();
+                    sink.lock().unwrap().push(id);
+                }
+                if !answer.load(Ordering::SeqCst) {
+                    std::future::pending::<()>().await;
+                }
+                axum::http::StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/notify", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    Receiver {
+        url,
+        notified,
+        answering,
+    }
+}
+
+impl Receiver {
+    /// Waits until `id` was notified (or a generous deadline passes); answers whether it was.
+    async fn wait_for(&self, id: &str) -> bool {
+        for _ in 0..200 {
+            if self.notified.lock().unwrap().iter().any(|n| n == id) {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        false
+    }
+}
+
+async fn post(port: u16, path: &str, body: &Value) -> reqwest::StatusCode {
+    reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/ngsi-ld/v1{path}"))
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap()
         .status()
-        .unwrap();
-    let _ = server.wait();
+}
+
+/// Long enough for the server to store its notification watermark twice (once a second).
+const WATERMARK_ROUNDS: Duration = Duration::from_millis(2500);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_notification_in_flight_at_kill_9_is_sent_after_the_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let rx = receiver().await;
+    let port = free_port();
+    let mut server = serve(dir.path(), port);
+    wait_ready(port).await;
+    let subscription = json!({
+        "type": "Subscription",
+        "entities": [{"type": "Meter"}],
+        "notification": {"endpoint": {"uri": rx.url, "accept": "application/json"}, "format": "keyValues"}
+    });
+    assert_eq!(post(port, "/subscriptions", &subscription).await, 201);
+    assert_eq!(post(port, "/entities", &meter(1, 1)).await, 201);
+    assert!(
+        rx.wait_for("urn:ngsi-ld:Meter:1").await,
+        "sent, never answered"
+    );
+    // The server keeps storing how far it has notified; it must not pass the write in flight.
+    tokio::time::sleep(WATERMARK_ROUNDS).await;
+    kill(&mut server, "-9");
+
+    rx.notified.lock().unwrap().clear();
+    rx.answering.store(true, Ordering::SeqCst);
+    let port = free_port();
+    let mut server = serve(dir.path(), port);
+    wait_ready(port).await;
+    assert!(
+        rx.wait_for("urn:ngsi-ld:Meter:1").await,
+        "the notification in flight at the kill is sent after the restart"
+    );
+
+    // Once delivered, a change is not notified again at the next start.
+    assert_eq!(post(port, "/entities", &meter(2, 1)).await, 201);
+    assert!(rx.wait_for("urn:ngsi-ld:Meter:2").await);
+    tokio::time::sleep(WATERMARK_ROUNDS).await;
+    kill(&mut server, "-9");
+    rx.notified.lock().unwrap().clear();
+    let port = free_port();
+    let mut server = serve(dir.path(), port);
+    wait_ready(port).await;
+    assert_eq!(post(port, "/entities", &meter(3, 1)).await, 201);
+    assert!(rx.wait_for("urn:ngsi-ld:Meter:3").await);
+    // Time for anything notified again at start to arrive too.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        *rx.notified.lock().unwrap(),
+        ["urn:ngsi-ld:Meter:3"],
+        "only the new change is notified"
+    );
+    kill(&mut server, "-TERM");
 }

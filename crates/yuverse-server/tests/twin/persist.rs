@@ -1,8 +1,13 @@
 //! The twin's group-commit writer against the real schema (the server's migrations), on SQLite
 //! or PostgreSQL: a commit is all or nothing, whichever way it is written.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
 use yuverse_core::db::Database;
-use yuverse_twin::store::persist::{Change, HistoryRow, Persister, ONE_TRIP_MAX_CHANGES};
+use yuverse_twin::store::persist::{
+    AfterCommit, Change, HistoryRow, Persister, ONE_TRIP_MAX_CHANGES,
+};
 
 use crate::common::test_settings;
 
@@ -30,6 +35,16 @@ fn put(id: &str) -> Change {
     }
 }
 
+/// An after-commit step that records that it ran.
+fn flag() -> (Arc<AtomicBool>, Option<AfterCommit>) {
+    let ran = Arc::new(AtomicBool::new(false));
+    let set = ran.clone();
+    (
+        ran,
+        Some(Box::new(move || set.store(true, Ordering::SeqCst))),
+    )
+}
+
 async fn count(db: &Database, table: &str) -> i64 {
     sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table} WHERE tenant = 't'"))
         .fetch_one(&db.pool)
@@ -38,7 +53,8 @@ async fn count(db: &Database, table: &str) -> i64 {
 }
 
 /// Both ways a commit is written: small ones (on SQLite) as one script in one trip, larger
-/// ones statement by statement in a transaction.
+/// ones statement by statement in a transaction. A write's after-commit step (publishing its
+/// changes) runs only when the commit succeeded, and before the write is acknowledged.
 #[tokio::test]
 async fn a_failed_commit_writes_nothing_and_the_writer_goes_on() {
     for size in [3, ONE_TRIP_MAX_CHANGES + 1] {
@@ -53,8 +69,13 @@ async fn a_failed_commit_writes_nothing_and_the_writer_goes_on() {
         let mut changes = vec![put("urn:a")];
         changes.extend((0..size).map(|i| history(&format!("i{i}"))));
         changes.push(history("i0"));
-        let failed = persister.submit(changes);
+        let (published, after_commit) = flag();
+        let failed = persister.submit(changes, after_commit);
         assert!(failed.durable().await.is_err(), "{size} changes");
+        assert!(
+            !published.load(Ordering::SeqCst),
+            "nothing failed is published"
+        );
         assert_eq!(count(&db, "twin_history").await, 0, "no row of it stays");
         assert_eq!(count(&db, "twin_entities").await, 0);
 
@@ -67,11 +88,16 @@ async fn a_failed_commit_writes_nothing_and_the_writer_goes_on() {
             put("urn:b"),
         ];
         changes.extend((0..size).map(|i| history(&format!("j{i}"))));
+        let (published, after_commit) = flag();
         persister
-            .submit(changes)
+            .submit(changes, after_commit)
             .durable()
             .await
             .expect("the next commit goes through");
+        assert!(
+            published.load(Ordering::SeqCst),
+            "published before acknowledged"
+        );
         let tenants: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM twin_tenants WHERE name = 't'")
             .fetch_one(&db.pool)
             .await

@@ -64,7 +64,8 @@ impl Twin {
         vocab: &dyn Vocabulary,
     ) -> NgsiResult<BatchResult> {
         let items = entities_of(body)?;
-        let now = yuverse_core::time::to_db(yuverse_core::time::now());
+        let mark = self.backlog().open();
+        let now = mark.at.clone();
         let mut result = BatchResult::default();
         // Validation outside the lock: every entity is parsed first.
         let mut parsed = Vec::with_capacity(items.len());

@@ -12,7 +12,7 @@ use crate::domain::Vocabulary;
 use crate::error::{ErrorKind, NgsiError, NgsiResult};
 use crate::store::memory::{Selector, TenantState};
 use crate::store::persist::{Change, HistoryRow};
-use crate::subscriptions::ChangeEvent;
+use crate::subscriptions::{ChangeEvent, Mark};
 
 /// A write in progress on one tenant: the memory changes, their durable twins, and how to undo.
 pub(super) struct Tx<'a> {
@@ -173,6 +173,18 @@ impl Twin {
         tenant: &str,
         op: impl FnOnce(&mut Tx) -> NgsiResult<R>,
     ) -> NgsiResult<R> {
+        self.write_at(tenant, self.backlog().open(), op).await
+    }
+
+    /// [`Twin::write`] stamped with `mark`, opened when the write took its time (before it
+    /// parsed its input, outside the lock). The mark stays open in the notifier's backlog until
+    /// the write's changes, stamped with its time, are notified.
+    pub(super) async fn write_at<R>(
+        &self,
+        tenant: &str,
+        mark: Mark,
+        op: impl FnOnce(&mut Tx) -> NgsiResult<R>,
+    ) -> NgsiResult<R> {
         let (state, new_tenant) = self.tenant_for_write(tenant)?;
         let turn = state.writers.lock().await;
         let (result, ack, undo) = {
@@ -180,7 +192,7 @@ impl Twin {
             let mut tx = Tx {
                 state: &mut guard,
                 tenant,
-                now: yuverse_core::time::to_db(yuverse_core::time::now()),
+                now: mark.at.clone(),
                 changes: new_tenant.into_iter().collect(),
                 undo: Vec::new(),
                 events: Vec::new(),
@@ -195,13 +207,19 @@ impl Twin {
             }
             let undo = std::mem::take(&mut tx.undo);
             let events = std::mem::take(&mut tx.events);
-            let ack = (!tx.changes.is_empty())
-                .then(|| self.inner.persister.submit(std::mem::take(&mut tx.changes)));
-            (result, ack, (undo, events))
+            let ack = (!tx.changes.is_empty()).then(|| {
+                // Published by the writer right after the commit, even if this request is
+                // dropped while it waits.
+                let publisher = self.inner.publisher.clone();
+                let publish = move || publisher.publish(events, mark);
+                self.inner
+                    .persister
+                    .submit(std::mem::take(&mut tx.changes), Some(Box::new(publish)))
+            });
+            (result, ack, undo)
         };
         // The next writer may apply its change while this one waits for its commit.
         drop(turn);
-        let (undo, events) = undo;
         if let Some(ack) = ack {
             if let Err(e) = ack.durable().await {
                 let mut guard = state.write().map_err(|_| poisoned())?;
@@ -211,7 +229,6 @@ impl Twin {
                 return Err(e);
             }
         }
-        self.publish(events);
         result
     }
 
@@ -221,10 +238,11 @@ impl Twin {
         body: &Value,
         vocab: &dyn Vocabulary,
     ) -> NgsiResult<String> {
-        let now = yuverse_core::time::to_db(yuverse_core::time::now());
+        let mark = self.backlog().open();
+        let now = mark.at.clone();
         let doc = entity::parse_entity(body, vocab, &now)?;
         let id = id_of(&doc).to_owned();
-        self.write(tenant, |tx| {
+        self.write_at(tenant, mark, |tx| {
             if tx.exists(&id) {
                 return Err(NgsiError::new(
                     ErrorKind::AlreadyExists,
@@ -314,9 +332,10 @@ impl Twin {
                 }
             }
         }
-        let now = yuverse_core::time::to_db(yuverse_core::time::now());
+        let mark = self.backlog().open();
+        let now = mark.at.clone();
         let replacement = entity::parse_entity(&body, vocab, &now)?;
-        self.write(tenant, |tx| {
+        self.write_at(tenant, mark, |tx| {
             let current = tx
                 .current(id)
                 .ok_or_else(|| NgsiError::not_found(format!("no entity `{id}`")))?;
@@ -367,12 +386,13 @@ impl Twin {
     ) -> NgsiResult<AttrsOutcome> {
         check_id(id)?;
         let input = fragment(body, Some(id))?;
-        let now = yuverse_core::time::to_db(yuverse_core::time::now());
+        let mark = self.backlog().open();
+        let now = mark.at.clone();
         let attributes = entity::parse_attributes(&input, vocab, &now)?;
         if attributes.is_empty() && mode == AttrsMode::Update {
             return Err(NgsiError::bad_data("no attributes to update"));
         }
-        self.write(tenant, |tx| {
+        self.write_at(tenant, mark, |tx| {
             let current = tx
                 .copy_of(id)
                 .ok_or_else(|| NgsiError::not_found(format!("no entity `{id}`")))?;
@@ -424,11 +444,12 @@ impl Twin {
         check_id(id)?;
         attribute::check_attribute_name(attr)?;
         let name = vocab.expand(attr);
-        let now = yuverse_core::time::to_db(yuverse_core::time::now());
+        let mark = self.backlog().open();
+        let now = mark.at.clone();
         if !body.is_object() {
             return Err(NgsiError::bad_data("the attribute must be a JSON object"));
         }
-        self.write(tenant, |tx| {
+        self.write_at(tenant, mark, |tx| {
             let current = tx
                 .copy_of(id)
                 .ok_or_else(|| NgsiError::not_found(format!("no entity `{id}`")))?;

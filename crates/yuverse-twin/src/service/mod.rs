@@ -5,6 +5,7 @@
 
 pub mod batch;
 pub mod entities;
+mod publish;
 pub mod temporal;
 mod tenants;
 
@@ -15,17 +16,19 @@ use std::sync::{Arc, OnceLock, RwLock, Weak};
 
 use tokio::sync::{broadcast, mpsc};
 
-use crate::subscriptions::{ChangeEvent, Subscriptions};
+use crate::subscriptions::{Backlog, ChangeEvent, Notice, Subscriptions};
 
 use yuverse_core::db::Database;
 use yuverse_core::{Actor, Permission};
 
 pub use batch::{BatchError, BatchResult};
 pub use entities::{AttrsOutcome, QueryPage};
+pub use publish::WATCH_CAPACITY;
 pub use temporal::{TemporalFormat, TemporalPage, TemporalQuery};
 
 use crate::error::{ErrorKind, NgsiError, NgsiResult};
 use crate::store::persist::Persister;
+use publish::Publisher;
 
 /// Settings of the broker.
 #[derive(Debug, Clone)]
@@ -60,10 +63,8 @@ pub struct Twin {
 
 struct Inner {
     persister: Persister,
-    /// Where committed changes go for notifications, once subscriptions are started.
-    changes: OnceLock<mpsc::UnboundedSender<ChangeEvent>>,
-    /// Committed changes for in-process watchers (alerts, the live map); see [`Twin::watch`].
-    watchers: broadcast::Sender<ChangeEvent>,
+    /// Where committed changes go: the notifier and in-process watchers (see [`Twin::watch`]).
+    publisher: Arc<Publisher>,
     subscriptions: OnceLock<Subscriptions>,
     tenants: RwLock<HashMap<String, Arc<Tenant>>>,
     db: Database,
@@ -77,9 +78,6 @@ impl std::fmt::Debug for Twin {
             .finish()
     }
 }
-
-/// How many committed changes a slow [`Twin::watch`] receiver may fall behind.
-pub const WATCH_CAPACITY: usize = 16_384;
 
 /// The default tenant when no `NGSILD-Tenant` header is sent.
 pub const DEFAULT_TENANT: &str = "";
@@ -105,8 +103,7 @@ impl Twin {
         Ok(Twin {
             inner: Arc::new(Inner {
                 persister: Persister::start(db.clone()),
-                changes: OnceLock::new(),
-                watchers: broadcast::channel(WATCH_CAPACITY).0,
+                publisher: Arc::new(Publisher::new()),
                 subscriptions: OnceLock::new(),
                 tenants: RwLock::new(tenants),
                 db,
@@ -115,14 +112,19 @@ impl Twin {
         })
     }
 
-    /// Connects the subscriptions: committed changes are sent to `changes` from now on.
+    /// Connects the subscriptions: committed changes are sent to `notices` from now on.
     pub fn set_subscriptions(
         &self,
         subscriptions: Subscriptions,
-        changes: mpsc::UnboundedSender<ChangeEvent>,
+        notices: mpsc::UnboundedSender<Notice>,
     ) {
-        let _ = self.inner.changes.set(changes);
+        let _ = self.inner.publisher.notices.set(notices);
         let _ = self.inner.subscriptions.set(subscriptions);
+    }
+
+    /// What the notifier still owes.
+    pub fn backlog(&self) -> &Arc<Backlog> {
+        &self.inner.publisher.backlog
     }
 
     pub fn subscriptions(&self) -> NgsiResult<&Subscriptions> {
@@ -136,24 +138,33 @@ impl Twin {
         WeakTwin(Arc::downgrade(&self.inner))
     }
 
-    pub(super) fn publish(&self, events: Vec<ChangeEvent>) {
-        let watched = self.inner.watchers.receiver_count() > 0;
-        for e in events {
-            if watched {
-                // A send fails only when every watcher has gone, which is fine.
-                let _ = self.inner.watchers.send(e.clone());
-            }
-            if let Some(changes) = self.inner.changes.get() {
-                let _ = changes.send(e);
-            }
-        }
-    }
-
     /// Every committed change from now on, in commit order per tenant. A watcher that falls
     /// more than [`WATCH_CAPACITY`] changes behind gets `RecvError::Lagged` and must resync
     /// from the current state (queries), since the skipped changes are not kept for it.
     pub fn watch(&self) -> broadcast::Receiver<ChangeEvent> {
-        self.inner.watchers.subscribe()
+        self.inner.publisher.watchers.subscribe()
+    }
+
+    /// Every entity of every tenant whose `modifiedAt` is at or after `since` (storage form),
+    /// as (tenant, entity): what the notifier catches up on at start.
+    pub fn changed_since(&self, since: &str) -> NgsiResult<Vec<(String, Arc<serde_json::Value>)>> {
+        let mut changed = Vec::new();
+        for name in self.tenant_names()? {
+            let state = self.tenant(&name)?;
+            let guard = state.read().map_err(|_| poisoned())?;
+            changed.extend(
+                guard
+                    .entities()
+                    .filter(|e| {
+                        crate::domain::entity::doc(e)
+                            .get("modifiedAt")
+                            .and_then(serde_json::Value::as_str)
+                            .is_some_and(|at| at >= since)
+                    })
+                    .map(|e| (name.clone(), e.clone())),
+            );
+        }
+        Ok(changed)
     }
 
     pub fn config(&self) -> &TwinConfig {

@@ -237,6 +237,23 @@ fn deleted_entity(row: &AnyRow) -> Result<DeletedEntity, sqlx::Error> {
     })
 }
 
+/// Entities of any tenant deleted at or after `since` (storage form), as (tenant, entity).
+pub async fn deleted_since(
+    db: &Database,
+    since: &str,
+) -> Result<Vec<(String, DeletedEntity)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT tenant, id, types, deleted_at FROM twin_deleted_entities \
+         WHERE deleted_at >= $1 ORDER BY deleted_at",
+    )
+    .bind(since)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|row| Ok((col(row, "tenant")?, deleted_entity(row)?)))
+        .collect()
+}
+
 /// Entities deleted from the current state: those of `ids` (each read by its key), or every
 /// one of the tenant, by id.
 pub async fn deleted_entities(

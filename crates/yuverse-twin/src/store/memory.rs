@@ -77,6 +77,11 @@ impl TenantState {
         self.entities.is_empty()
     }
 
+    /// Every entity, in no particular order.
+    pub fn entities(&self) -> impl Iterator<Item = &Arc<Value>> {
+        self.entities.values()
+    }
+
     pub fn get(&self, id: &str) -> Option<&Arc<Value>> {
         self.entities.get(id)
     }

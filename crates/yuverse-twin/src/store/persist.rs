@@ -83,8 +83,13 @@ impl HistoryRow {
     }
 }
 
+/// What a write asks the writer to do once its changes are committed, before it is
+/// acknowledged (publish them, in commit order).
+pub type AfterCommit = Box<dyn FnOnce() + Send + Sync>;
+
 struct Job {
     changes: Vec<Change>,
+    after_commit: Option<AfterCommit>,
     done: oneshot::Sender<Result<(), String>>,
 }
 
@@ -127,11 +132,17 @@ impl Persister {
         Persister { jobs }
     }
 
-    /// Queues changes; they are durable when the returned [`Ack`] resolves to `Ok`.
-    /// Called while the caller holds its tenant lock, so per-tenant order is kept.
-    pub fn submit(&self, changes: Vec<Change>) -> Ack {
+    /// Queues changes; they are durable when the returned [`Ack`] resolves to `Ok`, and
+    /// `after_commit` has run by then. Called while the caller holds its tenant lock, so
+    /// per-tenant order is kept.
+    pub fn submit(&self, changes: Vec<Change>, after_commit: Option<AfterCommit>) -> Ack {
         let (done, ack) = oneshot::channel();
-        if self.jobs.send(Job { changes, done }).is_err() {
+        let job = Job {
+            changes,
+            after_commit,
+            done,
+        };
+        if self.jobs.send(job).is_err() {
             let (done, ack) = oneshot::channel();
             let _ = done.send(Err("the twin writer stopped".into()));
             return Ack(ack);
@@ -158,6 +169,9 @@ async fn writer(db: Database, mut rx: mpsc::UnboundedReceiver<Job>) {
             tracing::error!(error = %e, changes = size, "twin commit failed");
         }
         for job in jobs {
+            if let (Ok(()), Some(after_commit)) = (&result, job.after_commit) {
+                after_commit();
+            }
             let _ = job.done.send(result.clone());
         }
     }

@@ -5,7 +5,8 @@
 //! can select (see `index`), not against all of the tenant's.
 //! Each notification is sent by its own task: up to four attempts with back-off (0.5, 1, 2 s),
 //! then counted as failed. Delivery is at least once: a receiver may see a notification twice
-//! if an answer is lost after it arrived.
+//! if an answer is lost after it arrived, or if the server stopped before it knew (each task
+//! holds its write's mark in the backlog, see `backlog`).
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -13,12 +14,13 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
+use super::backlog::Mark;
 use super::endpoint::Endpoint;
 use super::model::Subscription;
 use super::mqtt_publish;
 use super::registry::{change_kind, Subscriptions};
 use super::status::Status;
-use super::ChangeEvent;
+use super::{ChangeEvent, Notice};
 use crate::domain::entity;
 use crate::domain::render::render;
 use crate::outbound::Outbound;
@@ -92,13 +94,30 @@ fn may_send(subscription: &Subscription, status: &Mutex<Status>) -> bool {
     true
 }
 
+/// What a change notified again at start counts as: the entity as it is now, which any
+/// trigger but deletion would have selected.
+const CAUGHT_UP_KINDS: [&str; 4] = [
+    "entityCreated",
+    "entityUpdated",
+    "attributeCreated",
+    "attributeUpdated",
+];
+
 pub async fn notify_changes(
     subscriptions: Subscriptions,
-    mut events: mpsc::UnboundedReceiver<ChangeEvent>,
+    mut notices: mpsc::UnboundedReceiver<Notice>,
 ) {
-    while let Some(event) = events.recv().await {
+    while let Some(Notice {
+        event,
+        catch_up,
+        mark,
+    }) = notices.recv().await
+    {
         let now = now_db();
-        let kinds = change_kind(&event);
+        let kinds = match (catch_up, &event.after) {
+            (true, Some(_)) => CAUGHT_UP_KINDS.to_vec(),
+            _ => change_kind(&event),
+        };
         for (subscription, status) in subscriptions.candidates(&event) {
             if !subscription.active
                 || subscription.expired(&now)
@@ -120,7 +139,15 @@ pub async fn notify_changes(
                 }
                 (None, None) => continue,
             };
-            send(&subscriptions, &event.tenant, subscription, status, data);
+            let hold = Some(mark.clone());
+            send(
+                &subscriptions,
+                &event.tenant,
+                subscription,
+                status,
+                data,
+                hold,
+            );
         }
     }
 }
@@ -162,7 +189,7 @@ pub async fn periodic(subscriptions: Subscriptions) {
                 s.last_sent_at = Some(Instant::now());
             }
             if !data.is_empty() {
-                send(&subscriptions, &tenant, subscription, status, data);
+                send(&subscriptions, &tenant, subscription, status, data, None);
             }
         }
     }
@@ -182,12 +209,15 @@ fn candidates(subscription: &Subscription) -> Selector {
     }
 }
 
+/// Sends one notification from a task of its own; `hold` (the mark of the write that caused
+/// it) stays open until the task ends.
 fn send(
     subscriptions: &Subscriptions,
     tenant: &str,
     subscription: Arc<Subscription>,
     status: Arc<Mutex<Status>>,
     data: Vec<Arc<Value>>,
+    hold: Option<Arc<Mark>>,
 ) {
     let inner = subscriptions.inner.clone();
     let changed = (tenant.to_owned(), subscription.id.clone());
@@ -230,6 +260,7 @@ fn send(
         }
         Status::record(&status, notified_at, delivered, now_db());
         let _ = inner.status_changed.send(changed);
+        drop(hold);
     });
 }
 

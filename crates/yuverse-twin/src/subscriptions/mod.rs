@@ -1,9 +1,11 @@
 //! NGSI-LD subscriptions: create, list, retrieve, update, delete; notifications on entity
 //! changes (`watchedAttributes`, `q`, `geoQ`, `notificationTrigger`, `throttling`) and
 //! periodic ones (`timeInterval`); delivery over HTTP(S) with `receiverInfo` headers or to an
-//! MQTT broker topic, at least once with retries and back-off, off the write path; status
-//! fields kept up to date and stored.
+//! MQTT broker topic, at least once with retries and back-off, off the write path, and again
+//! after a crash (`backlog`, `catch_up`); status fields kept up to date and stored.
 
+pub mod backlog;
+mod catch_up;
 mod delivery;
 pub mod endpoint;
 pub mod http;
@@ -13,6 +15,7 @@ mod mqtt_publish;
 mod registry;
 mod status;
 
+pub use backlog::{Backlog, Mark};
 pub use model::Subscription;
 pub use registry::Subscriptions;
 
@@ -29,4 +32,15 @@ pub struct ChangeEvent {
     pub after: Option<Arc<Value>>,
     /// Expanded names of the attributes the change touched.
     pub attributes: Vec<String>,
+}
+
+/// A committed change on its way to the notifier, holding its write's [`Mark`] open until
+/// every notification it starts has ended.
+#[derive(Debug)]
+pub struct Notice {
+    pub event: ChangeEvent,
+    /// Notified again at start after a stop ([`catch_up`]): the entity as it is now, which
+    /// every trigger but deletion selects.
+    pub catch_up: bool,
+    pub mark: Arc<Mark>,
 }

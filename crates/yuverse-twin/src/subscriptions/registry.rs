@@ -13,6 +13,7 @@ use super::index::TenantSubscriptions;
 use super::model::Subscription;
 use super::status::{self, Changed, Status};
 use super::ChangeEvent;
+use super::{backlog, catch_up};
 use crate::error::{ErrorKind, NgsiError, NgsiResult};
 use crate::http::Contexts;
 use crate::outbound::Outbound;
@@ -102,8 +103,11 @@ impl Subscriptions {
                 Err(e) => tracing::error!(tenant, id, error = %e, "skipping a stored subscription"),
             }
         }
-        let (events, receiver) = mpsc::unbounded_channel();
-        twin.set_subscriptions(subscriptions.clone(), events);
+        let (notices, receiver) = mpsc::unbounded_channel();
+        twin.set_subscriptions(subscriptions.clone(), notices.clone());
+        // What may not have been notified before the last stop.
+        catch_up::notify_missed(&twin, &db, twin.backlog(), &notices).await?;
+        tokio::spawn(backlog::keep(db.clone(), twin.backlog().clone()));
         tokio::spawn(delivery::notify_changes(subscriptions.clone(), receiver));
         tokio::spawn(delivery::periodic(subscriptions.clone()));
         tokio::spawn(status::write_changes(
