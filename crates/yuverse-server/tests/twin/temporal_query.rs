@@ -150,6 +150,69 @@ async fn selectors_paging_and_counts() {
     assert_eq!(r.status(), StatusCode::NOT_ACCEPTABLE);
 }
 
+/// A GeoProperty instance observed at `at`.
+fn position(lon: f64, lat: f64, at: &str) -> Value {
+    json!({"type": "GeoProperty", "value": {"type": "Point", "coordinates": [lon, lat]}, "observedAt": at})
+}
+
+#[tokio::test]
+async fn geo_queries_match_where_an_entity_was_in_the_window() {
+    let app = spawn_demo(true).await;
+    let ngsi = Ngsi::writer(&app).await;
+    // The bus was at the park in March and has been in the north since; the van the other way.
+    let moving = [
+        json!({"id": "urn:ngsi-ld:Bus:moved", "type": "Bus",
+            "location": [position(106.5, 29.6, IN), position(106.9, 30.2, "2026-04-01T00:00:00Z")]}),
+        json!({"id": "urn:ngsi-ld:Bus:arrived", "type": "Bus",
+            "location": [position(106.9, 30.2, IN), position(106.5, 29.6, "2026-04-01T00:00:00Z")]}),
+    ];
+    for v in moving {
+        let r = ngsi.post("/temporal/entities", &v).await;
+        assert_eq!(r.status(), StatusCode::CREATED, "{v}");
+    }
+    let near_park = "georel=near;maxDistance==2000&geometry=Point&coordinates=[106.5,29.6]";
+    let body = ngsi
+        .get_json(&format!("/temporal/entities?type=Bus&{near_park}&{WINDOW}"))
+        .await;
+    assert_eq!(
+        ids(&body),
+        ["urn:ngsi-ld:Bus:moved"],
+        "where it was in March"
+    );
+    let body = ngsi
+        .get_json(&format!(
+            "/temporal/entities?type=Bus&{near_park}&timerel=after&timeAt=2026-03-15T00:00:00Z"
+        ))
+        .await;
+    assert_eq!(
+        ids(&body),
+        ["urn:ngsi-ld:Bus:arrived"],
+        "where it was in April"
+    );
+    // Without a window, any position in the whole history.
+    let body = ngsi
+        .get_json(&format!("/temporal/entities?type=Bus&{near_park}"))
+        .await;
+    assert_eq!(
+        ids(&body),
+        ["urn:ngsi-ld:Bus:arrived", "urn:ngsi-ld:Bus:moved"]
+    );
+    // The POST form takes the same geo-query, with q beside it.
+    let body = ngsi
+        .post(
+            "/temporal/entityOperations/query",
+            &json!({"type": "Query", "entities": [{"type": "Bus"}],
+                "geoQ": {"georel": "within", "geometry": "Polygon",
+                    "coordinates": [[[106.8, 30.1], [107.0, 30.1], [107.0, 30.3], [106.8, 30.3], [106.8, 30.1]]]},
+                "temporalQ": {"timerel": "before", "timeAt": "2026-03-15T00:00:00Z"}}),
+        )
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(ids(&body), ["urn:ngsi-ld:Bus:arrived"]);
+}
+
 #[tokio::test]
 async fn representations_and_time_properties() {
     let app = spawn_demo(true).await;

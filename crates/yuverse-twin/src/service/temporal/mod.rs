@@ -233,7 +233,9 @@ impl Twin {
 
     /// `GET /temporal/entities` and `POST /temporal/entityOperations/query`: entities chosen
     /// by the selector (through the indexes of the current state), then those with instances
-    /// in the window — and, with `q`, whose windowed instances satisfy it (clause 5.7.4.4).
+    /// in the window — and, with `q`, whose windowed instances satisfy it (clause 5.7.4.4);
+    /// with a geo-query, one of whose windowed GeoProperty instances was where it asks: an
+    /// entity that has moved is chosen by where it was in the window, not where it is now.
     pub async fn temporal_query(
         &self,
         tenant: &str,
@@ -243,8 +245,11 @@ impl Twin {
         vocab: &dyn Vocabulary,
     ) -> NgsiResult<TemporalPage> {
         let (offset, limit, count) = paging;
-        // The q filter applies to the windowed instances, not to the current state.
-        let q = selector.q.take();
+        // q and the geo-query apply to the windowed instances, not to the current state.
+        let conditions = Conditions {
+            q: selector.q.take(),
+            geo: selector.geo.take(),
+        };
         let current: Vec<Arc<Value>> = {
             let state = self.tenant(tenant)?;
             let guard = state.read().map_err(|_| poisoned())?;
@@ -266,7 +271,7 @@ impl Twin {
         for chunk in candidates.chunks(CHUNK) {
             let ids: Vec<String> = chunk.iter().map(|t| t.id.clone()).collect();
             for id in self
-                .qualifying(tenant, &ids, q.as_ref(), query, &window)
+                .qualifying(tenant, &ids, &conditions, query, &window)
                 .await?
             {
                 if matched >= offset && page.len() < limit {
@@ -289,14 +294,15 @@ impl Twin {
     }
 
     /// Entities deleted from the current state (and not created again since) that the
-    /// selector chooses. Only ids and types can choose them: attribute, scope and geo
-    /// conditions are about a current state they no longer have.
+    /// selector chooses. Only ids and types can choose them: attribute and scope conditions
+    /// are about a current state they no longer have (`q` and geo-queries are not in the
+    /// selector: they are checked on the history of every candidate).
     async fn deleted_candidates(
         &self,
         tenant: &str,
         selector: &Selector,
     ) -> NgsiResult<Vec<Target>> {
-        if selector.attrs.is_some() || selector.scope_q.is_some() || selector.geo.is_some() {
+        if selector.attrs.is_some() || selector.scope_q.is_some() {
             return Ok(Vec::new());
         }
         let deleted =
@@ -321,12 +327,13 @@ impl Twin {
             .collect())
     }
 
-    /// The ids (in the given order) that have instances in the window, and satisfy `q` on them.
+    /// The ids (in the given order) that have instances in the window and satisfy the
+    /// conditions on them.
     async fn qualifying(
         &self,
         tenant: &str,
         ids: &[String],
-        q: Option<&yuverse_twin_query::Query>,
+        conditions: &Conditions,
         query: &TemporalQuery,
         window: &Window,
     ) -> NgsiResult<Vec<String>> {
@@ -338,18 +345,14 @@ impl Twin {
             attrs,
         };
         let with_instances = history::entities_with_instances(db, &scope, window).await?;
-        let Some(q) = q else {
+        let names = conditions.attribute_names();
+        if names.is_empty() {
             return Ok(ids
                 .iter()
                 .filter(|i| with_instances.contains(i))
                 .cloned()
                 .collect());
-        };
-        let names: Vec<String> = q
-            .attribute_names()
-            .iter()
-            .map(|n| (*n).to_owned())
-            .collect();
+        }
         let rows = history::instances(
             db,
             &Scope {
@@ -382,7 +385,7 @@ impl Twin {
             .filter(|id| {
                 let mut entity = by_entity.remove(id.as_str()).unwrap_or_default();
                 entity.insert("id".into(), Value::String((*id).clone()));
-                q.matches(&Value::Object(entity))
+                conditions.hold_for(&Value::Object(entity))
             })
             .cloned()
             .collect())
@@ -435,6 +438,41 @@ impl Twin {
             })
             .collect();
         Ok((entities, range))
+    }
+}
+
+/// The conditions of a temporal query checked on the windowed instances.
+struct Conditions {
+    q: Option<yuverse_twin_query::Query>,
+    geo: Option<yuverse_twin_geo::GeoQuery>,
+}
+
+impl Conditions {
+    /// The attributes whose instances the conditions read.
+    fn attribute_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .q
+            .iter()
+            .flat_map(|q| q.attribute_names())
+            .map(|n| (*n).to_owned())
+            .collect();
+        names.extend(self.geo.iter().map(|g| g.geoproperty.clone()));
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    /// Whether an entity made of windowed instances (attributes as instance arrays, the stored
+    /// form) satisfies `q`, and has a GeoProperty instance that satisfies the geo-query.
+    fn hold_for(&self, entity: &Value) -> bool {
+        self.q.as_ref().is_none_or(|q| q.matches(entity))
+            && self.geo.as_ref().is_none_or(|geo| {
+                entity[geo.geoproperty.as_str()]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|instance| geo.matches_geojson(&instance["value"]))
+            })
     }
 }
 
