@@ -193,14 +193,11 @@ async fn commit(db: &Database, jobs: &[Job]) -> Result<(), sqlx::Error> {
         .iter()
         .copied()
         .filter(|c| !matches!(c, Change::Tenant { .. } | Change::History(_)));
-    let mut runs: Vec<Vec<&Change>> = Vec::new();
-    for group in [
-        tenants.collect::<Vec<_>>(),
-        history.collect(),
-        rest.collect(),
-    ] {
+    let groups: [Vec<&Change>; 3] = [tenants.collect(), history.collect(), rest.collect()];
+    let mut runs: Vec<&[&Change]> = Vec::new();
+    for group in &groups {
         for run in group.chunk_by(|a, b| std::mem::discriminant(*a) == std::mem::discriminant(*b)) {
-            runs.extend(run.chunks(ROWS_PER_STATEMENT).map(<[&Change]>::to_vec));
+            runs.extend(run.chunks(ROWS_PER_STATEMENT));
         }
     }
     if db.dialect == Dialect::Sqlite
@@ -216,13 +213,13 @@ async fn commit(db: &Database, jobs: &[Job]) -> Result<(), sqlx::Error> {
         return db.write_script(&statements.join("; "), args).await;
     }
     let mut tx = db.write().await?;
-    for run in &runs {
+    for run in runs {
         if is_multi_row(run[0]) {
             let mut args = AnyArguments::default();
             let sql = multi_row(db.dialect, run, &mut args)?;
             sqlx::query_with(&sql, args).execute(tx.conn()).await?;
         } else {
-            for change in run {
+            for change in run.iter().copied() {
                 apply_one(tx.conn(), change).await?;
             }
         }
@@ -269,6 +266,15 @@ fn whole_commit_fails(dialect: Dialect) -> &'static str {
     }
 }
 
+/// The columns of a multi-row kind's rows (see [`multi_row`]).
+fn columns(change: &Change) -> usize {
+    match change {
+        Change::Tenant { .. } => 2,
+        Change::Put { .. } => 3,
+        _ => 9,
+    }
+}
+
 /// Changes written many rows to a statement by [`multi_row`].
 fn is_multi_row(change: &Change) -> bool {
     matches!(
@@ -284,11 +290,7 @@ fn multi_row<'a>(
     run: &[&'a Change],
     args: &mut AnyArguments<'a>,
 ) -> Result<String, sqlx::Error> {
-    let per_row = match run[0] {
-        Change::Tenant { .. } => 2,
-        Change::Put { .. } => 3,
-        _ => 9,
-    };
+    let per_row = columns(run[0]);
     args.reserve(run.len() * per_row, 0);
     let mut add = |value: Option<&'a str>| args.add(value).map_err(sqlx::Error::Encode);
     Ok(match run[0] {
@@ -302,7 +304,7 @@ fn multi_row<'a>(
             format!(
                 "INSERT INTO twin_tenants (name, created_at) VALUES {} \
                  ON CONFLICT (name) DO NOTHING",
-                placeholders(dialect, run.len(), 2)
+                placeholders(dialect, run.len(), per_row)
             )
         }
         Change::Put { .. } => {
@@ -329,7 +331,7 @@ fn multi_row<'a>(
                 "INSERT {}INTO twin_entities (tenant, id, doc) VALUES {} \
                  ON CONFLICT (tenant, id) DO UPDATE SET doc = excluded.doc",
                 whole_commit_fails(dialect),
-                placeholders(dialect, last.len(), 3)
+                placeholders(dialect, last.len(), per_row)
             )
         }
         Change::History(_) => {
@@ -350,7 +352,7 @@ fn multi_row<'a>(
                 "INSERT {}INTO twin_history (tenant, entity_id, attr, instance_id, dataset_id, \
                  observed_at, created_at, modified_at, doc) VALUES {}",
                 whole_commit_fails(dialect),
-                placeholders(dialect, run.len(), 9)
+                placeholders(dialect, run.len(), per_row)
             )
         }
         other => unreachable!("{other:?} is written on its own (see is_multi_row)"),

@@ -263,8 +263,12 @@ impl Twin {
                 deleted_at: None,
             })
             .collect();
-        candidates.extend(self.deleted_candidates(tenant, &selector).await?);
-        candidates.sort_by(|a, b| a.id.cmp(&b.id));
+        let deleted = self.deleted_candidates(tenant, &selector).await?;
+        if !deleted.is_empty() {
+            // The current ones come in id order; the deleted ones join them in it.
+            candidates.extend(deleted);
+            candidates.sort_by(|a, b| a.id.cmp(&b.id));
+        }
         let window = query.window();
         let mut page: Vec<Target> = Vec::new();
         let mut matched = 0usize;
