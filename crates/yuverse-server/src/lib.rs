@@ -114,6 +114,7 @@ pub async fn serve(
     let devices = state.devices.clone();
     let simulator = state.simulator.clone();
     let alerts = state.alerts.clone();
+    let twin = state.twin.clone();
     let housekeeping = tokio::spawn(housekeeping(state.governance.clone()));
     let sweeper = state.plan.spawn_sweeper(state.plan_sweep_every);
     let app = routes::router(state);
@@ -132,6 +133,7 @@ pub async fn serve(
     }
     devices.stop().await;
     alerts.stop().await;
+    yuverse_twin::subscriptions::backlog::store_at_stop(&db, twin.backlog()).await;
     db.close().await;
     tracing::info!("stopped; the database is closed");
     Ok(())

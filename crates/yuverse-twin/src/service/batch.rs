@@ -90,7 +90,7 @@ impl Twin {
             }
         }
         let outcome = self
-            .write(tenant, |tx| {
+            .write_at(tenant, mark, |tx| {
                 let attributes = parsed.first().map_or(0, |(_, doc)| doc.len());
                 tx.reserve(parsed.len(), attributes);
                 for (index, input) in parsed {

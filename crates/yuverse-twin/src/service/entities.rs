@@ -57,6 +57,18 @@ impl Tx<'_> {
 
     /// Stores `doc`, recording history for the attributes named in `changed`.
     pub fn put(&mut self, doc: Doc, changed: &[String]) {
+        // The notifier's catch-up at start finds changes by `modifiedAt`, which must not be
+        // older than the write's mark (see `subscriptions::backlog`) when attributes changed.
+        debug_assert!(
+            changed.is_empty()
+                || doc
+                    .get("modifiedAt")
+                    .and_then(Value::as_str)
+                    .is_some_and(|at| at >= self.now.as_str()),
+            "an entity written without the write's time ({}) as its modifiedAt: {:?}",
+            self.now,
+            doc.get("modifiedAt")
+        );
         let id = id_of(&doc).to_owned();
         for name in changed {
             let Some(Value::Array(instances)) = doc.get(name) else {

@@ -117,13 +117,27 @@ pub async fn store(db: &Database, watermark: &str) -> Result<(), sqlx::Error> {
     tx.commit().await
 }
 
+/// Stores the watermark as it is now, at a clean stop, so that the next start notifies again
+/// only what was still in flight.
+pub async fn store_at_stop(db: &Database, backlog: &Backlog) {
+    if let Some(watermark) = backlog.watermark() {
+        if let Err(e) = store(db, &watermark).await {
+            tracing::warn!(error = %e, "cannot store the notification watermark at stop");
+        }
+    }
+}
+
 /// Stores the watermark once a second while it moves (a failed write is retried a second
 /// later: the stored watermark only lags, which costs repeated notifications, not lost ones).
+/// Ends when the database is closed.
 pub async fn keep(db: Database, backlog: Arc<Backlog>) {
     let mut stored_value: Option<String> = None;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     loop {
         tick.tick().await;
+        if db.pool.is_closed() {
+            return;
+        }
         let Some(watermark) = backlog.watermark() else {
             continue;
         };

@@ -139,14 +139,14 @@ pub async fn notify_changes(
                 }
                 (None, None) => continue,
             };
-            let hold = Some(mark.clone());
+            let tenant = &event.tenant;
             send(
                 &subscriptions,
-                &event.tenant,
+                tenant,
                 subscription,
                 status,
                 data,
-                hold,
+                Some(mark.clone()),
             );
         }
     }

@@ -162,10 +162,12 @@ impl Twin {
         check_id(&id)?;
         let types = entity::parse_types(object.get("type"), vocab)?;
         let scope = entity::parse_scope(object.get("scope"))?;
-        let now = now();
+        // The write's mark is its time: a new entity's current state is stamped with it.
+        let mark = self.backlog().open();
+        let now = mark.at.clone();
         let attributes = parse_instances(object, vocab, &now)?;
         let had_history = self.has_history(tenant, &id).await?;
-        self.write(tenant, |tx| {
+        self.write_at(tenant, mark, |tx| {
             let mut rows: Vec<HistoryRow> = Vec::new();
             if !had_history && !tx.exists(&id) {
                 // A new entity: its newest instances become the current state (and history
