@@ -89,7 +89,10 @@ impl Tx<'_> {
                         .map(yuverse_core::time::to_db),
                     created_at: self.now.clone(),
                     modified_at: self.now.clone(),
-                    doc: json_text(instance, 256),
+                    // Normalised instances are objects.
+                    doc: instance
+                        .as_object()
+                        .map_or_else(|| instance.to_string(), HistoryRow::doc_text),
                 }));
             }
         }

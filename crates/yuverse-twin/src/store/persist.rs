@@ -81,6 +81,32 @@ impl HistoryRow {
     pub fn new_instance_id() -> String {
         format!("urn:ngsi-ld:attribute:instance:{}", uuid::Uuid::now_v7())
     }
+
+    /// The stored text of an attribute instance: its members but `createdAt` and `modifiedAt`,
+    /// which the row's columns hold (readers take them from there). Left out, they save a
+    /// sixth of a history row's bytes on the ingestion path.
+    pub fn doc_text(instance: &serde_json::Map<String, Value>) -> String {
+        let mut out = Vec::with_capacity(192);
+        serde_json::to_writer(&mut out, &WithoutSystemTimes(instance))
+            .expect("JSON values with string keys always serialise");
+        String::from_utf8(out).expect("serde_json writes UTF-8")
+    }
+}
+
+/// An instance's members without its system times, serialised in place (no copy of the map).
+struct WithoutSystemTimes<'a>(&'a serde_json::Map<String, Value>);
+
+impl serde::Serialize for WithoutSystemTimes<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        for (key, value) in self.0 {
+            if key != "createdAt" && key != "modifiedAt" {
+                map.serialize_entry(key, value)?;
+            }
+        }
+        map.end()
+    }
 }
 
 /// What a write asks the writer to do once its changes are committed, before it is
@@ -471,6 +497,24 @@ pub async fn load_all(db: &Database) -> Result<(Vec<String>, Vec<(String, Doc)>)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stored_instance_leaves_its_system_times_to_the_columns() {
+        let instance = serde_json::json!({
+            "type": "https://uri.etsi.org/ngsi-ld/Property", "value": 12.5,
+            "createdAt": "2026-12-07T00:00:00.000000Z", "modifiedAt": "2026-12-07T00:00:01.000000Z",
+            "observedAt": "2026-12-06T23:59:59Z", "datasetId": "urn:d"
+        });
+        let text = HistoryRow::doc_text(instance.as_object().unwrap());
+        let stored: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            stored,
+            serde_json::json!({
+                "type": "https://uri.etsi.org/ngsi-ld/Property", "value": 12.5,
+                "observedAt": "2026-12-06T23:59:59Z", "datasetId": "urn:d"
+            })
+        );
+    }
 
     #[test]
     fn placeholders_number_postgres_parameters_and_leave_sqlite_ones_anonymous() {

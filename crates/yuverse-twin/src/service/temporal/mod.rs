@@ -370,9 +370,19 @@ impl Twin {
         .await?;
         let mut by_entity: BTreeMap<&str, serde_json::Map<String, Value>> = BTreeMap::new();
         for instance in &rows {
-            let Ok(doc) = serde_json::from_str::<Value>(&instance.row.doc) else {
+            let Ok(Value::Object(mut doc)) = serde_json::from_str::<Value>(&instance.row.doc)
+            else {
                 continue;
             };
+            // q may ask for the instance's system times, which its row's columns hold.
+            let times = [
+                ("createdAt", &instance.row.created_at),
+                ("modifiedAt", &instance.row.modified_at),
+            ];
+            for (name, time) in times {
+                doc.insert(name.into(), Value::String(time.clone()));
+            }
+            let doc = Value::Object(doc);
             let entity = by_entity
                 .entry(instance.row.entity_id.as_str())
                 .or_default();

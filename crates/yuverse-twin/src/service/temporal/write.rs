@@ -9,7 +9,7 @@
 
 use serde_json::{Map, Value};
 
-use super::super::entities::{check_id, json_text};
+use super::super::entities::check_id;
 use super::Twin;
 use crate::domain::attribute::{self, ENTITY_MEMBERS};
 use crate::domain::entity::{self, Doc};
@@ -73,7 +73,7 @@ fn history_row(
         observed_at: observed_at(instance),
         created_at: now.to_owned(),
         modified_at: now.to_owned(),
-        doc: json_text(instance, 256),
+        doc: HistoryRow::doc_text(instance),
     }
 }
 
@@ -367,7 +367,7 @@ impl Twin {
                 .map(str::to_owned),
             observed_at: observed_at(&doc),
             modified_at: now,
-            doc: json_text(&doc, 256),
+            doc: HistoryRow::doc_text(&doc),
             ..stored
         };
         self.record_history_change(tenant, Change::UpdateInstance(row))
