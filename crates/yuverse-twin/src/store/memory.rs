@@ -77,7 +77,7 @@ impl TenantState {
         self.entities.is_empty()
     }
 
-    /// Every entity, in no particular order.
+    /// Every entity, in id order.
     pub fn entities(&self) -> impl Iterator<Item = &Arc<Value>> {
         self.entities.values()
     }
