@@ -23,8 +23,19 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn serve(dir: &std::path::Path, port: u16) -> Child {
-    Command::new(BIN)
+/// A server process; one a failed assertion leaves running is killed when it is dropped.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // Already stopped and reaped on the passing path: then this does nothing.
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(dir: &std::path::Path, port: u16) -> Server {
+    let child = Command::new(BIN)
         .args([
             "serve",
             "--mqtt-listen",
@@ -40,7 +51,8 @@ fn serve(dir: &std::path::Path, port: u16) -> Child {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .unwrap()
+        .unwrap();
+    Server(child)
 }
 
 async fn wait_ready(port: u16) {
@@ -60,12 +72,12 @@ async fn wait_ready(port: u16) {
     panic!("the server did not become ready");
 }
 
-fn kill(server: &mut Child, signal: &str) {
+fn kill(server: &mut Server, signal: &str) {
     Command::new("kill")
-        .args([signal, &server.id().to_string()])
+        .args([signal, &server.0.id().to_string()])
         .status()
         .unwrap();
-    let _ = server.wait();
+    let _ = server.0.wait();
 }
 
 fn meter(i: usize, round: u64) -> Value {
@@ -228,7 +240,7 @@ async fn restart_notifying_only_new_changes(
     dir: &std::path::Path,
     rx: &Receiver,
     n: usize,
-) -> (Child, u16) {
+) -> (Server, u16) {
     rx.notified.lock().unwrap().clear();
     let port = free_port();
     let server = serve(dir, port);
