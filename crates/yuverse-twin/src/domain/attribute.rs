@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use serde_json::{Map, Value};
 
-use super::Vocabulary;
+use super::{Stamp, Vocabulary};
 use crate::error::{NgsiError, NgsiResult};
 
 pub const PROPERTY: &str = "Property";
@@ -132,21 +132,21 @@ fn infer(value: &Value) -> (&'static str, Option<&'static str>) {
 }
 
 /// Normalises one attribute instance (normalized or concise input) and expands the names of
-/// its sub-attributes. `name` is for messages. `now` stamps createdAt/modifiedAt.
+/// its sub-attributes. `name` is for messages. `stamp` is its createdAt/modifiedAt.
 pub fn normalize(
     name: &str,
     input: &Value,
     vocab: &dyn Vocabulary,
-    now: &str,
+    stamp: &Stamp,
 ) -> NgsiResult<Map<String, Value>> {
-    normalize_at_depth(name, input, vocab, now, 0)
+    normalize_at_depth(name, input, vocab, stamp, 0)
 }
 
 fn normalize_at_depth(
     name: &str,
     input: &Value,
     vocab: &dyn Vocabulary,
-    now: &str,
+    stamp: &Stamp,
     depth: usize,
 ) -> NgsiResult<Map<String, Value>> {
     if depth > 8 {
@@ -340,11 +340,11 @@ fn normalize_at_depth(
             continue;
         }
         check_attribute_name(member)?;
-        let sub = normalize_at_depth(member, value, vocab, now, depth + 1)?;
+        let sub = normalize_at_depth(member, value, vocab, stamp, depth + 1)?;
         out.insert(vocab.expand(member), Value::Array(vec![Value::Object(sub)]));
     }
-    out.insert("createdAt".into(), Value::String(now.to_owned()));
-    out.insert("modifiedAt".into(), Value::String(now.to_owned()));
+    out.insert("createdAt".into(), stamp.json());
+    out.insert("modifiedAt".into(), stamp.json());
     Ok(out)
 }
 
@@ -354,7 +354,7 @@ pub fn normalize_instances(
     name: &str,
     input: &Value,
     vocab: &dyn Vocabulary,
-    now: &str,
+    stamp: &Stamp,
 ) -> NgsiResult<Vec<Value>> {
     let items: Vec<&Value> = match input {
         Value::Array(items)
@@ -371,7 +371,7 @@ pub fn normalize_instances(
     let mut seen = std::collections::HashSet::new();
     let mut out = Vec::with_capacity(items.len());
     for item in items {
-        let instance = normalize(name, item, vocab, now)?;
+        let instance = normalize(name, item, vocab, stamp)?;
         let dataset = instance
             .get("datasetId")
             .and_then(Value::as_str)
@@ -399,17 +399,21 @@ mod tests {
 
     const NOW: &str = "2024-01-01T00:00:00.000000Z";
 
+    fn stamp(at: &str) -> Stamp {
+        Stamp::new(at.into())
+    }
+
     #[test]
     fn concise_values_are_inferred() {
-        let p = normalize("speed", &json!(5), &Identity, NOW).unwrap();
+        let p = normalize("speed", &json!(5), &Identity, &stamp(NOW)).unwrap();
         assert_eq!(p["type"], "Property");
-        let r = normalize("owner", &json!({"object": "urn:a"}), &Identity, NOW).unwrap();
+        let r = normalize("owner", &json!({"object": "urn:a"}), &Identity, &stamp(NOW)).unwrap();
         assert_eq!(r["type"], "Relationship");
         let g = normalize(
             "location",
             &json!({"type": "Point", "coordinates": [106.5, 29.6]}),
             &Identity,
-            NOW,
+            &stamp(NOW),
         )
         .unwrap();
         assert_eq!(g["type"], "GeoProperty");
@@ -417,11 +421,17 @@ mod tests {
             "name",
             &json!({"languageMap": {"zh": "仙桃", "en": "Xiantao"}}),
             &Identity,
-            NOW,
+            &stamp(NOW),
         )
         .unwrap();
         assert_eq!(l["type"], "LanguageProperty");
-        let c = normalize("address", &json!({"street": "金开大道"}), &Identity, NOW).unwrap();
+        let c = normalize(
+            "address",
+            &json!({"street": "金开大道"}),
+            &Identity,
+            &stamp(NOW),
+        )
+        .unwrap();
         assert_eq!(c["type"], "Property");
         assert_eq!(c["value"]["street"], "金开大道");
     }
@@ -437,7 +447,10 @@ mod tests {
             json!({"type": "Property", "value": 1, "observedAt": "yesterday"}),
             json!({"type": "Property", "value": 1, "datasetId": "x"}),
         ] {
-            assert!(normalize("a", &bad, &Identity, NOW).is_err(), "{bad}");
+            assert!(
+                normalize("a", &bad, &Identity, &stamp(NOW)).is_err(),
+                "{bad}"
+            );
         }
     }
 
@@ -447,7 +460,7 @@ mod tests {
             "temperature",
             &json!({"type": "Property", "value": 20, "accuracy": {"type": "Property", "value": 0.5}}),
             &Identity,
-            NOW,
+            &stamp(NOW),
         )
         .unwrap();
         assert_eq!(p["accuracy"][0]["value"], 0.5);
@@ -456,13 +469,13 @@ mod tests {
             {"type": "Property", "value": 2, "datasetId": "urn:ds:2"}
         ]);
         assert_eq!(
-            normalize_instances("a", &multi, &Identity, NOW)
+            normalize_instances("a", &multi, &Identity, &stamp(NOW))
                 .unwrap()
                 .len(),
             2
         );
         let dup = json!([{"type": "Property", "value": 1}, {"type": "Property", "value": 2}]);
-        assert!(normalize_instances("a", &dup, &Identity, NOW).is_err());
+        assert!(normalize_instances("a", &dup, &Identity, &stamp(NOW)).is_err());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use super::attribute::{self, dataset_of, is_uri, ENTITY_MEMBERS};
-use super::Vocabulary;
+use super::{Stamp, Vocabulary};
 use crate::error::{NgsiError, NgsiResult};
 
 /// The value NGSI-LD uses in merge operations to delete an attribute.
@@ -110,7 +110,7 @@ pub fn parse_scope(value: Option<&Value>) -> NgsiResult<Option<Value>> {
 pub fn parse_attributes(
     input: &Map<String, Value>,
     vocab: &dyn Vocabulary,
-    now: &str,
+    stamp: &Stamp,
 ) -> NgsiResult<Vec<(String, Vec<Value>)>> {
     let mut out = Vec::new();
     for (name, value) in input {
@@ -118,14 +118,14 @@ pub fn parse_attributes(
             continue;
         }
         attribute::check_attribute_name(name)?;
-        let instances = attribute::normalize_instances(name, value, vocab, now)?;
+        let instances = attribute::normalize_instances(name, value, vocab, stamp)?;
         out.push((vocab.expand(name), instances));
     }
     Ok(out)
 }
 
 /// Validates a whole entity (create, replace, upsert) into stored form.
-pub fn parse_entity(input: &Value, vocab: &dyn Vocabulary, now: &str) -> NgsiResult<Doc> {
+pub fn parse_entity(input: &Value, vocab: &dyn Vocabulary, stamp: &Stamp) -> NgsiResult<Doc> {
     let object = input
         .as_object()
         .ok_or_else(|| NgsiError::bad_data("an entity must be a JSON object"))?;
@@ -148,9 +148,9 @@ pub fn parse_entity(input: &Value, vocab: &dyn Vocabulary, now: &str) -> NgsiRes
     if let Some(scope) = parse_scope(object.get("scope"))? {
         doc.insert("scope".into(), scope);
     }
-    doc.insert("createdAt".into(), Value::String(now.to_owned()));
-    doc.insert("modifiedAt".into(), Value::String(now.to_owned()));
-    for (name, instances) in parse_attributes(object, vocab, now)? {
+    doc.insert("createdAt".into(), stamp.json());
+    doc.insert("modifiedAt".into(), stamp.json());
+    for (name, instances) in parse_attributes(object, vocab, stamp)? {
         doc.insert(name, Value::Array(instances));
     }
     Ok(doc)
@@ -174,7 +174,7 @@ pub fn put_attribute(
     name: &str,
     instances: Vec<Value>,
     mode: Overwrite,
-    now: &str,
+    stamp: &Stamp,
 ) -> bool {
     let existing = doc
         .entry(name.to_owned())
@@ -194,7 +194,7 @@ pub fn put_attribute(
             Some(current) => {
                 let created = current.get("createdAt").cloned();
                 if mode == Overwrite::Merge {
-                    merge_instance(current, incoming, now);
+                    merge_instance(current, incoming, stamp);
                 } else {
                     if let (Some(c), Some(obj)) = (created, incoming.as_object_mut()) {
                         obj.insert("createdAt".into(), c);
@@ -210,14 +210,14 @@ pub fn put_attribute(
         }
     }
     if changed {
-        touch(doc, now);
+        touch(doc, stamp);
     }
     changed
 }
 
 /// Merge-patch of one instance: the incoming members win; sub-attributes merge; a value of
 /// `urn:ngsi-ld:null` removes that sub-attribute.
-fn merge_instance(current: &mut Value, incoming: Value, now: &str) {
+fn merge_instance(current: &mut Value, incoming: Value, stamp: &Stamp) {
     let (Some(current), Value::Object(incoming)) = (current.as_object_mut(), incoming) else {
         return;
     };
@@ -231,7 +231,7 @@ fn merge_instance(current: &mut Value, incoming: Value, now: &str) {
             current.insert(member, value);
         }
     }
-    current.insert("modifiedAt".into(), Value::String(now.to_owned()));
+    current.insert("modifiedAt".into(), stamp.json());
 }
 
 /// Whether an incoming attribute is the NGSI-LD null marker (merge deletes it).
@@ -254,7 +254,7 @@ pub fn delete_attribute(
     name: &str,
     dataset: Option<&str>,
     all: bool,
-    now: &str,
+    stamp: &Stamp,
 ) -> bool {
     let removed = match doc.get_mut(name) {
         None => false,
@@ -271,13 +271,13 @@ pub fn delete_attribute(
         Some(_) => doc.remove(name).is_some(),
     };
     if removed {
-        touch(doc, now);
+        touch(doc, stamp);
     }
     removed
 }
 
-pub fn touch(doc: &mut Doc, now: &str) {
-    doc.insert("modifiedAt".into(), Value::String(now.to_owned()));
+pub fn touch(doc: &mut Doc, stamp: &Stamp) {
+    doc.insert("modifiedAt".into(), stamp.json());
 }
 
 /// Replaces all attributes (and the types) of `current` with those of `replacement`,
@@ -294,7 +294,7 @@ pub fn merge(
     current: &mut Doc,
     patch: &Map<String, Value>,
     vocab: &dyn Vocabulary,
-    now: &str,
+    stamp: &Stamp,
 ) -> NgsiResult<()> {
     if let Some(t) = patch.get("type") {
         let mut types: Vec<Value> = current
@@ -323,10 +323,10 @@ pub fn merge(
             current.remove(&iri);
             continue;
         }
-        let instances = attribute::normalize_instances(name, value, vocab, now)?;
-        put_attribute(current, &iri, instances, Overwrite::Merge, now);
+        let instances = attribute::normalize_instances(name, value, vocab, stamp)?;
+        put_attribute(current, &iri, instances, Overwrite::Merge, stamp);
     }
-    touch(current, now);
+    touch(current, stamp);
     Ok(())
 }
 
@@ -339,11 +339,15 @@ mod tests {
     const T0: &str = "2024-01-01T00:00:00.000000Z";
     const T1: &str = "2024-01-02T00:00:00.000000Z";
 
+    fn stamp(at: &str) -> Stamp {
+        Stamp::new(at.into())
+    }
+
     fn entity() -> Doc {
         parse_entity(
             &json!({"id": "urn:ngsi-ld:Sensor:1", "type": "Sensor", "temp": 20, "owner": {"type": "Relationship", "object": "urn:o:1"}}),
             &Identity,
-            T0,
+            &stamp(T0),
         )
         .unwrap()
     }
@@ -354,23 +358,30 @@ mod tests {
         assert_eq!(doc["type"], json!(["Sensor"]));
         assert_eq!(doc["temp"][0]["value"], 20);
         assert_eq!(doc["createdAt"], T0);
-        assert!(parse_entity(&json!({"id": "nope", "type": "T"}), &Identity, T0).is_err());
-        assert!(parse_entity(&json!({"id": "urn:x:1"}), &Identity, T0).is_err());
+        assert!(parse_entity(&json!({"id": "nope", "type": "T"}), &Identity, &stamp(T0)).is_err());
+        assert!(parse_entity(&json!({"id": "urn:x:1"}), &Identity, &stamp(T0)).is_err());
     }
 
     #[test]
     fn update_keeps_created_and_noverwrite_keeps_old() {
         let mut doc = entity();
-        let new = attribute::normalize_instances("temp", &json!(21), &Identity, T1).unwrap();
+        let new =
+            attribute::normalize_instances("temp", &json!(21), &Identity, &stamp(T1)).unwrap();
         assert!(!put_attribute(
             &mut doc,
             "temp",
             new.clone(),
             Overwrite::Keep,
-            T1
+            &stamp(T1)
         ));
         assert_eq!(doc["temp"][0]["value"], 20);
-        assert!(put_attribute(&mut doc, "temp", new, Overwrite::Replace, T1));
+        assert!(put_attribute(
+            &mut doc,
+            "temp",
+            new,
+            Overwrite::Replace,
+            &stamp(T1)
+        ));
         assert_eq!(doc["temp"][0]["value"], 21);
         assert_eq!(doc["temp"][0]["createdAt"], T0);
         assert_eq!(doc["modifiedAt"], T1);
@@ -385,7 +396,7 @@ mod tests {
                 .as_object()
                 .unwrap(),
             &Identity,
-            T1,
+            &stamp(T1),
         )
         .unwrap();
         assert_eq!(doc["type"], json!(["Sensor", "Device"]));
@@ -400,20 +411,26 @@ mod tests {
             "temp",
             &json!({"type": "Property", "value": 1, "datasetId": "urn:ds:1"}),
             &Identity,
-            T1,
+            &stamp(T1),
         )
         .unwrap();
-        put_attribute(&mut doc, "temp", extra, Overwrite::Replace, T1);
+        put_attribute(&mut doc, "temp", extra, Overwrite::Replace, &stamp(T1));
         assert!(delete_attribute(
             &mut doc,
             "temp",
             Some("urn:ds:1"),
             false,
-            T1
+            &stamp(T1)
         ));
         assert_eq!(doc["temp"].as_array().unwrap().len(), 1);
-        assert!(delete_attribute(&mut doc, "temp", None, true, T1));
+        assert!(delete_attribute(&mut doc, "temp", None, true, &stamp(T1)));
         assert!(doc.get("temp").is_none());
-        assert!(!delete_attribute(&mut doc, "nothing", None, false, T1));
+        assert!(!delete_attribute(
+            &mut doc,
+            "nothing",
+            None,
+            false,
+            &stamp(T1)
+        ));
     }
 }

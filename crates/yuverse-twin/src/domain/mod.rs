@@ -10,6 +10,8 @@
 pub mod attribute;
 pub mod entity;
 pub mod render;
+pub mod stamp;
 pub mod vocabulary;
 
+pub use stamp::Stamp;
 pub use vocabulary::Vocabulary;

@@ -237,7 +237,7 @@ mod tests {
                     "owner": {"type": "Relationship", "object": "urn:o:1"},
                     "name": {"type": "LanguageProperty", "languageMap": {"zh": "仙桃", "en": "Xiantao"}}}),
             &Identity,
-            "2024-01-01T00:00:00.000000Z",
+            &crate::domain::Stamp::new("2024-01-01T00:00:00.000000Z".into()),
         )
         .unwrap()
     }

@@ -113,7 +113,7 @@ mod tests {
                     "pm25": {"type": "Property", "value": 35.5},
                     LOCATION: {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [106.6, 29.7]}}}),
             &Identity,
-            "2026-01-01T00:00:00.000000Z",
+            &crate::domain::Stamp::new("2026-01-01T00:00:00.000000Z".into()),
         )
         .unwrap();
         Arc::new(Value::Object(doc))

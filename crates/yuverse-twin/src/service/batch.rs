@@ -64,14 +64,17 @@ impl Twin {
         vocab: &dyn Vocabulary,
     ) -> NgsiResult<BatchResult> {
         let items = entities_of(body)?;
-        let mark = self.backlog().open();
-        let now = mark.at.clone();
+        let mark = self.stamp();
+        // The closure below takes the stamp while `tx` is borrowed mutably.
+        let stamp = mark.stamp().clone();
         let mut result = BatchResult::default();
         // Validation outside the lock: every entity is parsed first.
         let mut parsed = Vec::with_capacity(items.len());
         for (index, item) in items.iter().enumerate() {
             let outcome = match op {
-                BatchOp::Create | BatchOp::Upsert { .. } => entity::parse_entity(item, vocab, &now),
+                BatchOp::Create | BatchOp::Upsert { .. } => {
+                    entity::parse_entity(item, vocab, &stamp)
+                }
                 BatchOp::Update { .. } | BatchOp::Merge => item
                     .get("id")
                     .and_then(Value::as_str)
@@ -126,7 +129,7 @@ impl Twin {
                                     &name,
                                     instances,
                                     Overwrite::Replace,
-                                    &tx.now,
+                                    &stamp,
                                 );
                                 changed.push(name);
                             }
@@ -138,8 +141,7 @@ impl Twin {
                         }
                         (BatchOp::Update { no_overwrite }, Some(current)) => {
                             let mut doc = doc_of(&current).clone();
-                            let now = tx.now.clone();
-                            match entity::parse_attributes(&input, vocab, &now) {
+                            match entity::parse_attributes(&input, vocab, &stamp) {
                                 Err(e) => Err(e),
                                 Ok(attributes) => {
                                     let mut changed = Vec::new();
@@ -150,7 +152,7 @@ impl Twin {
                                     };
                                     for (name, instances) in attributes {
                                         if entity::put_attribute(
-                                            &mut doc, &name, instances, mode, &now,
+                                            &mut doc, &name, instances, mode, &stamp,
                                         ) {
                                             changed.push(name);
                                         }
@@ -162,8 +164,7 @@ impl Twin {
                         }
                         (BatchOp::Merge, Some(current)) => {
                             let mut doc = doc_of(&current).clone();
-                            let now = tx.now.clone();
-                            entity::merge(&mut doc, &input, vocab, &now).map(|_| {
+                            entity::merge(&mut doc, &input, vocab, &stamp).map(|_| {
                                 let changed: Vec<String> = entity::attribute_names(&input)
                                     .map(|k| vocab.expand(k))
                                     .collect();

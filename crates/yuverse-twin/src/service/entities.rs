@@ -8,7 +8,7 @@ use super::temporal::deletions;
 use super::{poisoned, Twin};
 use crate::domain::attribute::{self, dataset_of};
 use crate::domain::entity::{self, doc as doc_of, id_of, Doc, Overwrite};
-use crate::domain::Vocabulary;
+use crate::domain::{Stamp, Vocabulary};
 use crate::error::{ErrorKind, NgsiError, NgsiResult};
 use crate::store::memory::{Selector, TenantState};
 use crate::store::persist::{Change, HistoryRow};
@@ -18,7 +18,7 @@ use crate::subscriptions::{ChangeEvent, Mark};
 pub(super) struct Tx<'a> {
     pub state: &'a mut TenantState,
     tenant: &'a str,
-    pub now: String,
+    pub stamp: Stamp,
     changes: Vec<Change>,
     undo: Vec<(String, Option<Arc<Value>>)>,
     events: Vec<ChangeEvent>,
@@ -64,9 +64,9 @@ impl Tx<'_> {
                 || doc
                     .get("modifiedAt")
                     .and_then(Value::as_str)
-                    .is_some_and(|at| at >= self.now.as_str()),
+                    .is_some_and(|at| at >= self.stamp.as_str()),
             "an entity written without the write's time ({}) as its modifiedAt: {:?}",
-            self.now,
+            self.stamp.as_str(),
             doc.get("modifiedAt")
         );
         let id = id_of(&doc).to_owned();
@@ -87,8 +87,8 @@ impl Tx<'_> {
                         .and_then(Value::as_str)
                         .and_then(yuverse_core::time::parse_rfc3339)
                         .map(yuverse_core::time::to_db),
-                    created_at: self.now.clone(),
-                    modified_at: self.now.clone(),
+                    created_at: self.stamp.as_str().to_owned(),
+                    modified_at: self.stamp.as_str().to_owned(),
                     // Normalised instances are objects.
                     doc: instance
                         .as_object()
@@ -104,7 +104,12 @@ impl Tx<'_> {
         let after = Arc::new(Value::Object(doc));
         let previous = self.state.put(after.clone());
         if let Some(before) = &previous {
-            let gone = deletions(self.tenant, doc_of(before), Some(doc_of(&after)), &self.now);
+            let gone = deletions(
+                self.tenant,
+                doc_of(before),
+                Some(doc_of(&after)),
+                &self.stamp,
+            );
             self.changes.extend(gone.into_iter().map(Change::History));
         }
         // Attributes the change touched: the named ones and any that disappeared.
@@ -130,13 +135,13 @@ impl Tx<'_> {
     pub fn delete(&mut self, id: &str) -> bool {
         match self.state.remove(id) {
             Some(previous) => {
-                let gone = deletions(self.tenant, doc_of(&previous), None, &self.now);
+                let gone = deletions(self.tenant, doc_of(&previous), None, &self.stamp);
                 self.changes.extend(gone.into_iter().map(Change::History));
                 self.changes.push(Change::Delete {
                     tenant: self.tenant.to_owned(),
                     id: id.to_owned(),
                     types: json_text(&entity::types_of(doc_of(&previous)), 64),
-                    deleted_at: self.now.clone(),
+                    deleted_at: self.stamp.as_str().to_owned(),
                 });
                 self.events.push(ChangeEvent {
                     tenant: self.tenant.to_owned(),
@@ -188,7 +193,7 @@ impl Twin {
         tenant: &str,
         op: impl FnOnce(&mut Tx) -> NgsiResult<R>,
     ) -> NgsiResult<R> {
-        self.write_at(tenant, self.backlog().open(), op).await
+        self.write_at(tenant, self.stamp(), op).await
     }
 
     /// [`Twin::write`] stamped with `mark`, opened when the write took its time (before it
@@ -207,7 +212,7 @@ impl Twin {
             let mut tx = Tx {
                 state: &mut guard,
                 tenant,
-                now: mark.at.clone(),
+                stamp: mark.stamp().clone(),
                 changes: new_tenant.into_iter().collect(),
                 undo: Vec::new(),
                 events: Vec::new(),
@@ -253,9 +258,8 @@ impl Twin {
         body: &Value,
         vocab: &dyn Vocabulary,
     ) -> NgsiResult<String> {
-        let mark = self.backlog().open();
-        let now = mark.at.clone();
-        let doc = entity::parse_entity(body, vocab, &now)?;
+        let mark = self.stamp();
+        let doc = entity::parse_entity(body, vocab, mark.stamp())?;
         let id = id_of(&doc).to_owned();
         self.write_at(tenant, mark, |tx| {
             if tx.exists(&id) {
@@ -347,9 +351,8 @@ impl Twin {
                 }
             }
         }
-        let mark = self.backlog().open();
-        let now = mark.at.clone();
-        let replacement = entity::parse_entity(&body, vocab, &now)?;
+        let mark = self.stamp();
+        let replacement = entity::parse_entity(&body, vocab, mark.stamp())?;
         self.write_at(tenant, mark, |tx| {
             let current = tx
                 .current(id)
@@ -377,7 +380,7 @@ impl Twin {
                 .copy_of(id)
                 .ok_or_else(|| NgsiError::not_found(format!("no entity `{id}`")))?;
             let mut doc = current;
-            entity::merge(&mut doc, &patch, vocab, &tx.now)?;
+            entity::merge(&mut doc, &patch, vocab, &tx.stamp)?;
             let changed: Vec<String> = patch
                 .keys()
                 .filter(|k| !attribute::ENTITY_MEMBERS.contains(&k.as_str()))
@@ -401,9 +404,8 @@ impl Twin {
     ) -> NgsiResult<AttrsOutcome> {
         check_id(id)?;
         let input = fragment(body, Some(id))?;
-        let mark = self.backlog().open();
-        let now = mark.at.clone();
-        let attributes = entity::parse_attributes(&input, vocab, &now)?;
+        let mark = self.stamp();
+        let attributes = entity::parse_attributes(&input, vocab, mark.stamp())?;
         if attributes.is_empty() && mode == AttrsMode::Update {
             return Err(NgsiError::bad_data("no attributes to update"));
         }
@@ -427,7 +429,7 @@ impl Twin {
                     }
                     AttrsMode::Update => Overwrite::Replace,
                 };
-                if entity::put_attribute(&mut doc, &name, instances, overwrite, &now) {
+                if entity::put_attribute(&mut doc, &name, instances, overwrite, &tx.stamp) {
                     outcome.updated.push(name);
                 } else {
                     outcome.not_updated.push((
@@ -459,12 +461,10 @@ impl Twin {
         check_id(id)?;
         attribute::check_attribute_name(attr)?;
         let name = vocab.expand(attr);
-        let mark = self.backlog().open();
-        let now = mark.at.clone();
         if !body.is_object() {
             return Err(NgsiError::bad_data("the attribute must be a JSON object"));
         }
-        self.write_at(tenant, mark, |tx| {
+        self.write(tenant, |tx| {
             let current = tx
                 .copy_of(id)
                 .ok_or_else(|| NgsiError::not_found(format!("no entity `{id}`")))?;
@@ -476,7 +476,7 @@ impl Twin {
                 )));
             };
             let instances = if replace {
-                attribute::normalize_instances(attr, body, vocab, &now)?
+                attribute::normalize_instances(attr, body, vocab, &tx.stamp)?
             } else {
                 // Partial update: missing members come from the stored instance of that dataset.
                 let dataset = body.get("datasetId").and_then(Value::as_str);
@@ -502,9 +502,9 @@ impl Twin {
                         "a partial update cannot change the attribute type",
                     ));
                 }
-                attribute::normalize_instances(attr, &Value::Object(merged), vocab, &now)?
+                attribute::normalize_instances(attr, &Value::Object(merged), vocab, &tx.stamp)?
             };
-            entity::put_attribute(&mut doc, &name, instances, Overwrite::Replace, &now);
+            entity::put_attribute(&mut doc, &name, instances, Overwrite::Replace, &tx.stamp);
             tx.put(doc, std::slice::from_ref(&name));
             Ok(())
         })
@@ -529,7 +529,7 @@ impl Twin {
                 .copy_of(id)
                 .ok_or_else(|| NgsiError::not_found(format!("no entity `{id}`")))?;
             let mut doc = current;
-            if !entity::delete_attribute(&mut doc, &name, dataset, all, &tx.now) {
+            if !entity::delete_attribute(&mut doc, &name, dataset, all, &tx.stamp) {
                 return Err(NgsiError::not_found(format!(
                     "entity `{id}` has no attribute `{attr}` with that datasetId"
                 )));

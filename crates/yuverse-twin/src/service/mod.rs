@@ -16,7 +16,7 @@ use std::sync::{Arc, OnceLock, RwLock, Weak};
 
 use tokio::sync::{broadcast, mpsc};
 
-use crate::subscriptions::{Backlog, ChangeEvent, Notice, Subscriptions};
+use crate::subscriptions::{Backlog, ChangeEvent, Mark, Notice, Subscriptions};
 
 use yuverse_core::db::Database;
 use yuverse_core::{Actor, Permission};
@@ -125,6 +125,12 @@ impl Twin {
     /// What the notifier still owes.
     pub fn backlog(&self) -> &Arc<Backlog> {
         &self.inner.publisher.backlog
+    }
+
+    /// Opens a write's mark, whose stamp is the write's time. A write takes it before it
+    /// parses its input (parsing stamps the instances) and hands it to [`Twin::write_at`].
+    pub(super) fn stamp(&self) -> Mark {
+        self.backlog().open()
     }
 
     pub fn subscriptions(&self) -> NgsiResult<&Subscriptions> {

@@ -15,6 +15,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use yuverse_core::db::Database;
+
+use crate::domain::Stamp;
 use yuverse_core::time::{to_db, Timestamp};
 
 /// The open marks, by time (several writes may share a microsecond).
@@ -30,11 +32,18 @@ struct Marks {
     newest: Option<Timestamp>,
 }
 
-/// An open mark: the changes stamped `at` are not all notified yet.
+/// An open mark: the changes stamped with it are not all notified yet.
 #[derive(Debug)]
 pub struct Mark {
     backlog: Arc<Backlog>,
-    pub at: String,
+    stamp: Stamp,
+}
+
+impl Mark {
+    /// The write's time: what it stamps on the entities and instances it changes.
+    pub fn stamp(&self) -> &Stamp {
+        &self.stamp
+    }
 }
 
 impl Backlog {
@@ -52,7 +61,7 @@ impl Backlog {
         marks.open_at(&at);
         Mark {
             backlog: self.clone(),
-            at,
+            stamp: Stamp::new(at),
         }
     }
 
@@ -63,7 +72,7 @@ impl Backlog {
         marks.open_at(at);
         Mark {
             backlog: self.clone(),
-            at: at.to_owned(),
+            stamp: Stamp::new(at.to_owned()),
         }
     }
 
@@ -88,10 +97,10 @@ impl Marks {
 impl Drop for Mark {
     fn drop(&mut self) {
         let mut marks = self.backlog.marks.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(count) = marks.open.get_mut(&self.at) {
+        if let Some(count) = marks.open.get_mut(self.stamp.as_str()) {
             *count -= 1;
             if *count == 0 {
-                marks.open.remove(&self.at);
+                marks.open.remove(self.stamp.as_str());
             }
         }
     }
@@ -164,27 +173,33 @@ mod tests {
         let first = backlog.open();
         let second = backlog.open();
         assert!(
-            first.at < second.at,
+            first.stamp().as_str() < second.stamp().as_str(),
             "marks are stamped in increasing times"
         );
         let held = backlog.open_at("2026-01-01T00:00:01.000000Z");
         let held_too = backlog.open_at("2026-01-01T00:00:01.000000Z");
-        assert_eq!(backlog.watermark().as_deref(), Some(held.at.as_str()));
+        assert_eq!(backlog.watermark().as_deref(), Some(held.stamp().as_str()));
         drop(held);
         // Another mark of the same time is still open.
-        assert_eq!(backlog.watermark().as_deref(), Some(held_too.at.as_str()));
+        assert_eq!(
+            backlog.watermark().as_deref(),
+            Some(held_too.stamp().as_str())
+        );
         drop(held_too);
-        assert_eq!(backlog.watermark().as_ref(), Some(&first.at));
+        assert_eq!(backlog.watermark().as_deref(), Some(first.stamp().as_str()));
         drop(first);
-        assert_eq!(backlog.watermark().as_ref(), Some(&second.at));
-        let second_at = second.at.clone();
+        assert_eq!(
+            backlog.watermark().as_deref(),
+            Some(second.stamp().as_str())
+        );
+        let second_at = second.stamp().as_str().to_owned();
         drop(second);
         // Nothing open: the newest mark is notified too.
         let watermark = backlog.watermark().unwrap();
         assert!(watermark > second_at);
         let next = backlog.open();
         assert!(
-            next.at >= watermark,
+            next.stamp().as_str() >= watermark.as_str(),
             "a later write is never before the watermark"
         );
     }

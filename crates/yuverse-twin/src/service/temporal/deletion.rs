@@ -13,6 +13,7 @@ use super::page::wire;
 use super::render::value_members;
 use crate::domain::attribute::dataset_of;
 use crate::domain::entity::{self, id_of, Doc};
+use crate::domain::Stamp;
 use crate::store::persist::HistoryRow;
 
 /// The NGSI-LD Null (clause 5.2.1).
@@ -24,13 +25,13 @@ pub(super) fn is_deletion(instance: &Map<String, Value>) -> bool {
 }
 
 /// The deletion instances of every attribute instance of `before` that `after` no longer has
-/// (all of them when the entity itself is deleted: `after` is `None`). `now` is the storage
-/// form of the deletion time.
+/// (all of them when the entity itself is deleted: `after` is `None`), stamped with the
+/// deletion's time.
 pub(in crate::service) fn deletions(
     tenant: &str,
     before: &Doc,
     after: Option<&Doc>,
-    now: &str,
+    stamp: &Stamp,
 ) -> Vec<HistoryRow> {
     let mut rows = Vec::new();
     for name in entity::attribute_names(before) {
@@ -51,9 +52,9 @@ pub(in crate::service) fn deletions(
                 dataset_id: dataset.map(str::to_owned),
                 // No observation: the instance counts at the time it was recorded.
                 observed_at: None,
-                created_at: now.to_owned(),
-                modified_at: now.to_owned(),
-                doc: json_text(&deleted(instance, now), 128),
+                created_at: stamp.as_str().to_owned(),
+                modified_at: stamp.as_str().to_owned(),
+                doc: json_text(&deleted(instance, stamp), 128),
             });
         }
     }
@@ -62,7 +63,7 @@ pub(in crate::service) fn deletions(
 
 /// The deletion instance of `instance`: its type and datasetId, the NGSI-LD Null in its value
 /// member (`{"@none": …}` for a languageMap), and `deletedAt`.
-fn deleted(instance: &Value, now: &str) -> Value {
+fn deleted(instance: &Value, stamp: &Stamp) -> Value {
     let kind = instance
         .get("type")
         .and_then(Value::as_str)
@@ -79,7 +80,7 @@ fn deleted(instance: &Value, now: &str) -> Value {
     if let Some(dataset) = dataset_of(instance) {
         out.insert("datasetId".into(), json!(dataset));
     }
-    out.insert("deletedAt".into(), json!(wire(now)));
+    out.insert("deletedAt".into(), json!(wire(stamp.as_str())));
     Value::Object(out)
 }
 
@@ -104,7 +105,7 @@ mod tests {
             "a": [{"type": "Property", "value": 5}],
             "l": [{"type": "LanguageProperty", "languageMap": {"en": "y"}}]
         }));
-        let now = "2026-01-02T03:04:05.000000Z";
+        let now = &Stamp::new("2026-01-02T03:04:05.000000Z".into());
         let rows = deletions("t", &before, Some(&after), now);
         let gone: Vec<(String, Option<String>, Value)> = rows
             .iter()

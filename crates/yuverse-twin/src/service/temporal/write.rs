@@ -13,10 +13,11 @@ use super::super::entities::check_id;
 use super::Twin;
 use crate::domain::attribute::{self, ENTITY_MEMBERS};
 use crate::domain::entity::{self, Doc};
-use crate::domain::Vocabulary;
+use crate::domain::{Stamp, Vocabulary};
 use crate::error::{NgsiError, NgsiResult};
 use crate::store::history;
 use crate::store::persist::{Change, HistoryDataset, HistoryRow};
+use crate::subscriptions::Mark;
 
 /// Attributes of a temporal body: name (expanded) → instances (each normalised).
 type Instances = Vec<(String, Vec<Map<String, Value>>)>;
@@ -26,7 +27,7 @@ type Instances = Vec<(String, Vec<Map<String, Value>>)>;
 fn parse_instances(
     body: &Map<String, Value>,
     vocab: &dyn Vocabulary,
-    now: &str,
+    stamp: &Stamp,
 ) -> NgsiResult<Instances> {
     let mut out = Vec::new();
     for (name, value) in body {
@@ -47,7 +48,7 @@ fn parse_instances(
         };
         let instances = items
             .into_iter()
-            .map(|i| attribute::normalize(name, i, vocab, now))
+            .map(|i| attribute::normalize(name, i, vocab, stamp))
             .collect::<NgsiResult<Vec<_>>>()?;
         out.push((vocab.expand(name), instances));
     }
@@ -59,7 +60,7 @@ fn history_row(
     entity_id: &str,
     attr: &str,
     instance: &Map<String, Value>,
-    now: &str,
+    stamp: &Stamp,
 ) -> HistoryRow {
     HistoryRow {
         tenant: tenant.to_owned(),
@@ -71,8 +72,8 @@ fn history_row(
             .and_then(Value::as_str)
             .map(str::to_owned),
         observed_at: observed_at(instance),
-        created_at: now.to_owned(),
-        modified_at: now.to_owned(),
+        created_at: stamp.as_str().to_owned(),
+        modified_at: stamp.as_str().to_owned(),
         doc: HistoryRow::doc_text(instance),
     }
 }
@@ -92,7 +93,7 @@ fn current_entity(
     id: &str,
     (types, scope): (Vec<String>, Option<Value>),
     attributes: &Instances,
-    now: &str,
+    stamp: &Stamp,
 ) -> (Doc, Vec<(usize, usize)>) {
     let mut doc = Map::new();
     doc.insert("id".into(), Value::String(id.to_owned()));
@@ -103,8 +104,8 @@ fn current_entity(
     if let Some(scope) = scope {
         doc.insert("scope".into(), scope);
     }
-    doc.insert("createdAt".into(), Value::String(now.to_owned()));
-    doc.insert("modifiedAt".into(), Value::String(now.to_owned()));
+    doc.insert("createdAt".into(), stamp.json());
+    doc.insert("modifiedAt".into(), stamp.json());
     let mut taken = Vec::new();
     for (a, (name, instances)) in attributes.iter().enumerate() {
         let mut newest: Vec<usize> = Vec::new();
@@ -134,10 +135,6 @@ fn current_entity(
     (doc, taken)
 }
 
-fn now() -> String {
-    yuverse_core::time::to_db(yuverse_core::time::now())
-}
-
 impl Twin {
     async fn has_history(&self, tenant: &str, id: &str) -> NgsiResult<bool> {
         Ok(history::count(&self.inner.db, tenant, id, None, &HistoryDataset::All).await? > 0)
@@ -163,21 +160,21 @@ impl Twin {
         let types = entity::parse_types(object.get("type"), vocab)?;
         let scope = entity::parse_scope(object.get("scope"))?;
         // The write's mark is its time: a new entity's current state is stamped with it.
-        let mark = self.backlog().open();
-        let now = mark.at.clone();
-        let attributes = parse_instances(object, vocab, &now)?;
+        let mark = self.stamp();
+        let stamp = mark.stamp().clone();
+        let attributes = parse_instances(object, vocab, &stamp)?;
         let had_history = self.has_history(tenant, &id).await?;
         self.write_at(tenant, mark, |tx| {
             let mut rows: Vec<HistoryRow> = Vec::new();
             if !had_history && !tx.exists(&id) {
                 // A new entity: its newest instances become the current state (and history
                 // through `put`); the older ones are recorded below.
-                let (doc, taken) = current_entity(&id, (types, scope), &attributes, &now);
+                let (doc, taken) = current_entity(&id, (types, scope), &attributes, &stamp);
                 let names: Vec<String> = attributes.iter().map(|(n, _)| n.clone()).collect();
                 for (a, (name, instances)) in attributes.iter().enumerate() {
                     for (i, instance) in instances.iter().enumerate() {
                         if !taken.contains(&(a, i)) {
-                            rows.push(history_row(tenant, &id, name, instance, &now));
+                            rows.push(history_row(tenant, &id, name, instance, &stamp));
                         }
                     }
                 }
@@ -185,7 +182,7 @@ impl Twin {
             } else {
                 for (name, instances) in &attributes {
                     for instance in instances {
-                        rows.push(history_row(tenant, &id, name, instance, &now));
+                        rows.push(history_row(tenant, &id, name, instance, &stamp));
                     }
                 }
             }
@@ -219,8 +216,9 @@ impl Twin {
                 "the id in the body differs from the id in the path",
             ));
         }
-        let now = now();
-        let attributes = parse_instances(object, vocab, &now)?;
+        let mark = self.stamp();
+        let stamp = mark.stamp().clone();
+        let attributes = parse_instances(object, vocab, &stamp)?;
         if attributes.is_empty() {
             return Err(NgsiError::bad_data("no attribute instances to add"));
         }
@@ -230,11 +228,11 @@ impl Twin {
                 "entity `{id}` has no temporal representation"
             )));
         }
-        self.write(tenant, |tx| {
+        self.write_at(tenant, mark, |tx| {
             for (name, instances) in &attributes {
                 for instance in instances {
                     tx.record(Change::History(history_row(
-                        tenant, id, name, instance, &now,
+                        tenant, id, name, instance, &stamp,
                     )));
                 }
             }
@@ -254,6 +252,7 @@ impl Twin {
         }
         self.record_history_change(
             tenant,
+            self.stamp(),
             Change::DeleteHistory {
                 tenant: tenant.to_owned(),
                 entity_id: id.to_owned(),
@@ -285,6 +284,7 @@ impl Twin {
         }
         self.record_history_change(
             tenant,
+            self.stamp(),
             Change::DeleteHistory {
                 tenant: tenant.to_owned(),
                 entity_id: id.to_owned(),
@@ -338,8 +338,8 @@ impl Twin {
                 "the instance must carry its value (value, object, languageMap, vocab, valueList, objectList or json)",
             ));
         }
-        let now = now();
-        let incoming = attribute::normalize(attr, input, vocab, &now)?;
+        let mark = self.stamp();
+        let incoming = attribute::normalize(attr, input, vocab, mark.stamp())?;
         let stored = history::instance(&self.inner.db, tenant, id, &name, instance_id)
             .await?
             .ok_or_else(|| {
@@ -359,18 +359,18 @@ impl Twin {
             }
             doc.insert(member, value);
         }
-        doc.insert("modifiedAt".into(), Value::String(now.clone()));
+        doc.insert("modifiedAt".into(), mark.stamp().json());
         let row = HistoryRow {
             dataset_id: doc
                 .get("datasetId")
                 .and_then(Value::as_str)
                 .map(str::to_owned),
             observed_at: observed_at(&doc),
-            modified_at: now,
+            modified_at: mark.stamp().as_str().to_owned(),
             doc: HistoryRow::doc_text(&doc),
             ..stored
         };
-        self.record_history_change(tenant, Change::UpdateInstance(row))
+        self.record_history_change(tenant, mark, Change::UpdateInstance(row))
             .await
     }
 
@@ -395,6 +395,7 @@ impl Twin {
         }
         self.record_history_change(
             tenant,
+            self.stamp(),
             Change::DeleteInstance {
                 tenant: tenant.to_owned(),
                 instance_id: instance_id.to_owned(),
@@ -404,8 +405,13 @@ impl Twin {
     }
 
     /// One history change under the tenant's lock, acknowledged when durable.
-    async fn record_history_change(&self, tenant: &str, change: Change) -> NgsiResult<()> {
-        self.write(tenant, |tx| {
+    async fn record_history_change(
+        &self,
+        tenant: &str,
+        mark: Mark,
+        change: Change,
+    ) -> NgsiResult<()> {
+        self.write_at(tenant, mark, |tx| {
             tx.record(change);
             Ok(())
         })
