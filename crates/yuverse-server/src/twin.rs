@@ -14,6 +14,7 @@ use yuverse_twin::alerts::{Alerts, Place, PlaceDirectory, PlaceFuture};
 use yuverse_twin::devices::{Devices, MqttMode};
 use yuverse_twin::http::{ContextSourcesConfig, Contexts};
 use yuverse_twin::outbound::Outbound;
+use yuverse_twin::registrations::Registrations;
 use yuverse_twin::subscriptions::Subscriptions;
 use yuverse_twin::{Twin, TwinConfig};
 
@@ -51,6 +52,7 @@ pub async fn open(db: &Database, settings: &Settings) -> anyhow::Result<(Twin, C
     };
     let contexts = Contexts::open(sources, status, db.clone()).await?;
     Subscriptions::start(twin.clone(), contexts.clone(), db.clone(), &outbound).await?;
+    twin.set_registrations(Registrations::load(db.clone(), &contexts).await?);
     Ok((twin, contexts))
 }
 

@@ -15,6 +15,7 @@ pub mod error;
 pub mod http;
 pub mod live;
 pub mod outbound;
+pub mod registrations;
 pub mod service;
 pub mod store;
 pub mod subscriptions;

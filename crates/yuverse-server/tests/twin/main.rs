@@ -15,6 +15,7 @@ mod jsonld_contexts;
 mod live;
 mod persist;
 mod queries;
+mod registrations;
 mod subscriptions;
 mod temporal;
 mod temporal_aggregate;

@@ -20,7 +20,7 @@ use yuverse_governance::Governance;
 pub use context::{Contexts, RequestContext};
 pub use context_sources::ContextSourcesConfig;
 pub use entities::respond;
-pub use params::{paging, parse_query_string};
+pub use params::{paging, parse_query_string, selector};
 pub use request::{accept, json_body, tenant, Caller};
 
 use crate::Twin;
@@ -105,6 +105,16 @@ where
             get(crate::subscriptions::http::retrieve)
                 .patch(crate::subscriptions::http::update)
                 .delete(crate::subscriptions::http::delete),
+        )
+        .route(
+            "/ngsi-ld/v1/csourceRegistrations",
+            post(crate::registrations::http::create).get(crate::registrations::http::query),
+        )
+        .route(
+            "/ngsi-ld/v1/csourceRegistrations/{id}",
+            get(crate::registrations::http::retrieve)
+                .patch(crate::registrations::http::update)
+                .delete(crate::registrations::http::delete),
         )
         .route(
             "/ngsi-ld/v1/jsonldContexts",

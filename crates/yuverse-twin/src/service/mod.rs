@@ -16,6 +16,7 @@ use std::sync::{Arc, OnceLock, RwLock, Weak};
 
 use tokio::sync::{broadcast, mpsc};
 
+use crate::registrations::Registrations;
 use crate::subscriptions::{Backlog, ChangeEvent, Mark, Notice, Subscriptions};
 
 use yuverse_core::db::Database;
@@ -66,6 +67,7 @@ struct Inner {
     /// Where committed changes go: the notifier and in-process watchers (see [`Twin::watch`]).
     publisher: Arc<Publisher>,
     subscriptions: OnceLock<Subscriptions>,
+    registrations: OnceLock<Registrations>,
     tenants: RwLock<HashMap<String, Arc<Tenant>>>,
     db: Database,
     config: TwinConfig,
@@ -105,6 +107,7 @@ impl Twin {
                 persister: Persister::start(db.clone()),
                 publisher: Arc::new(Publisher::new()),
                 subscriptions: OnceLock::new(),
+                registrations: OnceLock::new(),
                 tenants: RwLock::new(tenants),
                 db,
                 config,
@@ -131,6 +134,18 @@ impl Twin {
     /// parses its input (parsing stamps the instances) and hands it to [`Twin::write_at`].
     pub(super) fn stamp(&self) -> Mark {
         self.backlog().open()
+    }
+
+    /// Connects the context source registrations, loaded once the @context sources are known.
+    pub fn set_registrations(&self, registrations: Registrations) {
+        let _ = self.inner.registrations.set(registrations);
+    }
+
+    pub fn registrations(&self) -> NgsiResult<&Registrations> {
+        self.inner
+            .registrations
+            .get()
+            .ok_or_else(|| NgsiError::internal("registrations are not loaded"))
     }
 
     pub fn subscriptions(&self) -> NgsiResult<&Subscriptions> {

@@ -16,7 +16,7 @@ mod registry;
 mod status;
 
 pub use backlog::{Backlog, Mark};
-pub use model::Subscription;
+pub use model::{EntitySelector, Subscription};
 pub use registry::Subscriptions;
 
 use std::sync::Arc;

@@ -86,7 +86,7 @@ impl TimeRel {
     }
 
     /// The window in storage form: `[from, until)`.
-    fn bounds(self) -> (Option<String>, Option<String>) {
+    pub(crate) fn bounds(self) -> (Option<String>, Option<String>) {
         let db = yuverse_core::time::to_db;
         match self {
             TimeRel::Before(at) => (None, Some(db(at))),

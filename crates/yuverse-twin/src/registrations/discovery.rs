@@ -1,0 +1,169 @@
+//! Discovery: `GET /csourceRegistrations` (clause 5.10.2) answers the registrations whose
+//! sources could provide what a query asks for.
+//!
+//! A registration matches when one of its `information` items covers the asked entities
+//! (`id`, `idPattern`, `type`) and attributes (`attrs`, and those `q` names), and its own
+//! members satisfy `csf`, `scopeQ`, the geo-query (on `location`, or the `geoproperty`
+//! `observationSpace`/`operationSpace`) and the time window (on `observationInterval`, or
+//! `managementInterval` with `timeproperty`). An item without `entities` covers every entity,
+//! one without property and relationship names every attribute. A registration without the
+//! asked geometry or interval does not match a geo-query or a time window.
+
+use std::collections::HashMap;
+
+use yuverse_twin_query::Query;
+
+use super::model::{Interval, Registration, RegistrationInfo};
+use crate::domain::Vocabulary;
+use crate::error::{NgsiError, NgsiResult};
+use crate::http::RequestContext;
+use crate::service::temporal::TimeRel;
+use crate::store::memory::Selector;
+use crate::subscriptions::EntitySelector;
+
+/// Which interval a time window is checked against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum IntervalProperty {
+    Observation,
+    Management,
+}
+
+/// A parsed discovery query.
+pub struct Discovery {
+    selector: Selector,
+    csf: Option<Query>,
+    window: Option<(IntervalProperty, Option<String>, Option<String>)>,
+}
+
+fn time(
+    p: &HashMap<String, String>,
+    name: &str,
+) -> NgsiResult<Option<yuverse_core::time::Timestamp>> {
+    p.get(name)
+        .map(|v| {
+            yuverse_core::time::parse_rfc3339(v).ok_or_else(|| {
+                NgsiError::bad_data(format!("`{name}` must be an RFC 3339 date-time, not `{v}`"))
+            })
+        })
+        .transpose()
+}
+
+impl Discovery {
+    pub fn parse(p: &HashMap<String, String>, ctx: &RequestContext) -> NgsiResult<Discovery> {
+        let selector = crate::http::selector(p, ctx)?;
+        let csf = p
+            .get("csf")
+            .map(|text| {
+                let mut query = yuverse_twin_query::parse_q(text)
+                    .map_err(|e| NgsiError::bad_data(format!("csf: {e}")))?;
+                query.map_attribute_names(&mut |n| ctx.expand(n));
+                Ok::<_, NgsiError>(query)
+            })
+            .transpose()?;
+        let rel = TimeRel::parse(
+            p.get("timerel").map(String::as_str),
+            time(p, "timeAt")?,
+            time(p, "endTimeAt")?,
+        )?;
+        let property = match p.get("timeproperty").map(String::as_str) {
+            None | Some("observationInterval") => IntervalProperty::Observation,
+            Some("managementInterval") => IntervalProperty::Management,
+            Some(other) => {
+                return Err(NgsiError::bad_data(format!(
+                    "timeproperty `{other}`: use observationInterval or managementInterval"
+                )))
+            }
+        };
+        let window = rel.map(|rel| {
+            let (from, until) = rel.bounds();
+            (property, from, until)
+        });
+        Ok(Discovery {
+            selector,
+            csf,
+            window,
+        })
+    }
+
+    pub fn matches(&self, registration: &Registration) -> bool {
+        let s = &self.selector;
+        registration
+            .information
+            .iter()
+            .any(|info| self.covers_entities(info) && self.covers_attributes(info))
+            && self
+                .csf
+                .as_ref()
+                .is_none_or(|q| q.matches(&registration.as_entity))
+            && s.scope_q
+                .as_ref()
+                .is_none_or(|q| q.matches_entity(&registration.as_entity))
+            && s.geo.as_ref().is_none_or(|geo| {
+                registration
+                    .as_entity
+                    .get(&geo.geoproperty)
+                    .and_then(|g| g.get(0))
+                    .and_then(|g| g.get("value"))
+                    .is_some_and(|g| geo.matches_geojson(g))
+            })
+            && self.window.as_ref().is_none_or(|(property, from, until)| {
+                let interval = match property {
+                    IntervalProperty::Observation => &registration.observation_interval,
+                    IntervalProperty::Management => &registration.management_interval,
+                };
+                interval
+                    .as_ref()
+                    .is_some_and(|i| overlaps(i, from.as_deref(), until.as_deref()))
+            })
+    }
+
+    fn covers_entities(&self, info: &RegistrationInfo) -> bool {
+        let s = &self.selector;
+        let asks = s.ids.is_some() || s.id_pattern.is_some() || s.types.is_some();
+        !asks || info.entities.is_empty() || info.entities.iter().any(|e| self.covers(e))
+    }
+
+    fn covers(&self, entity: &EntitySelector) -> bool {
+        let s = &self.selector;
+        let types: Vec<&str> = entity.types.iter().map(String::as_str).collect();
+        let type_ok = s.types.as_ref().is_none_or(|t| t.matches(&types));
+        // A registered id must be one asked for (or fit the asked pattern); a registered
+        // pattern may hold any asked id that fits it, and may overlap any asked pattern.
+        let ids_ok = s
+            .ids
+            .as_ref()
+            .is_none_or(|ids| match (&entity.id, &entity.id_pattern) {
+                (Some(id), _) => ids.contains(id),
+                (None, Some(pattern)) => ids.iter().any(|i| pattern.is_match(i)),
+                (None, None) => true,
+            });
+        let pattern_ok = s
+            .id_pattern
+            .as_ref()
+            .is_none_or(|pattern| entity.id.as_ref().is_none_or(|id| pattern.is_match(id)));
+        type_ok && ids_ok && pattern_ok
+    }
+
+    /// The item names no attributes (it covers all), or one of those `attrs` asks for, and
+    /// one of those `q` tests.
+    fn covers_attributes(&self, info: &RegistrationInfo) -> bool {
+        if info.attributes.is_empty() {
+            return true;
+        }
+        let provides = |name: &str| info.attributes.iter().any(|a| a == name);
+        let s = &self.selector;
+        s.attrs
+            .as_ref()
+            .is_none_or(|attrs| attrs.iter().any(|a| provides(a)))
+            && s.q.as_ref().is_none_or(|q| {
+                let names = q.attribute_names();
+                names.is_empty() || names.into_iter().any(provides)
+            })
+    }
+}
+
+/// Whether the interval meets the window `[from, until)`; an interval without an end is open.
+fn overlaps(interval: &Interval, from: Option<&str>, until: Option<&str>) -> bool {
+    until.is_none_or(|u| interval.start.as_str() < u)
+        && from.is_none_or(|f| interval.end.as_deref().is_none_or(|e| e >= f))
+}

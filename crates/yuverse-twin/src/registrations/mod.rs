@@ -1,0 +1,226 @@
+//! Context source registrations (`/csourceRegistrations`, clauses 5.9 and 5.10 of GS CIM 009):
+//! which context sources can provide which entities and attributes. Registrations are kept
+//! in memory per tenant for discovery and in `twin_registrations` for durability; a write is
+//! acknowledged once stored.
+//!
+//! The broker answers discovery (`GET /csourceRegistrations` with its filters); it does not
+//! forward entity operations to the registered sources (distributed operations, clause 4.3.6).
+
+mod discovery;
+pub mod http;
+mod model;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, RwLock};
+
+use serde_json::Value;
+use yuverse_core::db::{col, Database};
+
+pub use discovery::Discovery;
+pub use model::Registration;
+
+use crate::error::{ErrorKind, NgsiError, NgsiResult};
+use crate::http::Contexts;
+
+/// A registration with its system times (storage form).
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub registration: Arc<Registration>,
+    pub created_at: String,
+    pub modified_at: String,
+}
+
+#[derive(Clone)]
+pub struct Registrations {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: Database,
+    /// tenant → id → registration
+    by_tenant: RwLock<HashMap<String, BTreeMap<String, Stored>>>,
+    /// Registration writes are rare: one at a time, so that checking whether an id exists and
+    /// storing it cannot interleave with another write.
+    writes: tokio::sync::Mutex<()>,
+}
+
+impl std::fmt::Debug for Registrations {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Registrations")
+    }
+}
+
+fn lock_error() -> NgsiError {
+    NgsiError::internal("the registrations lock was poisoned")
+}
+
+fn now() -> String {
+    yuverse_core::time::to_db(yuverse_core::time::now())
+}
+
+impl Registrations {
+    /// Loads the stored registrations, expanding their terms with the @context each was made
+    /// with. One that no longer parses (its context gone) is logged and skipped.
+    pub async fn load(db: Database, contexts: &Contexts) -> anyhow::Result<Registrations> {
+        let rows = sqlx::query(
+            "SELECT tenant, id, doc, context, created_at, modified_at FROM twin_registrations",
+        )
+        .fetch_all(&db.pool)
+        .await?;
+        let mut by_tenant: HashMap<String, BTreeMap<String, Stored>> = HashMap::new();
+        for row in rows {
+            let (tenant, id, doc, context): (String, String, String, String) = (
+                col(&row, "tenant")?,
+                col(&row, "id")?,
+                col(&row, "doc")?,
+                col(&row, "context")?,
+            );
+            let parsed = (|| {
+                let Value::Object(document) = serde_json::from_str(&doc)? else {
+                    anyhow::bail!("not an object");
+                };
+                let context: Value = serde_json::from_str(&context)?;
+                let vocab = contexts
+                    .resolve_value(&context)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                Registration::parse(id.clone(), document, context, &vocab)
+                    .map_err(|e| anyhow::anyhow!("{e}"))
+            })();
+            match parsed {
+                Ok(registration) => {
+                    by_tenant.entry(tenant).or_default().insert(
+                        id,
+                        Stored {
+                            registration: Arc::new(registration),
+                            created_at: col(&row, "created_at")?,
+                            modified_at: col(&row, "modified_at")?,
+                        },
+                    );
+                }
+                Err(e) => tracing::error!(tenant, id, error = %e, "skipping a stored registration"),
+            }
+        }
+        Ok(Registrations {
+            inner: Arc::new(Inner {
+                db,
+                by_tenant: RwLock::new(by_tenant),
+                writes: tokio::sync::Mutex::new(()),
+            }),
+        })
+    }
+
+    pub async fn create(&self, tenant: &str, registration: Registration) -> NgsiResult<String> {
+        let _turn = self.inner.writes.lock().await;
+        if self.get(tenant, &registration.id).is_ok() {
+            return Err(NgsiError::new(
+                ErrorKind::AlreadyExists,
+                format!("registration `{}` already exists", registration.id),
+            ));
+        }
+        let now = now();
+        let stored = Stored {
+            registration: Arc::new(registration),
+            created_at: now.clone(),
+            modified_at: now,
+        };
+        self.store(tenant, &stored).await?;
+        let id = stored.registration.id.clone();
+        self.put_memory(tenant, stored)?;
+        Ok(id)
+    }
+
+    /// Replaces a registration (after a PATCH merged into it), keeping its creation time.
+    pub async fn replace(&self, tenant: &str, registration: Registration) -> NgsiResult<()> {
+        let _turn = self.inner.writes.lock().await;
+        let current = self.get(tenant, &registration.id)?;
+        let stored = Stored {
+            registration: Arc::new(registration),
+            created_at: current.created_at,
+            modified_at: now(),
+        };
+        self.store(tenant, &stored).await?;
+        self.put_memory(tenant, stored)
+    }
+
+    pub async fn delete(&self, tenant: &str, id: &str) -> NgsiResult<()> {
+        let _turn = self.inner.writes.lock().await;
+        self.get(tenant, id)?;
+        let mut tx = self.inner.db.write().await?;
+        sqlx::query("DELETE FROM twin_registrations WHERE tenant = $1 AND id = $2")
+            .bind(tenant)
+            .bind(id)
+            .execute(tx.conn())
+            .await?;
+        tx.commit().await?;
+        let mut map = self.inner.by_tenant.write().map_err(|_| lock_error())?;
+        if let Some(registrations) = map.get_mut(tenant) {
+            registrations.remove(id);
+        }
+        Ok(())
+    }
+
+    pub fn get(&self, tenant: &str, id: &str) -> NgsiResult<Stored> {
+        let map = self.inner.by_tenant.read().map_err(|_| lock_error())?;
+        map.get(tenant)
+            .and_then(|t| t.get(id))
+            .cloned()
+            .ok_or_else(|| NgsiError::not_found(format!("no registration `{id}`")))
+    }
+
+    /// The tenant's registrations that match, by id. Expired ones are left out: their
+    /// sources may no longer be there (they stay retrievable by id until deleted).
+    pub fn discover(&self, tenant: &str, discovery: &Discovery) -> NgsiResult<Vec<Stored>> {
+        let now = now();
+        let map = self.inner.by_tenant.read().map_err(|_| lock_error())?;
+        Ok(map
+            .get(tenant)
+            .into_iter()
+            .flat_map(|t| t.values())
+            .filter(|s| !s.registration.expired(&now) && discovery.matches(&s.registration))
+            .cloned()
+            .collect())
+    }
+
+    /// The registration as the API shows it: the client's document, with the system times
+    /// when asked for (`options=sysAttrs`).
+    pub fn render(stored: &Stored, sys_attrs: bool) -> Value {
+        let mut doc = stored.registration.document.clone();
+        if sys_attrs {
+            doc.insert("createdAt".into(), Value::String(stored.created_at.clone()));
+            doc.insert(
+                "modifiedAt".into(),
+                Value::String(stored.modified_at.clone()),
+            );
+        }
+        Value::Object(doc)
+    }
+
+    async fn store(&self, tenant: &str, stored: &Stored) -> NgsiResult<()> {
+        let registration = &stored.registration;
+        let mut tx = self.inner.db.write().await?;
+        sqlx::query(
+            "INSERT INTO twin_registrations (tenant, id, doc, context, created_at, modified_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (tenant, id) DO UPDATE SET doc = excluded.doc, \
+             context = excluded.context, modified_at = excluded.modified_at",
+        )
+        .bind(tenant)
+        .bind(&registration.id)
+        .bind(Value::Object(registration.document.clone()).to_string())
+        .bind(registration.context.to_string())
+        .bind(&stored.created_at)
+        .bind(&stored.modified_at)
+        .execute(tx.conn())
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    fn put_memory(&self, tenant: &str, stored: Stored) -> NgsiResult<()> {
+        let mut map = self.inner.by_tenant.write().map_err(|_| lock_error())?;
+        map.entry(tenant.to_owned())
+            .or_default()
+            .insert(stored.registration.id.clone(), stored);
+        Ok(())
+    }
+}
