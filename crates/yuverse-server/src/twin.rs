@@ -52,7 +52,7 @@ pub async fn open(db: &Database, settings: &Settings) -> anyhow::Result<(Twin, C
     };
     let contexts = Contexts::open(sources, status, db.clone()).await?;
     Subscriptions::start(twin.clone(), contexts.clone(), db.clone(), &outbound).await?;
-    twin.set_registrations(Registrations::load(db.clone(), &contexts).await?);
+    twin.set_registrations(Registrations::load(db.clone(), &contexts, &outbound).await?);
     Ok((twin, contexts))
 }
 

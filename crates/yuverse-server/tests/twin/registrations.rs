@@ -1,11 +1,13 @@
 //! Context source registrations (clauses 5.9, 5.10 and 6.8 of GS CIM 009 V1.9.1): CRUD with
-//! its errors, discovery with its filters, tenants, user @contexts and restarts.
+//! its errors, discovery with its filters, tenants, user @contexts and restarts; context source
+//! subscriptions (clause 5.11) with a real HTTP receiver.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use crate::common::*;
 use crate::ngsi::*;
+use crate::subscriptions::receiver;
 
 const PATH: &str = "/csourceRegistrations";
 
@@ -337,4 +339,244 @@ async fn registrations_keep_their_context_and_survive_a_restart() {
     assert_eq!(ids(&ngsi, by_iri).await, vec![id.to_owned()]);
     let got = ngsi.get_json(&format!("{PATH}/{id}")).await;
     assert_eq!(got["endpoint"], "http://air.example:1026");
+}
+
+const SUBSCRIPTIONS: &str = "/csourceSubscriptions";
+
+/// Vehicle registrations that can provide `speed`, notified to `uri`.
+fn speed_sources(uri: &str) -> Value {
+    json!({
+        "id": "urn:ngsi-ld:Subscription:speed-sources",
+        "type": "Subscription",
+        "entities": [{"type": "Vehicle"}],
+        "watchedAttributes": ["speed"],
+        "notification": {"endpoint": {"uri": uri, "accept": "application/json",
+            "receiverInfo": [{"key": "X-Park", "value": "xiantao"}]}}
+    })
+}
+
+async fn patch(ngsi: &Ngsi, path: &str, body: Value) {
+    let r = ngsi.send_json(Method::PATCH, path, &body).await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT, "PATCH {path}");
+}
+
+#[tokio::test]
+async fn csource_subscriptions_tell_when_registrations_match_change_and_stop_matching() {
+    let app = spawn_demo(true).await;
+    let ngsi = Ngsi::writer(&app).await;
+    let rx = receiver().await;
+    let sub = "urn:ngsi-ld:Subscription:speed-sources";
+    let r = ngsi.post(SUBSCRIPTIONS, &speed_sources(&rx.url)).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    assert_eq!(
+        r.headers()["location"],
+        format!("/ngsi-ld/v1{SUBSCRIPTIONS}/{sub}").as_str()
+    );
+
+    // A source of air quality is none of its business.
+    let a = "urn:ngsi-ld:ContextSourceRegistration:air";
+    assert_eq!(ngsi.post(PATH, &air(a)).await.status(), StatusCode::CREATED);
+    // A source of vehicles' speed appears, changes, and stops providing speed.
+    let v = "urn:ngsi-ld:ContextSourceRegistration:vehicles";
+    assert_eq!(
+        ngsi.post(PATH, &vehicles(v)).await.status(),
+        StatusCode::CREATED
+    );
+    let got = rx.wait_for(1).await;
+    let (body, headers) = &got[0];
+    assert_eq!(body["type"], "Notification");
+    assert_eq!(body["subscriptionId"], sub);
+    assert_eq!(body["triggerReason"], "newlyMatching");
+    assert_eq!(body["data"][0]["id"], v);
+    assert_eq!(body["data"][0]["endpoint"], "http://parking.example:1026");
+    assert_eq!(headers["x-park"], "xiantao");
+
+    patch(
+        &ngsi,
+        &format!("{PATH}/{v}"),
+        json!({"description": "更新"}),
+    )
+    .await;
+    let got = rx.wait_for(2).await;
+    assert_eq!(got[1].0["triggerReason"], "updated");
+    assert_eq!(got[1].0["data"][0]["description"], "更新");
+
+    patch(
+        &ngsi,
+        &format!("{PATH}/{v}"),
+        json!({"information": [{"entities": [{"type": "Vehicle"}], "propertyNames": ["brandName"]}]}),
+    )
+    .await;
+    let got = rx.wait_for(3).await;
+    assert_eq!(got[2].0["triggerReason"], "noLongerMatching");
+    // Shown as it was when it last matched.
+    assert_eq!(
+        got[2].0["data"][0]["information"][0]["propertyNames"][1],
+        "speed"
+    );
+
+    // Deleting what no longer matches says nothing; deleting what matches does.
+    assert_eq!(
+        ngsi.delete(&format!("{PATH}/{v}")).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        ngsi.post(PATH, &vehicles(v)).await.status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(rx.wait_for(4).await[3].0["triggerReason"], "newlyMatching");
+    assert_eq!(
+        ngsi.delete(&format!("{PATH}/{v}")).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    let got = rx.wait_for(5).await;
+    assert_eq!(got[4].0["triggerReason"], "noLongerMatching");
+    assert_eq!(got[4].0["data"][0]["id"], v);
+
+    // The status counts what was sent; a paused subscription stays silent.
+    let shown = ngsi.get_json(&format!("{SUBSCRIPTIONS}/{sub}")).await;
+    assert_eq!(shown["notification"]["timesSent"], 5);
+    assert_eq!(shown["status"], "active");
+    patch(
+        &ngsi,
+        &format!("{SUBSCRIPTIONS}/{sub}"),
+        json!({"isActive": false}),
+    )
+    .await;
+    assert_eq!(
+        ngsi.post(PATH, &vehicles(v)).await.status(),
+        StatusCode::CREATED
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(rx.count(), 5, "a paused subscription is not notified");
+    let shown = ngsi.get_json(&format!("{SUBSCRIPTIONS}/{sub}")).await;
+    assert_eq!(shown["status"], "paused");
+    assert_eq!(
+        shown["notification"]["timesSent"], 5,
+        "the status goes on across a PATCH"
+    );
+    assert_eq!(
+        ngsi.get_json(SUBSCRIPTIONS).await.as_array().unwrap().len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn csource_subscription_crud_errors_and_restart() {
+    let app = spawn_demo(true).await;
+    let ngsi = Ngsi::writer(&app).await;
+    let rx = receiver().await;
+    let sub = "urn:ngsi-ld:Subscription:speed-sources";
+    assert_eq!(
+        ngsi.post(SUBSCRIPTIONS, &speed_sources(&rx.url))
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+    expect_error(
+        ngsi.post(SUBSCRIPTIONS, &speed_sources(&rx.url)).await,
+        StatusCode::CONFLICT,
+        "AlreadyExists",
+    )
+    .await;
+    let with = |extra: Value| {
+        let mut s = speed_sources(&rx.url);
+        s["id"] = json!("urn:ngsi-ld:Subscription:other");
+        for (k, v) in extra.as_object().unwrap() {
+            s[k] = v.clone();
+        }
+        s
+    };
+    for bad in [
+        with(json!({"notification": {}})),
+        with(json!({"type": "ContextSourceRegistration"})),
+        with(json!({"csf": "operator=="})),
+        with(json!({"expiresAt": "2000-01-01T00:00:00Z"})),
+        with(json!({"entities": [{"id": "urn:x:1"}]})),
+    ] {
+        expect_error(
+            ngsi.post(SUBSCRIPTIONS, &bad).await,
+            StatusCode::BAD_REQUEST,
+            "BadRequestData",
+        )
+        .await;
+    }
+    let mut periodic = with(json!({"timeInterval": 60}));
+    periodic
+        .as_object_mut()
+        .unwrap()
+        .remove("watchedAttributes");
+    expect_error(
+        ngsi.post(SUBSCRIPTIONS, &periodic).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "OperationNotSupported",
+    )
+    .await;
+    expect_error(
+        ngsi.send_json(
+            Method::PATCH,
+            &format!("{SUBSCRIPTIONS}/{sub}"),
+            &json!({"csf": "operator=="}),
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+        "BadRequestData",
+    )
+    .await;
+    expect_error(
+        ngsi.get(&format!("{SUBSCRIPTIONS}/urn:ngsi-ld:Subscription:none"))
+            .await,
+        StatusCode::NOT_FOUND,
+        "ResourceNotFound",
+    )
+    .await;
+
+    // One notification, then a restart: the subscription and its status are still there, and
+    // it still notifies.
+    let v = "urn:ngsi-ld:ContextSourceRegistration:vehicles";
+    assert_eq!(
+        ngsi.post(PATH, &vehicles(v)).await.status(),
+        StatusCode::CREATED
+    );
+    rx.wait_for(1).await;
+    let mut shown = Value::Null;
+    for _ in 0..100 {
+        shown = ngsi.get_json(&format!("{SUBSCRIPTIONS}/{sub}")).await;
+        if shown["notification"]["timesSent"] == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(shown["notification"]["timesSent"], 1);
+    // The status is stored right after the notification's outcome is known.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let (settings, _dir) = app.stop().await;
+    let app = start(settings).await;
+    let ngsi = Ngsi {
+        base: app.url("/ngsi-ld/v1"),
+        ..ngsi
+    };
+    let after = ngsi.get_json(&format!("{SUBSCRIPTIONS}/{sub}")).await;
+    assert_eq!(after["notification"]["timesSent"], 1);
+    assert_eq!(
+        ngsi.delete(&format!("{PATH}/{v}")).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        rx.wait_for(2).await[1].0["triggerReason"],
+        "noLongerMatching"
+    );
+
+    assert_eq!(
+        ngsi.delete(&format!("{SUBSCRIPTIONS}/{sub}"))
+            .await
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    expect_error(
+        ngsi.delete(&format!("{SUBSCRIPTIONS}/{sub}")).await,
+        StatusCode::NOT_FOUND,
+        "ResourceNotFound",
+    )
+    .await;
 }

@@ -11,12 +11,12 @@ use crate::common::*;
 use crate::ngsi::*;
 
 /// A notification receiver that records what it gets (body and headers).
-struct Receiver {
-    url: String,
+pub(crate) struct Receiver {
+    pub url: String,
     received: Arc<Mutex<Vec<(Value, axum::http::HeaderMap)>>>,
 }
 
-async fn receiver() -> Receiver {
+pub(crate) async fn receiver() -> Receiver {
     let received: Arc<Mutex<Vec<(Value, axum::http::HeaderMap)>>> = Arc::default();
     let sink = received.clone();
     let app = axum::Router::new().route(
@@ -38,12 +38,12 @@ async fn receiver() -> Receiver {
 }
 
 impl Receiver {
-    fn count(&self) -> usize {
+    pub fn count(&self) -> usize {
         self.received.lock().unwrap().len()
     }
 
     /// Waits until `n` notifications arrived (or a generous deadline passes).
-    async fn wait_for(&self, n: usize) -> Vec<(Value, axum::http::HeaderMap)> {
+    pub async fn wait_for(&self, n: usize) -> Vec<(Value, axum::http::HeaderMap)> {
         for _ in 0..100 {
             if self.count() >= n {
                 break;

@@ -117,6 +117,17 @@ where
                 .delete(crate::registrations::http::delete),
         )
         .route(
+            "/ngsi-ld/v1/csourceSubscriptions",
+            post(crate::registrations::subscription_http::create)
+                .get(crate::registrations::subscription_http::list),
+        )
+        .route(
+            "/ngsi-ld/v1/csourceSubscriptions/{id}",
+            get(crate::registrations::subscription_http::retrieve)
+                .patch(crate::registrations::subscription_http::update)
+                .delete(crate::registrations::subscription_http::delete),
+        )
+        .route(
             "/ngsi-ld/v1/jsonldContexts",
             get(jsonld_contexts::list).post(jsonld_contexts::add),
         )

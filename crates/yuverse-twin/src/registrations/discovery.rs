@@ -19,7 +19,8 @@ use crate::error::{NgsiError, NgsiResult};
 use crate::http::RequestContext;
 use crate::service::temporal::TimeRel;
 use crate::store::memory::Selector;
-use crate::subscriptions::EntitySelector;
+use crate::store::types::TypeExpr;
+use crate::subscriptions::{EntitySelector, Subscription};
 
 /// Which interval a time window is checked against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,18 +49,18 @@ fn time(
         .transpose()
 }
 
+/// A `csf` (the query language over a source's own members), its names expanded.
+pub fn parse_csf(text: &str, vocab: &dyn Vocabulary) -> NgsiResult<Query> {
+    let mut query =
+        yuverse_twin_query::parse_q(text).map_err(|e| NgsiError::bad_data(format!("csf: {e}")))?;
+    query.map_attribute_names(&mut |n| vocab.expand(n));
+    Ok(query)
+}
+
 impl Discovery {
     pub fn parse(p: &HashMap<String, String>, ctx: &RequestContext) -> NgsiResult<Discovery> {
         let selector = crate::http::selector(p, ctx)?;
-        let csf = p
-            .get("csf")
-            .map(|text| {
-                let mut query = yuverse_twin_query::parse_q(text)
-                    .map_err(|e| NgsiError::bad_data(format!("csf: {e}")))?;
-                query.map_attribute_names(&mut |n| ctx.expand(n));
-                Ok::<_, NgsiError>(query)
-            })
-            .transpose()?;
+        let csf = p.get("csf").map(|text| parse_csf(text, ctx)).transpose()?;
         let rel = TimeRel::parse(
             p.get("timerel").map(String::as_str),
             time(p, "timeAt")?,
@@ -83,6 +84,34 @@ impl Discovery {
             csf,
             window,
         })
+    }
+
+    /// The filters of a context source subscription: one per entity selector (a registration
+    /// matches when one of them does), with its watched attributes, `q`, `geoQ` and `csf`.
+    pub fn for_subscription(subscription: &Subscription, csf: Option<&Query>) -> Vec<Discovery> {
+        let filter = |entity: Option<&EntitySelector>| Discovery {
+            selector: Selector {
+                ids: entity.and_then(|e| e.id.clone()).map(|id| vec![id]),
+                id_pattern: entity.and_then(|e| e.id_pattern.clone()),
+                types: entity
+                    .map(|e| TypeExpr::Any(e.types.iter().cloned().map(TypeExpr::Name).collect())),
+                attrs: (!subscription.watched.is_empty()).then(|| subscription.watched.clone()),
+                q: subscription.q.clone(),
+                scope_q: None,
+                geo: subscription.geo.clone(),
+            },
+            csf: csf.cloned(),
+            window: None,
+        };
+        if subscription.entities.is_empty() {
+            vec![filter(None)]
+        } else {
+            subscription
+                .entities
+                .iter()
+                .map(|e| filter(Some(e)))
+                .collect()
+        }
     }
 
     pub fn matches(&self, registration: &Registration) -> bool {

@@ -3,12 +3,15 @@
 //! in memory per tenant for discovery and in `twin_registrations` for durability; a write is
 //! acknowledged once stored.
 //!
-//! The broker answers discovery (`GET /csourceRegistrations` with its filters); it does not
-//! forward entity operations to the registered sources (distributed operations, clause 4.3.6).
+//! The broker answers discovery (`GET /csourceRegistrations` with its filters) and notifies
+//! context source subscriptions (`csource_subscriptions`); it does not forward entity
+//! operations to the registered sources (distributed operations, clause 4.3.6).
 
+mod csource_subscriptions;
 mod discovery;
 pub mod http;
 mod model;
+pub mod subscription_http;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
@@ -16,11 +19,14 @@ use std::sync::{Arc, RwLock};
 use serde_json::Value;
 use yuverse_core::db::{col, Database};
 
+pub use csource_subscriptions::CsourceSubscription;
 pub use discovery::Discovery;
 pub use model::Registration;
 
 use crate::error::{ErrorKind, NgsiError, NgsiResult};
 use crate::http::Contexts;
+use crate::outbound::Outbound;
+use crate::subscriptions::delivery::Delivery;
 
 /// A registration with its system times (storage form).
 #[derive(Debug, Clone)]
@@ -37,10 +43,14 @@ pub struct Registrations {
 
 struct Inner {
     db: Database,
+    contexts: Contexts,
+    delivery: Delivery,
     /// tenant → id → registration
     by_tenant: RwLock<HashMap<String, BTreeMap<String, Stored>>>,
-    /// Registration writes are rare: one at a time, so that checking whether an id exists and
-    /// storing it cannot interleave with another write.
+    /// tenant → id → context source subscription
+    subscriptions: RwLock<HashMap<String, BTreeMap<String, Arc<CsourceSubscription>>>>,
+    /// Registration and subscription writes are rare: one at a time, so that checking whether
+    /// an id exists and storing it cannot interleave with another write.
     writes: tokio::sync::Mutex<()>,
 }
 
@@ -59,9 +69,14 @@ fn now() -> String {
 }
 
 impl Registrations {
-    /// Loads the stored registrations, expanding their terms with the @context each was made
-    /// with. One that no longer parses (its context gone) is logged and skipped.
-    pub async fn load(db: Database, contexts: &Contexts) -> anyhow::Result<Registrations> {
+    /// Loads the stored registrations and context source subscriptions, expanding their terms
+    /// with the @context each was made with. One that no longer parses (its context gone) is
+    /// logged and skipped.
+    pub async fn load(
+        db: Database,
+        contexts: &Contexts,
+        outbound: &Outbound,
+    ) -> anyhow::Result<Registrations> {
         let rows = sqlx::query(
             "SELECT tenant, id, doc, context, created_at, modified_at FROM twin_registrations",
         )
@@ -100,10 +115,14 @@ impl Registrations {
                 Err(e) => tracing::error!(tenant, id, error = %e, "skipping a stored registration"),
             }
         }
+        let subscriptions = csource_subscriptions::load(&db, contexts).await?;
         Ok(Registrations {
             inner: Arc::new(Inner {
                 db,
+                contexts: contexts.clone(),
+                delivery: Delivery::new(outbound),
                 by_tenant: RwLock::new(by_tenant),
+                subscriptions: RwLock::new(subscriptions),
                 writes: tokio::sync::Mutex::new(()),
             }),
         })
@@ -125,7 +144,8 @@ impl Registrations {
         };
         self.store(tenant, &stored).await?;
         let id = stored.registration.id.clone();
-        self.put_memory(tenant, stored)?;
+        self.put_memory(tenant, stored.clone())?;
+        self.notify(tenant, None, Some(&stored));
         Ok(id)
     }
 
@@ -135,16 +155,18 @@ impl Registrations {
         let current = self.get(tenant, &registration.id)?;
         let stored = Stored {
             registration: Arc::new(registration),
-            created_at: current.created_at,
+            created_at: current.created_at.clone(),
             modified_at: now(),
         };
         self.store(tenant, &stored).await?;
-        self.put_memory(tenant, stored)
+        self.put_memory(tenant, stored.clone())?;
+        self.notify(tenant, Some(&current), Some(&stored));
+        Ok(())
     }
 
     pub async fn delete(&self, tenant: &str, id: &str) -> NgsiResult<()> {
         let _turn = self.inner.writes.lock().await;
-        self.get(tenant, id)?;
+        let current = self.get(tenant, id)?;
         let mut tx = self.inner.db.write().await?;
         sqlx::query("DELETE FROM twin_registrations WHERE tenant = $1 AND id = $2")
             .bind(tenant)
@@ -156,6 +178,8 @@ impl Registrations {
         if let Some(registrations) = map.get_mut(tenant) {
             registrations.remove(id);
         }
+        drop(map);
+        self.notify(tenant, Some(&current), None);
         Ok(())
     }
 

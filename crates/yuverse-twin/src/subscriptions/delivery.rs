@@ -81,7 +81,7 @@ fn wants(subscription: &Subscription, event: &ChangeEvent, kinds: &[&str]) -> bo
 }
 
 /// Takes the throttling slot when the subscription may notify now.
-fn may_send(subscription: &Subscription, status: &Mutex<Status>) -> bool {
+pub(crate) fn may_send(subscription: &Subscription, status: &Mutex<Status>) -> bool {
     let Ok(mut s) = status.lock() else {
         return false;
     };
@@ -237,31 +237,39 @@ fn send(
         if subscription.accept == "application/ld+json" {
             body["@context"] = subscription.context.clone();
         }
-        let mut delay = Duration::from_millis(500);
-        let mut delivered = false;
-        for attempt in 1..=ATTEMPTS {
-            match deliver_once(&inner.delivery, &subscription, &body, &vocab.url).await {
-                Ok(()) => {
-                    delivered = true;
-                    break;
-                }
-                Err(e) => tracing::warn!(
-                    subscription = %subscription.id,
-                    endpoint = %subscription.endpoint.redacted(),
-                    error = %e,
-                    attempt,
-                    "notification not delivered"
-                ),
-            }
-            if attempt < ATTEMPTS {
-                tokio::time::sleep(delay).await;
-                delay *= 2;
-            }
-        }
+        let delivered = deliver(&inner.delivery, &subscription, &body, &vocab.url).await;
         Status::record(&status, notified_at, delivered, now_db());
         let _ = inner.status_changed.send(changed);
         drop(hold);
     });
+}
+
+/// Delivers a notification body to the subscription's endpoint: up to [`ATTEMPTS`] attempts
+/// with back-off. Answers whether it was delivered.
+pub(crate) async fn deliver(
+    delivery: &Delivery,
+    subscription: &Subscription,
+    body: &Value,
+    context_url: &str,
+) -> bool {
+    let mut delay = Duration::from_millis(500);
+    for attempt in 1..=ATTEMPTS {
+        match deliver_once(delivery, subscription, body, context_url).await {
+            Ok(()) => return true,
+            Err(e) => tracing::warn!(
+                subscription = %subscription.id,
+                endpoint = %subscription.endpoint.redacted(),
+                error = %e,
+                attempt,
+                "notification not delivered"
+            ),
+        }
+        if attempt < ATTEMPTS {
+            tokio::time::sleep(delay).await;
+            delay *= 2;
+        }
+    }
+    false
 }
 
 /// One attempt at delivering a notification. Over HTTP the headers carry the content type,

@@ -6,14 +6,14 @@
 
 pub mod backlog;
 mod catch_up;
-mod delivery;
+pub(crate) mod delivery;
 pub mod endpoint;
 pub mod http;
 mod index;
-mod model;
+pub(crate) mod model;
 mod mqtt_publish;
 mod registry;
-mod status;
+pub(crate) mod status;
 
 pub use backlog::{Backlog, Mark};
 pub use model::{EntitySelector, Subscription};

@@ -1,0 +1,341 @@
+//! Context source subscriptions (`/csourceSubscriptions`, clause 5.11): a receiver is told when
+//! a registration that matches the subscription appears (`newlyMatching`), changes while it
+//! matches (`updated`) or stops matching or is deleted (`noLongerMatching`).
+//!
+//! A subscription is the Subscription data type of entity subscriptions, read with the
+//! discovery rules: its `entities`, `watchedAttributes` (names the registration must be able
+//! to provide), `q`, `geoQ` (on the registration's `location`) and `csf` select registrations.
+//! Delivery (endpoints, `receiverInfo`, retries, `throttling`, `isActive`, `expiresAt`, status
+//! fields) is that of entity subscriptions; the status is stored after every notification.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+use serde_json::{json, Map, Value};
+use yuverse_core::db::{col, Database};
+
+use super::discovery::{parse_csf, Discovery};
+use super::model::Registration;
+use super::{lock_error, Registrations, Stored};
+use crate::domain::Vocabulary;
+use crate::error::{ErrorKind, NgsiError, NgsiResult};
+use crate::http::Contexts;
+use crate::subscriptions::delivery::{deliver, may_send, Delivery};
+use crate::subscriptions::status::Status;
+use crate::subscriptions::Subscription;
+
+pub struct CsourceSubscription {
+    pub subscription: Arc<Subscription>,
+    filters: Vec<Discovery>,
+    pub status: Arc<Mutex<Status>>,
+}
+
+/// Why a registration is notified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    NewlyMatching,
+    Updated,
+    NoLongerMatching,
+}
+
+impl Trigger {
+    fn reason(self) -> &'static str {
+        match self {
+            Trigger::NewlyMatching => "newlyMatching",
+            Trigger::Updated => "updated",
+            Trigger::NoLongerMatching => "noLongerMatching",
+        }
+    }
+}
+
+impl CsourceSubscription {
+    /// Validates and compiles a context source subscription; `status` is kept from the one it
+    /// replaces (or read from storage).
+    pub fn parse(
+        id: String,
+        document: Map<String, Value>,
+        context: Value,
+        vocab: &dyn Vocabulary,
+        status: Status,
+    ) -> NgsiResult<CsourceSubscription> {
+        if document.contains_key("timeInterval") {
+            return Err(NgsiError::new(
+                ErrorKind::OperationNotSupported,
+                "periodic context source subscriptions (timeInterval) are not supported",
+            ));
+        }
+        let csf = match document.get("csf") {
+            None => None,
+            Some(Value::String(text)) => Some(parse_csf(text, vocab)?),
+            Some(_) => return Err(NgsiError::bad_data("csf must be a string")),
+        };
+        let subscription = Subscription::parse(id, document, context, vocab)?;
+        let filters = Discovery::for_subscription(&subscription, csf.as_ref());
+        Ok(CsourceSubscription {
+            subscription: Arc::new(subscription),
+            filters,
+            status: Arc::new(Mutex::new(status)),
+        })
+    }
+
+    pub fn matches(&self, registration: &Registration) -> bool {
+        self.filters.iter().any(|f| f.matches(registration))
+    }
+
+    /// What a change of a registration from `before` to `after` (`None`: absent) means to this
+    /// subscription, if anything.
+    pub fn trigger(
+        &self,
+        before: Option<&Registration>,
+        after: Option<&Registration>,
+    ) -> Option<Trigger> {
+        let was = before.is_some_and(|r| self.matches(r));
+        let is = after.is_some_and(|r| self.matches(r));
+        match (was, is) {
+            (false, true) => Some(Trigger::NewlyMatching),
+            (true, true) => Some(Trigger::Updated),
+            (true, false) => Some(Trigger::NoLongerMatching),
+            (false, false) => None,
+        }
+    }
+
+    /// Whether it may notify now: active, not expired, and outside its throttling window
+    /// (which this takes).
+    pub fn may_notify(&self, now: &str) -> bool {
+        self.subscription.active
+            && !self.subscription.expired(now)
+            && may_send(&self.subscription, &self.status)
+    }
+
+    /// Delivers one notification of `data` (a rendered registration), with retries, and
+    /// records the outcome in the status.
+    pub async fn notify(
+        &self,
+        delivery: &Delivery,
+        trigger: Trigger,
+        data: Value,
+        context_url: &str,
+    ) {
+        let subscription = &self.subscription;
+        let notified_at = now();
+        let mut body = json!({
+            "id": format!("urn:ngsi-ld:Notification:{}", uuid::Uuid::now_v7()),
+            "type": "Notification",
+            "subscriptionId": subscription.id,
+            "notifiedAt": notified_at,
+            "data": [data],
+            "triggerReason": trigger.reason(),
+        });
+        if subscription.accept == "application/ld+json" {
+            body["@context"] = subscription.context.clone();
+        }
+        let delivered = deliver(delivery, subscription, &body, context_url).await;
+        Status::record(&self.status, notified_at, delivered, now());
+    }
+}
+
+fn now() -> String {
+    yuverse_core::time::to_db(yuverse_core::time::now())
+}
+
+type ByTenant = HashMap<String, BTreeMap<String, Arc<CsourceSubscription>>>;
+
+/// The stored subscriptions with their status.
+pub(super) async fn load(db: &Database, contexts: &Contexts) -> anyhow::Result<ByTenant> {
+    let rows =
+        sqlx::query("SELECT tenant, id, doc, context, status FROM twin_csource_subscriptions")
+            .fetch_all(&db.pool)
+            .await?;
+    let mut out = ByTenant::new();
+    for row in rows {
+        let (tenant, id, doc, context): (String, String, String, String) = (
+            col(&row, "tenant")?,
+            col(&row, "id")?,
+            col(&row, "doc")?,
+            col(&row, "context")?,
+        );
+        let status: Option<String> = col(&row, "status")?;
+        let parsed = (|| {
+            let Value::Object(document) = serde_json::from_str(&doc)? else {
+                anyhow::bail!("not an object");
+            };
+            let context: Value = serde_json::from_str(&context)?;
+            let vocab = contexts
+                .resolve_value(&context)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let status = Status::from_stored(status.as_deref());
+            CsourceSubscription::parse(id.clone(), document, context, &vocab, status)
+                .map_err(|e| anyhow::anyhow!("{e}"))
+        })();
+        match parsed {
+            Ok(s) => {
+                out.entry(tenant).or_default().insert(id, Arc::new(s));
+            }
+            Err(e) => {
+                tracing::error!(tenant, id, error = %e, "skipping a stored context source subscription")
+            }
+        }
+    }
+    Ok(out)
+}
+
+impl Registrations {
+    pub async fn subscribe(
+        &self,
+        tenant: &str,
+        subscription: CsourceSubscription,
+    ) -> NgsiResult<String> {
+        let _turn = self.inner.writes.lock().await;
+        let id = subscription.subscription.id.clone();
+        if self.subscription(tenant, &id).is_ok() {
+            return Err(NgsiError::new(
+                ErrorKind::AlreadyExists,
+                format!("subscription `{id}` already exists"),
+            ));
+        }
+        self.store_subscription(tenant, &subscription).await?;
+        self.put_subscription(tenant, subscription)?;
+        Ok(id)
+    }
+
+    /// Replaces a subscription after a PATCH merged into it; its status goes on.
+    pub async fn replace_subscription(
+        &self,
+        tenant: &str,
+        subscription: CsourceSubscription,
+    ) -> NgsiResult<()> {
+        let _turn = self.inner.writes.lock().await;
+        self.subscription(tenant, &subscription.subscription.id)?;
+        self.store_subscription(tenant, &subscription).await?;
+        self.put_subscription(tenant, subscription)
+    }
+
+    pub async fn unsubscribe(&self, tenant: &str, id: &str) -> NgsiResult<()> {
+        let _turn = self.inner.writes.lock().await;
+        self.subscription(tenant, id)?;
+        let mut tx = self.inner.db.write().await?;
+        sqlx::query("DELETE FROM twin_csource_subscriptions WHERE tenant = $1 AND id = $2")
+            .bind(tenant)
+            .bind(id)
+            .execute(tx.conn())
+            .await?;
+        tx.commit().await?;
+        let mut map = self.inner.subscriptions.write().map_err(|_| lock_error())?;
+        if let Some(subscriptions) = map.get_mut(tenant) {
+            subscriptions.remove(id);
+        }
+        Ok(())
+    }
+
+    pub fn subscription(&self, tenant: &str, id: &str) -> NgsiResult<Arc<CsourceSubscription>> {
+        let map = self.inner.subscriptions.read().map_err(|_| lock_error())?;
+        map.get(tenant)
+            .and_then(|t| t.get(id))
+            .cloned()
+            .ok_or_else(|| NgsiError::not_found(format!("no context source subscription `{id}`")))
+    }
+
+    /// The tenant's subscriptions, by id.
+    pub fn subscriptions(&self, tenant: &str) -> NgsiResult<Vec<Arc<CsourceSubscription>>> {
+        let map = self.inner.subscriptions.read().map_err(|_| lock_error())?;
+        Ok(map
+            .get(tenant)
+            .into_iter()
+            .flat_map(|t| t.values().cloned())
+            .collect())
+    }
+
+    /// Tells the tenant's subscriptions that a registration changed from `before` to `after`
+    /// (`None`: absent). Each notification is a task of its own, off the request.
+    pub(super) fn notify(&self, tenant: &str, before: Option<&Stored>, after: Option<&Stored>) {
+        let Ok(subscriptions) = self.subscriptions(tenant) else {
+            return;
+        };
+        let now = now();
+        for subscription in subscriptions {
+            let Some(trigger) = subscription.trigger(
+                before.map(|s| s.registration.as_ref()),
+                after.map(|s| s.registration.as_ref()),
+            ) else {
+                continue;
+            };
+            if !subscription.may_notify(&now) {
+                continue;
+            }
+            // A registration that no longer matches is shown as it was when it last did.
+            let shown = match trigger {
+                Trigger::NoLongerMatching => before,
+                _ => after,
+            };
+            let Some(data) = shown.map(|s| Registrations::render(s, false)) else {
+                continue;
+            };
+            let registrations = self.clone();
+            let tenant = tenant.to_owned();
+            tokio::spawn(async move {
+                let inner = &registrations.inner;
+                let context_url = inner
+                    .contexts
+                    .resolve_value(&subscription.subscription.context)
+                    .map(|c| c.url)
+                    .unwrap_or_else(|_| inner.contexts.core().url);
+                subscription
+                    .notify(&inner.delivery, trigger, data, &context_url)
+                    .await;
+                registrations.store_status(&tenant, &subscription).await;
+            });
+        }
+    }
+
+    async fn store_subscription(
+        &self,
+        tenant: &str,
+        subscription: &CsourceSubscription,
+    ) -> NgsiResult<()> {
+        let s = &subscription.subscription;
+        let mut tx = self.inner.db.write().await?;
+        sqlx::query(
+            "INSERT INTO twin_csource_subscriptions (tenant, id, doc, context) \
+             VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (tenant, id) DO UPDATE SET doc = excluded.doc, context = excluded.context",
+        )
+        .bind(tenant)
+        .bind(&s.id)
+        .bind(Value::Object(s.document.clone()).to_string())
+        .bind(s.context.to_string())
+        .execute(tx.conn())
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Stores a subscription's status after a notification (they are rare: one write each).
+    async fn store_status(&self, tenant: &str, subscription: &CsourceSubscription) {
+        let Ok(status) = subscription.status.lock().map(|s| s.to_stored()) else {
+            return;
+        };
+        let stored = async {
+            let mut tx = self.inner.db.write().await?;
+            sqlx::query(
+                "UPDATE twin_csource_subscriptions SET status = $1 WHERE tenant = $2 AND id = $3",
+            )
+            .bind(status)
+            .bind(tenant)
+            .bind(&subscription.subscription.id)
+            .execute(tx.conn())
+            .await?;
+            tx.commit().await
+        };
+        if let Err(e) = stored.await {
+            tracing::warn!(error = %e, "cannot store a context source subscription's status");
+        }
+    }
+
+    fn put_subscription(&self, tenant: &str, subscription: CsourceSubscription) -> NgsiResult<()> {
+        let mut map = self.inner.subscriptions.write().map_err(|_| lock_error())?;
+        map.entry(tenant.to_owned())
+            .or_default()
+            .insert(subscription.subscription.id.clone(), Arc::new(subscription));
+        Ok(())
+    }
+}
