@@ -132,6 +132,61 @@ async fn notifications_follow_watched_attributes_q_and_throttling() {
 }
 
 #[tokio::test]
+async fn show_changes_adds_the_previous_value_of_updated_attributes() {
+    let app = spawn_demo(true).await;
+    let ngsi = Ngsi::writer(&app).await;
+    let rx = receiver().await;
+    let mut body = subscription(&rx.url, json!({}));
+    body["watchedAttributes"] = json!(["occupancy", "operator"]);
+    body["notification"]["format"] = json!("normalized");
+    body["notification"]["showChanges"] = json!(true);
+    assert_eq!(
+        ngsi.post("/subscriptions", &body).await.status(),
+        StatusCode::CREATED
+    );
+    ngsi.post(
+        "/entities",
+        &json!({"id": "urn:ngsi-ld:OffStreetParking:p1", "type": "OffStreetParking",
+        "occupancy": 0.5, "operator": {"type": "Relationship", "object": "urn:ngsi-ld:Company:a"}}),
+    )
+    .await;
+    let created = rx.wait_for(1).await;
+    assert!(
+        created[0].0["data"][0]["occupancy"]
+            .get("previousValue")
+            .is_none(),
+        "a new attribute has no previous value"
+    );
+    let r = ngsi
+        .send_json(
+            Method::PATCH,
+            "/entities/urn:ngsi-ld:OffStreetParking:p1/attrs",
+            &json!({"occupancy": 0.7, "operator": {"type": "Relationship", "object": "urn:ngsi-ld:Company:b"}}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let got = rx.wait_for(2).await;
+    let entity = &got[1].0["data"][0];
+    assert_eq!(entity["occupancy"]["value"], 0.7);
+    assert_eq!(entity["occupancy"]["previousValue"], 0.5);
+    assert_eq!(entity["operator"]["object"], "urn:ngsi-ld:Company:b");
+    assert_eq!(
+        entity["operator"]["previousObject"],
+        "urn:ngsi-ld:Company:a"
+    );
+
+    // The simplified form has no room for previous values (clause 5.2.14).
+    let mut bad = subscription(&rx.url, json!({}));
+    bad["notification"]["showChanges"] = json!(true);
+    expect_error(
+        ngsi.post("/subscriptions", &bad).await,
+        StatusCode::BAD_REQUEST,
+        "BadRequestData",
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn paused_and_expired_subscriptions_stay_silent() {
     let app = spawn_demo(true).await;
     let ngsi = Ngsi::writer(&app).await;

@@ -38,6 +38,44 @@ const GEOJSON_TYPES: [&str; 7] = [
     "GeometryCollection",
 ];
 
+/// The members named after an attribute type's value member: the member itself (`value`,
+/// `object`…), its plural in the temporal simplified form (`values`, `objects`…) and its
+/// previous value in notifications with `showChanges` (`previousValue`, `previousObject`…).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ValueMembers {
+    pub value: &'static str,
+    pub plural: &'static str,
+    pub previous: &'static str,
+}
+
+pub fn value_members(kind: &str) -> ValueMembers {
+    let (value, plural, previous) = match kind {
+        "Relationship" => ("object", "objects", "previousObject"),
+        "LanguageProperty" => ("languageMap", "languageMaps", "previousLanguageMap"),
+        "VocabProperty" => ("vocab", "vocabs", "previousVocab"),
+        "ListProperty" => ("valueList", "valueLists", "previousValueList"),
+        "ListRelationship" => ("objectList", "objectLists", "previousObjectList"),
+        "JsonProperty" => ("json", "jsons", "previousJson"),
+        _ => ("value", "values", "previousValue"),
+    };
+    ValueMembers {
+        value,
+        plural,
+        previous,
+    }
+}
+
+/// The previous-value members of notifications with `showChanges` (output only).
+pub const PREVIOUS_MEMBERS: [&str; 7] = [
+    "previousValue",
+    "previousObject",
+    "previousLanguageMap",
+    "previousVocab",
+    "previousValueList",
+    "previousObjectList",
+    "previousJson",
+];
+
 /// Members of an attribute object that are part of the attribute itself, not sub-attributes.
 pub const CORE_MEMBERS: [&str; 17] = [
     "type",

@@ -132,7 +132,11 @@ fn render_instance(instance: &Value, view: &View, vocab: &dyn Vocabulary) -> Val
         let rendered = match member.as_str() {
             "vocab" => compact_values(value, vocab),
             "objectType" => compact_values(value, vocab),
-            m if super::attribute::CORE_MEMBERS.contains(&m) => value.clone(),
+            m if super::attribute::CORE_MEMBERS.contains(&m)
+                || super::attribute::PREVIOUS_MEMBERS.contains(&m) =>
+            {
+                value.clone()
+            }
             _ => {
                 // A sub-attribute.
                 let Some(sub) = render_attribute(value, view, vocab) else {

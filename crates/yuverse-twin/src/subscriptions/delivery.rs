@@ -19,6 +19,7 @@ use super::endpoint::Endpoint;
 use super::model::Subscription;
 use super::mqtt_publish;
 use super::registry::{change_kind, Subscriptions};
+use super::show_changes::with_previous;
 use super::status::Status;
 use super::{ChangeEvent, Notice};
 use crate::domain::entity;
@@ -129,6 +130,9 @@ pub async fn notify_changes(
                 continue;
             }
             let data = match (&event.after, &event.before) {
+                (Some(after), Some(before)) if subscription.show_changes && !catch_up => {
+                    vec![Arc::new(with_previous(after, before, &event.attributes))]
+                }
                 (Some(after), _) => vec![after.clone()],
                 // A deleted entity is notified by id and type only.
                 (None, Some(before)) => {

@@ -13,6 +13,7 @@ mod index;
 pub(crate) mod model;
 mod mqtt_publish;
 mod registry;
+mod show_changes;
 pub(crate) mod status;
 
 pub use backlog::{Backlog, Mark};

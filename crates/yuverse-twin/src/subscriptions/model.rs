@@ -43,6 +43,8 @@ pub struct Subscription {
     pub geo: Option<GeoQuery>,
     pub attributes: Option<Vec<String>>,
     pub view: View,
+    /// `notification.showChanges`: updated attributes carry their previous value.
+    pub show_changes: bool,
     pub endpoint: Endpoint,
     pub accept: String,
     pub receiver_info: Vec<(String, String)>,
@@ -284,6 +286,21 @@ impl Subscription {
                 )))
             }
         };
+        let show_changes = match notification.get("showChanges") {
+            None => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => {
+                return Err(NgsiError::bad_data(
+                    "notification.showChanges must be true or false",
+                ))
+            }
+        };
+        if show_changes && format == Format::Simplified {
+            // Clause 5.2.14: the simplified form has no room for a previous value.
+            return Err(NgsiError::bad_data(
+                "notification.showChanges cannot be used with the keyValues format",
+            ));
+        }
         let view = View {
             format,
             sys_attrs: notification
@@ -310,6 +327,7 @@ impl Subscription {
             geo,
             attributes,
             view,
+            show_changes,
             endpoint: target,
             accept,
             receiver_info,

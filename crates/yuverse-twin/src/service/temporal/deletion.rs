@@ -10,8 +10,7 @@ use serde_json::{json, Map, Value};
 
 use super::super::entities::json_text;
 use super::page::wire;
-use super::render::value_members;
-use crate::domain::attribute::dataset_of;
+use crate::domain::attribute::{dataset_of, value_members};
 use crate::domain::entity::{self, id_of, Doc};
 use crate::domain::Stamp;
 use crate::store::persist::HistoryRow;
@@ -68,7 +67,7 @@ fn deleted(instance: &Value, stamp: &Stamp) -> Value {
         .get("type")
         .and_then(Value::as_str)
         .unwrap_or("Property");
-    let (member, _) = value_members(kind);
+    let member = value_members(kind).value;
     let null = if member == "languageMap" {
         json!({"@none": NGSI_LD_NULL})
     } else {

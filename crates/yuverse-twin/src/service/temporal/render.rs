@@ -10,25 +10,13 @@ use serde_json::{Map, Value};
 use super::deletion::is_deletion;
 use super::page::wire;
 use super::{TemporalFormat, TemporalQuery};
+use crate::domain::attribute::{value_members, ValueMembers};
 use crate::domain::render::{self, View};
 use crate::domain::Vocabulary;
 use crate::store::history::Instance;
 
 /// An instance's document (with instanceId and system times) and the instance it came from.
 type Entry<'a> = (Map<String, Value>, &'a Instance);
-
-/// The member holding an instance's value, and the member of the simplified form, by type.
-pub(super) fn value_members(kind: &str) -> (&'static str, &'static str) {
-    match kind {
-        "Relationship" => ("object", "objects"),
-        "LanguageProperty" => ("languageMap", "languageMaps"),
-        "VocabProperty" => ("vocab", "vocabs"),
-        "ListProperty" => ("valueList", "valueLists"),
-        "ListRelationship" => ("objectList", "objectLists"),
-        "JsonProperty" => ("json", "jsons"),
-        _ => ("value", "values"),
-    }
-}
 
 /// An instance's stored document with its instance id and system times.
 fn instance_doc(instance: &Instance) -> Option<Map<String, Value>> {
@@ -137,7 +125,11 @@ fn by_dataset(
                 .and_then(Value::as_str)
                 .unwrap_or("Property")
                 .to_owned();
-            let (member, plural) = value_members(&kind);
+            let ValueMembers {
+                value: member,
+                plural,
+                ..
+            } = value_members(&kind);
             let mut object = Map::new();
             object.insert("type".into(), Value::String(kind.clone()));
             let value_of = |d: &Map<String, Value>| {
