@@ -5,6 +5,7 @@ mod batch;
 mod context;
 mod context_sources;
 mod discovery;
+pub mod documents;
 mod entities;
 mod jsonld_contexts;
 mod params;
@@ -20,8 +21,9 @@ use yuverse_governance::Governance;
 pub use context::{Contexts, RequestContext};
 pub use context_sources::ContextSourcesConfig;
 pub use entities::respond;
-pub use params::{paging, parse_query_string, selector};
+pub use params::{paging, parse_query_string, selector, Paging};
 pub use request::{accept, json_body, tenant, Caller};
+pub use temporal_params::time_param;
 
 use crate::Twin;
 

@@ -17,7 +17,8 @@ use crate::service::temporal::{
     AggrMethod, Aggregation, PeriodDuration, TemporalFormat, TemporalQuery, TimeProperty, TimeRel,
 };
 
-fn time(
+/// A date-time parameter (`timeAt`, `endTimeAt`), if given.
+pub fn time_param(
     p: &HashMap<String, String>,
     name: &str,
 ) -> NgsiResult<Option<yuverse_core::time::Timestamp>> {
@@ -40,8 +41,8 @@ pub fn temporal_query(
 ) -> NgsiResult<TemporalQuery> {
     let timerel = TimeRel::parse(
         p.get("timerel").map(String::as_str),
-        time(p, "timeAt")?,
-        time(p, "endTimeAt")?,
+        time_param(p, "timeAt")?,
+        time_param(p, "endTimeAt")?,
     )?;
     let last_n = p
         .get("lastN")

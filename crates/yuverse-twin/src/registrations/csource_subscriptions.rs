@@ -16,9 +16,10 @@ use yuverse_core::db::{col, Database};
 
 use super::discovery::{parse_csf, Discovery};
 use super::model::Registration;
-use super::{lock_error, Registrations, Stored};
+use super::{delete_row, lock_error, remove, Registrations, Stored};
 use crate::domain::Vocabulary;
 use crate::error::{ErrorKind, NgsiError, NgsiResult};
+use crate::http::documents::revive;
 use crate::http::Contexts;
 use crate::subscriptions::delivery::{deliver, may_send, Delivery};
 use crate::subscriptions::status::Status;
@@ -155,18 +156,10 @@ pub(super) async fn load(db: &Database, contexts: &Contexts) -> anyhow::Result<B
             col(&row, "context")?,
         );
         let status: Option<String> = col(&row, "status")?;
-        let parsed = (|| {
-            let Value::Object(document) = serde_json::from_str(&doc)? else {
-                anyhow::bail!("not an object");
-            };
-            let context: Value = serde_json::from_str(&context)?;
-            let vocab = contexts
-                .resolve_value(&context)
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            let status = Status::from_stored(status.as_deref());
-            CsourceSubscription::parse(id.clone(), document, context, &vocab, status)
-                .map_err(|e| anyhow::anyhow!("{e}"))
-        })();
+        let status = Status::from_stored(status.as_deref());
+        let parsed = revive(contexts, &doc, &context, |d, c, v| {
+            CsourceSubscription::parse(id.clone(), d, c, v, status)
+        });
         match parsed {
             Ok(s) => {
                 out.entry(tenant).or_default().insert(id, Arc::new(s));
@@ -213,18 +206,8 @@ impl Registrations {
     pub async fn unsubscribe(&self, tenant: &str, id: &str) -> NgsiResult<()> {
         let _turn = self.inner.writes.lock().await;
         self.subscription(tenant, id)?;
-        let mut tx = self.inner.db.write().await?;
-        sqlx::query("DELETE FROM twin_csource_subscriptions WHERE tenant = $1 AND id = $2")
-            .bind(tenant)
-            .bind(id)
-            .execute(tx.conn())
-            .await?;
-        tx.commit().await?;
-        let mut map = self.inner.subscriptions.write().map_err(|_| lock_error())?;
-        if let Some(subscriptions) = map.get_mut(tenant) {
-            subscriptions.remove(id);
-        }
-        Ok(())
+        delete_row(&self.inner.db, "twin_csource_subscriptions", tenant, id).await?;
+        remove(&self.inner.subscriptions, tenant, id)
     }
 
     pub fn subscription(&self, tenant: &str, id: &str) -> NgsiResult<Arc<CsourceSubscription>> {

@@ -16,7 +16,7 @@ use yuverse_twin_query::Query;
 use super::model::{Interval, Registration, RegistrationInfo};
 use crate::domain::Vocabulary;
 use crate::error::{NgsiError, NgsiResult};
-use crate::http::RequestContext;
+use crate::http::{time_param, RequestContext};
 use crate::service::temporal::TimeRel;
 use crate::store::memory::Selector;
 use crate::store::types::TypeExpr;
@@ -36,19 +36,6 @@ pub struct Discovery {
     window: Option<(IntervalProperty, Option<String>, Option<String>)>,
 }
 
-fn time(
-    p: &HashMap<String, String>,
-    name: &str,
-) -> NgsiResult<Option<yuverse_core::time::Timestamp>> {
-    p.get(name)
-        .map(|v| {
-            yuverse_core::time::parse_rfc3339(v).ok_or_else(|| {
-                NgsiError::bad_data(format!("`{name}` must be an RFC 3339 date-time, not `{v}`"))
-            })
-        })
-        .transpose()
-}
-
 /// A `csf` (the query language over a source's own members), its names expanded.
 pub fn parse_csf(text: &str, vocab: &dyn Vocabulary) -> NgsiResult<Query> {
     let mut query =
@@ -63,8 +50,8 @@ impl Discovery {
         let csf = p.get("csf").map(|text| parse_csf(text, ctx)).transpose()?;
         let rel = TimeRel::parse(
             p.get("timerel").map(String::as_str),
-            time(p, "timeAt")?,
-            time(p, "endTimeAt")?,
+            time_param(p, "timeAt")?,
+            time_param(p, "endTimeAt")?,
         )?;
         let property = match p.get("timeproperty").map(String::as_str) {
             None | Some("observationInterval") => IntervalProperty::Observation,

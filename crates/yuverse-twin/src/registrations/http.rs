@@ -4,13 +4,12 @@ use std::collections::HashMap;
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use serde_json::Value;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 
 use super::{Discovery, Registration, Registrations};
-use crate::domain::attribute::is_uri;
 use crate::error::{NgsiError, NgsiResult};
+use crate::http::documents::{created, new_document, page, patch_members};
 use crate::http::Contexts;
 use crate::http::{accept, parse_query_string, respond, tenant, Caller};
 use crate::Twin;
@@ -45,17 +44,7 @@ pub async fn create(
     body: Bytes,
 ) -> NgsiResult<Response> {
     let (ctx, body) = contexts.write_request(&twin, actor.as_ref(), &headers, &body, false)?;
-    let Value::Object(document) = body else {
-        return Err(NgsiError::bad_data("a registration must be a JSON object"));
-    };
-    let id = match document.get("id") {
-        None => format!(
-            "urn:ngsi-ld:ContextSourceRegistration:{}",
-            uuid::Uuid::now_v7()
-        ),
-        Some(Value::String(id)) if is_uri(id) => id.clone(),
-        Some(_) => return Err(NgsiError::bad_data("the registration id must be a URI")),
-    };
+    let (id, document) = new_document(body, "registration", "ContextSourceRegistration")?;
     let registration = Registration::parse(id, document, ctx.value.clone(), &ctx)?;
     if registration.expired(&yuverse_core::time::to_db(yuverse_core::time::now())) {
         return Err(NgsiError::bad_data("expiresAt must be in the future"));
@@ -64,14 +53,7 @@ pub async fn create(
         .registrations()?
         .create(&tenant(&headers)?, registration)
         .await?;
-    Ok((
-        StatusCode::CREATED,
-        [(
-            header::LOCATION,
-            format!("/ngsi-ld/v1/csourceRegistrations/{id}"),
-        )],
-    )
-        .into_response())
+    Ok(created(format!("/ngsi-ld/v1/csourceRegistrations/{id}")))
 }
 
 /// `GET /csourceRegistrations`: discovery, paged like entity queries.
@@ -90,19 +72,13 @@ pub async fn query(
     let found = twin
         .registrations()?
         .discover(&tenant(&headers)?, &discovery)?;
-    let page: Vec<Value> = found
-        .iter()
-        .skip(paging.offset)
-        .take(paging.limit)
-        .map(|s| Registrations::render(s, sys_attrs))
-        .collect();
-    let mut response = respond(StatusCode::OK, Value::Array(page), repr, &ctx);
-    if paging.count {
-        response
-            .headers_mut()
-            .insert("ngsild-results-count", found.len().into());
-    }
-    Ok(response)
+    Ok(page(
+        &found,
+        &paging,
+        |s| Registrations::render(s, sys_attrs),
+        repr,
+        &ctx,
+    ))
 }
 
 pub async fn retrieve(
@@ -135,18 +111,9 @@ pub async fn update(
     body: Bytes,
 ) -> NgsiResult<StatusCode> {
     let (_, patch) = contexts.write_request(&twin, actor.as_ref(), &headers, &body, true)?;
-    let Value::Object(patch) = patch else {
-        return Err(NgsiError::bad_data("the update must be a JSON object"));
-    };
+    let patch = patch_members(patch, &id)?;
     if patch.is_empty() {
         return Err(NgsiError::bad_data("the update has no members"));
-    }
-    if patch
-        .get("id")
-        .and_then(Value::as_str)
-        .is_some_and(|p| p != id)
-    {
-        return Err(NgsiError::bad_data("the id cannot change"));
     }
     let tenant = tenant(&headers)?;
     let registrations = twin.registrations()?;

@@ -24,6 +24,7 @@ pub use discovery::Discovery;
 pub use model::Registration;
 
 use crate::error::{ErrorKind, NgsiError, NgsiResult};
+use crate::http::documents::revive;
 use crate::http::Contexts;
 use crate::outbound::Outbound;
 use crate::subscriptions::delivery::Delivery;
@@ -60,6 +61,33 @@ impl std::fmt::Debug for Registrations {
     }
 }
 
+/// Deletes a registration's or a subscription's row (`table` is one of this module's).
+async fn delete_row(db: &Database, table: &str, tenant: &str, id: &str) -> NgsiResult<()> {
+    let mut tx = db.write().await?;
+    sqlx::query(&format!(
+        "DELETE FROM {table} WHERE tenant = $1 AND id = $2"
+    ))
+    .bind(tenant)
+    .bind(id)
+    .execute(tx.conn())
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Takes an entry out of a per-tenant map in memory.
+fn remove<T>(
+    map: &RwLock<HashMap<String, BTreeMap<String, T>>>,
+    tenant: &str,
+    id: &str,
+) -> NgsiResult<()> {
+    let mut map = map.write().map_err(|_| lock_error())?;
+    if let Some(entries) = map.get_mut(tenant) {
+        entries.remove(id);
+    }
+    Ok(())
+}
+
 fn lock_error() -> NgsiError {
     NgsiError::internal("the registrations lock was poisoned")
 }
@@ -90,17 +118,9 @@ impl Registrations {
                 col(&row, "doc")?,
                 col(&row, "context")?,
             );
-            let parsed = (|| {
-                let Value::Object(document) = serde_json::from_str(&doc)? else {
-                    anyhow::bail!("not an object");
-                };
-                let context: Value = serde_json::from_str(&context)?;
-                let vocab = contexts
-                    .resolve_value(&context)
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
-                Registration::parse(id.clone(), document, context, &vocab)
-                    .map_err(|e| anyhow::anyhow!("{e}"))
-            })();
+            let parsed = revive(contexts, &doc, &context, |d, c, v| {
+                Registration::parse(id.clone(), d, c, v)
+            });
             match parsed {
                 Ok(registration) => {
                     by_tenant.entry(tenant).or_default().insert(
@@ -167,18 +187,8 @@ impl Registrations {
     pub async fn delete(&self, tenant: &str, id: &str) -> NgsiResult<()> {
         let _turn = self.inner.writes.lock().await;
         let current = self.get(tenant, id)?;
-        let mut tx = self.inner.db.write().await?;
-        sqlx::query("DELETE FROM twin_registrations WHERE tenant = $1 AND id = $2")
-            .bind(tenant)
-            .bind(id)
-            .execute(tx.conn())
-            .await?;
-        tx.commit().await?;
-        let mut map = self.inner.by_tenant.write().map_err(|_| lock_error())?;
-        if let Some(registrations) = map.get_mut(tenant) {
-            registrations.remove(id);
-        }
-        drop(map);
+        delete_row(&self.inner.db, "twin_registrations", tenant, id).await?;
+        remove(&self.inner.by_tenant, tenant, id)?;
         self.notify(tenant, Some(&current), None);
         Ok(())
     }

@@ -2,13 +2,13 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use serde_json::Value;
 
 use super::CsourceSubscription;
-use crate::domain::attribute::is_uri;
 use crate::error::{NgsiError, NgsiResult};
+use crate::http::documents::{created, new_document, page, patch_members};
 use crate::http::Contexts;
 use crate::http::{accept, parse_query_string, respond, tenant, Caller};
 use crate::subscriptions::status::Status;
@@ -37,14 +37,7 @@ pub async fn create(
     body: Bytes,
 ) -> NgsiResult<Response> {
     let (ctx, body) = contexts.write_request(&twin, actor.as_ref(), &headers, &body, false)?;
-    let Value::Object(document) = body else {
-        return Err(NgsiError::bad_data("a subscription must be a JSON object"));
-    };
-    let id = match document.get("id") {
-        None => format!("urn:ngsi-ld:Subscription:{}", uuid::Uuid::now_v7()),
-        Some(Value::String(id)) if is_uri(id) => id.clone(),
-        Some(_) => return Err(NgsiError::bad_data("the subscription id must be a URI")),
-    };
+    let (id, document) = new_document(body, "subscription", "Subscription")?;
     let subscription =
         CsourceSubscription::parse(id, document, ctx.value.clone(), &ctx, Status::default())?;
     if subscription.subscription.expired(&now()) {
@@ -54,14 +47,7 @@ pub async fn create(
         .registrations()?
         .subscribe(&tenant(&headers)?, subscription)
         .await?;
-    Ok((
-        StatusCode::CREATED,
-        [(
-            header::LOCATION,
-            format!("/ngsi-ld/v1/csourceSubscriptions/{id}"),
-        )],
-    )
-        .into_response())
+    Ok(created(format!("/ngsi-ld/v1/csourceSubscriptions/{id}")))
 }
 
 pub async fn list(
@@ -76,19 +62,7 @@ pub async fn list(
     let paging = crate::http::paging(&p, twin.config())?;
     let all = twin.registrations()?.subscriptions(&tenant(&headers)?)?;
     let now = now();
-    let page: Vec<Value> = all
-        .iter()
-        .skip(paging.offset)
-        .take(paging.limit)
-        .map(|s| render(s, &now))
-        .collect();
-    let mut response = respond(StatusCode::OK, Value::Array(page), repr, &ctx);
-    if paging.count {
-        response
-            .headers_mut()
-            .insert("ngsild-results-count", all.len().into());
-    }
-    Ok(response)
+    Ok(page(&all, &paging, |s| render(s, &now), repr, &ctx))
 }
 
 pub async fn retrieve(
@@ -120,16 +94,7 @@ pub async fn update(
     body: Bytes,
 ) -> NgsiResult<StatusCode> {
     let (_, patch) = contexts.write_request(&twin, actor.as_ref(), &headers, &body, true)?;
-    let Value::Object(patch) = patch else {
-        return Err(NgsiError::bad_data("the update must be a JSON object"));
-    };
-    if patch
-        .get("id")
-        .and_then(Value::as_str)
-        .is_some_and(|p| p != id)
-    {
-        return Err(NgsiError::bad_data("the id cannot change"));
-    }
+    let patch = patch_members(patch, &id)?;
     let tenant = tenant(&headers)?;
     let registrations = twin.registrations()?;
     let current = registrations.subscription(&tenant, &id)?;

@@ -2,13 +2,13 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use serde_json::Value;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 
 use super::model::Subscription;
 use super::registry::Subscriptions;
 use crate::error::{NgsiError, NgsiResult};
+use crate::http::documents::{created, new_document, page, patch_members};
 use crate::http::Contexts;
 use crate::http::{accept, parse_query_string, respond, tenant, Caller};
 use crate::Twin;
@@ -25,14 +25,7 @@ pub async fn create(
     body: Bytes,
 ) -> NgsiResult<Response> {
     let (ctx, body) = contexts.write_request(&twin, actor.as_ref(), &headers, &body, false)?;
-    let Value::Object(document) = body else {
-        return Err(NgsiError::bad_data("a subscription must be a JSON object"));
-    };
-    let id = match document.get("id") {
-        None => format!("urn:ngsi-ld:Subscription:{}", uuid::Uuid::now_v7()),
-        Some(Value::String(id)) if crate::domain::attribute::is_uri(id) => id.clone(),
-        Some(_) => return Err(NgsiError::bad_data("the subscription id must be a URI")),
-    };
+    let (id, document) = new_document(body, "subscription", "Subscription")?;
     let subscription = Subscription::parse(id, document, ctx.value.clone(), &ctx)?;
     if subscription.expired(&now()) {
         return Err(NgsiError::bad_data("expiresAt must be in the future"));
@@ -41,11 +34,7 @@ pub async fn create(
         .subscriptions()?
         .create(&tenant(&headers)?, subscription)
         .await?;
-    Ok((
-        StatusCode::CREATED,
-        [(header::LOCATION, format!("/ngsi-ld/v1/subscriptions/{id}"))],
-    )
-        .into_response())
+    Ok(created(format!("/ngsi-ld/v1/subscriptions/{id}")))
 }
 
 pub async fn list(
@@ -60,19 +49,13 @@ pub async fn list(
     let paging = crate::http::paging(&p, twin.config())?;
     let all = twin.subscriptions()?.list(&tenant(&headers)?)?;
     let now = now();
-    let page: Vec<Value> = all
-        .iter()
-        .skip(paging.offset)
-        .take(paging.limit)
-        .map(|(s, status)| Subscriptions::render(s, status, &now))
-        .collect();
-    let mut response = respond(StatusCode::OK, Value::Array(page), repr, &ctx);
-    if paging.count {
-        response
-            .headers_mut()
-            .insert("ngsild-results-count", all.len().into());
-    }
-    Ok(response)
+    Ok(page(
+        &all,
+        &paging,
+        |(s, status)| Subscriptions::render(s, status, &now),
+        repr,
+        &ctx,
+    ))
 }
 
 pub async fn retrieve(
@@ -102,19 +85,10 @@ pub async fn update(
     body: Bytes,
 ) -> NgsiResult<StatusCode> {
     let (_, patch) = contexts.write_request(&twin, actor.as_ref(), &headers, &body, true)?;
+    let patch = patch_members(patch, &id)?;
     let tenant = tenant(&headers)?;
     let subscriptions = twin.subscriptions()?;
     let (current, _) = subscriptions.get(&tenant, &id)?;
-    let Value::Object(patch) = patch else {
-        return Err(NgsiError::bad_data("the update must be a JSON object"));
-    };
-    if patch
-        .get("id")
-        .and_then(Value::as_str)
-        .is_some_and(|p| p != id)
-    {
-        return Err(NgsiError::bad_data("the id cannot change"));
-    }
     let mut document = current.document.clone();
     // The members sent replace the stored ones (for_body already removed @context).
     document.extend(patch);

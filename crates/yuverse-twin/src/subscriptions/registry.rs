@@ -15,6 +15,7 @@ use super::status::{self, Changed, Status};
 use super::ChangeEvent;
 use super::{backlog, catch_up};
 use crate::error::{ErrorKind, NgsiError, NgsiResult};
+use crate::http::documents::revive;
 use crate::http::Contexts;
 use crate::outbound::Outbound;
 use crate::service::WeakTwin;
@@ -82,19 +83,9 @@ impl Subscriptions {
                 col(&row, "context")?,
             );
             let stored_status: Option<String> = col(&row, "status")?;
-            let parsed = (|| {
-                let Value::Object(document) = serde_json::from_str(&doc)? else {
-                    anyhow::bail!("not an object");
-                };
-                let context: Value = serde_json::from_str(&context)?;
-                let vocab = subscriptions
-                    .inner
-                    .contexts
-                    .resolve_value(&context)
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
-                Subscription::parse(id.clone(), document, context, &vocab)
-                    .map_err(|e| anyhow::anyhow!("{e}"))
-            })();
+            let parsed = revive(&subscriptions.inner.contexts, &doc, &context, |d, c, v| {
+                Subscription::parse(id.clone(), d, c, v)
+            });
             match parsed {
                 Ok(s) => {
                     let status = Status::from_stored(stored_status.as_deref());
