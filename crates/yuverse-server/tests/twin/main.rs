@@ -10,6 +10,7 @@ mod alerts;
 mod batch;
 mod context_and_tenants;
 mod entities;
+mod federation;
 mod https_receiver;
 mod jsonld_contexts;
 mod live;

@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
 use super::context::{Contexts, RequestContext};
+use super::federation;
 use super::params::{self, flag, has_selector, parse_query_string};
 use super::request::{accept, json_body, tenant, Caller, Representation};
 use crate::domain::render::{render, render_feature, View};
@@ -88,7 +89,34 @@ pub async fn retrieve(
     let ctx = contexts.for_read(&headers)?;
     let p = parse_query_string(raw.as_deref())?;
     let view = params::view(&p, &ctx)?;
-    let entity = twin.get_entity(&tenant(&headers)?, &id)?;
+    let tenant = tenant(&headers)?;
+    // Sources registered for this entity (by id, or its type when the client gives it).
+    let discovery: std::collections::HashMap<String, String> = ["type", "attrs", "csf"]
+        .into_iter()
+        .filter_map(|k| p.get(k).map(|v| (k.to_owned(), v.clone())))
+        .chain(std::iter::once(("id".to_owned(), id.clone())))
+        .collect();
+    let sources = federation::sources(
+        &twin,
+        &tenant,
+        &p,
+        &discovery,
+        (&ctx, repr),
+        "retrieveEntity",
+    )?;
+    if !sources.is_empty() {
+        return federation::retrieve(
+            &twin,
+            (&tenant, &id),
+            &view,
+            &p,
+            (&ctx, repr),
+            &headers,
+            &sources,
+        )
+        .await;
+    }
+    let entity = twin.get_entity(&tenant, &id)?;
     let doc = crate::domain::entity::doc(&entity);
     let body = match repr {
         Representation::GeoJson => render_feature(doc, &view, &ctx, &geo_property(&p, &ctx)),
@@ -113,8 +141,23 @@ async fn run_query(
     }
     let view: View = params::view(p, ctx)?;
     let paging = params::paging(p, twin.config())?;
+    let tenant = tenant(headers)?;
+    let sources = federation::sources(twin, &tenant, p, p, (ctx, repr), "queryEntity")?;
+    if !sources.is_empty() {
+        return federation::query(
+            twin,
+            &tenant,
+            (&selector, &view, &paging),
+            p,
+            (ctx, repr),
+            headers,
+            uri,
+            &sources,
+        )
+        .await;
+    }
     let page = twin.query(
-        &tenant(headers)?,
+        &tenant,
         &selector,
         paging.offset,
         paging.limit,

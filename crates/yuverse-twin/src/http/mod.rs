@@ -7,6 +7,7 @@ mod context_sources;
 mod discovery;
 pub mod documents;
 mod entities;
+mod federation;
 mod jsonld_contexts;
 mod params;
 mod request;

@@ -3,12 +3,13 @@
 //! in memory per tenant for discovery and in `twin_registrations` for durability; a write is
 //! acknowledged once stored.
 //!
-//! The broker answers discovery (`GET /csourceRegistrations` with its filters) and notifies
-//! context source subscriptions (`csource_subscriptions`); it does not forward entity
-//! operations to the registered sources (distributed operations, clause 4.3.6).
+//! The broker answers discovery (`GET /csourceRegistrations` with its filters), notifies
+//! context source subscriptions (`csource_subscriptions`) and asks the registered sources in
+//! entity queries and retrievals (`forward`); it does not forward writes.
 
 mod csource_subscriptions;
 mod discovery;
+pub mod forward;
 pub mod http;
 mod model;
 pub mod subscription_http;
@@ -46,6 +47,8 @@ struct Inner {
     db: Database,
     contexts: Contexts,
     delivery: Delivery,
+    /// For asking context sources (distributed reads, `forward`).
+    sources_client: reqwest::Client,
     /// tenant → id → registration
     by_tenant: RwLock<HashMap<String, BTreeMap<String, Stored>>>,
     /// tenant → id → context source subscription
@@ -141,6 +144,10 @@ impl Registrations {
                 db,
                 contexts: contexts.clone(),
                 delivery: Delivery::new(outbound),
+                sources_client: outbound.client(
+                    std::time::Duration::from_secs(30),
+                    std::time::Duration::from_secs(3),
+                ),
                 by_tenant: RwLock::new(by_tenant),
                 subscriptions: RwLock::new(subscriptions),
                 writes: tokio::sync::Mutex::new(()),

@@ -60,6 +60,8 @@ pub struct Registration {
     pub observation_interval: Option<Interval>,
     pub management_interval: Option<Interval>,
     pub expires_at: Option<String>,
+    /// `operations`, when given (the standard's default is `federationOps`).
+    pub operations: Option<Vec<String>>,
 }
 
 fn strings(value: &Value, field: &str) -> NgsiResult<Vec<String>> {
@@ -321,6 +323,10 @@ impl Registration {
             .get("expiresAt")
             .map(|v| time(v, "expiresAt"))
             .transpose()?;
+        let operations = document
+            .get("operations")
+            .map(|o| strings(o, "operations"))
+            .transpose()?;
         document.insert("id".into(), Value::String(id.clone()));
         Ok(Registration {
             id,
@@ -331,11 +337,37 @@ impl Registration {
             observation_interval,
             management_interval,
             expires_at,
+            operations,
         })
     }
 
     pub fn expired(&self, now: &str) -> bool {
         self.expires_at.as_deref().is_some_and(|e| e <= now)
+    }
+
+    /// Whether the source takes this read operation (`retrieveEntity`, `queryEntity`): named,
+    /// or in one of the groups that hold it (`federationOps`, the default, or `retrieveOps`).
+    pub fn allows(&self, operation: &str) -> bool {
+        self.operations.as_ref().is_none_or(|ops| {
+            ops.iter()
+                .any(|o| o == operation || o == "federationOps" || o == "retrieveOps")
+        })
+    }
+
+    /// `mode` (clause 4.3.6.2); `inclusive` when not given.
+    pub fn mode(&self) -> &str {
+        self.document
+            .get("mode")
+            .and_then(Value::as_str)
+            .unwrap_or("inclusive")
+    }
+
+    /// `management.timeout` in milliseconds, if given.
+    pub fn timeout_ms(&self) -> Option<f64> {
+        self.document
+            .get("management")
+            .and_then(|m| m.get("timeout"))
+            .and_then(Value::as_f64)
     }
 }
 
