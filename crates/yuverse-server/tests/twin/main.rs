@@ -13,6 +13,7 @@ mod entities;
 mod federation;
 mod https_receiver;
 mod jsonld_contexts;
+mod linked_entities;
 mod live;
 mod persist;
 mod queries;

@@ -9,6 +9,7 @@
 
 pub mod attribute;
 pub mod entity;
+pub mod join;
 pub mod render;
 pub mod stamp;
 pub mod vocabulary;

@@ -133,7 +133,8 @@ fn render_instance(instance: &Value, view: &View, vocab: &dyn Vocabulary) -> Val
             "vocab" => compact_values(value, vocab),
             "objectType" => compact_values(value, vocab),
             m if super::attribute::CORE_MEMBERS.contains(&m)
-                || super::attribute::PREVIOUS_MEMBERS.contains(&m) =>
+                || super::attribute::PREVIOUS_MEMBERS.contains(&m)
+                || super::join::LINKED_MEMBERS.contains(&m) =>
             {
                 value.clone()
             }
@@ -188,8 +189,17 @@ fn localise(object: &Map<String, Value>, kind: &str, lang: Option<&str>) -> Map<
 
 fn simplified(object: &Map<String, Value>, kind: &str) -> Value {
     match kind {
-        RELATIONSHIP => object.get("object").cloned().unwrap_or(Value::Null),
-        "ListRelationship" => object.get("objectList").cloned().unwrap_or(Value::Null),
+        // A linked target (`join=inline`) stands for the id it is the entity of.
+        RELATIONSHIP => object
+            .get("entity")
+            .or_else(|| object.get("object"))
+            .cloned()
+            .unwrap_or(Value::Null),
+        "ListRelationship" => object
+            .get("entityList")
+            .or_else(|| object.get("objectList"))
+            .cloned()
+            .unwrap_or(Value::Null),
         LANGUAGE_PROPERTY => serde_json::json!({"languageMap": object.get("languageMap")}),
         "VocabProperty" => serde_json::json!({"vocab": object.get("vocab")}),
         "ListProperty" => serde_json::json!({"valueList": object.get("valueList")}),

@@ -10,6 +10,7 @@ use super::context::{Contexts, RequestContext};
 use super::federation;
 use super::params::{self, flag, has_selector, parse_query_string};
 use super::request::{accept, json_body, tenant, Caller, Representation};
+use crate::domain::join::{render_linked, Join, Linking};
 use crate::domain::render::{render, render_feature, View};
 use crate::domain::Vocabulary;
 use crate::error::{NgsiError, NgsiResult};
@@ -118,11 +119,29 @@ pub async fn retrieve(
     }
     let entity = twin.get_entity(&tenant, &id)?;
     let doc = crate::domain::entity::doc(&entity);
-    let body = match repr {
-        Representation::GeoJson => render_feature(doc, &view, &ctx, &geo_property(&p, &ctx)),
-        _ => render(doc, &view, &ctx),
+    let body = match (repr, linking(&p)?) {
+        (Representation::GeoJson, _) => render_feature(doc, &view, &ctx, &geo_property(&p, &ctx)),
+        (_, None) => render(doc, &view, &ctx),
+        (_, Some(linking)) => {
+            let lookup = |id: &str| twin.get_entity(&tenant, id).ok();
+            let mut linked =
+                render_linked(std::slice::from_ref(&entity), &view, &ctx, linking, &lookup);
+            // `flat` answers the entity and those it links to as one list.
+            match linking.join {
+                Join::Flat => Value::Array(linked),
+                Join::Inline => linked.swap_remove(0),
+            }
+        }
     };
     Ok(respond(StatusCode::OK, body, repr, &ctx))
+}
+
+/// `join` and `joinLevel`.
+fn linking(p: &std::collections::HashMap<String, String>) -> NgsiResult<Option<Linking>> {
+    Linking::parse(
+        p.get("join").map(String::as_str),
+        p.get("joinLevel").map(String::as_str),
+    )
 }
 
 async fn run_query(
@@ -169,12 +188,18 @@ async fn run_query(
             json!({"type": "FeatureCollection", "features":
                 page.entities.iter().map(|e| render_feature(crate::domain::entity::doc(e), &view, ctx, &geometry)).collect::<Vec<_>>()})
         }
-        _ => Value::Array(
-            page.entities
-                .iter()
-                .map(|e| render(crate::domain::entity::doc(e), &view, ctx))
-                .collect(),
-        ),
+        _ => match linking(p)? {
+            None => Value::Array(
+                page.entities
+                    .iter()
+                    .map(|e| render(crate::domain::entity::doc(e), &view, ctx))
+                    .collect(),
+            ),
+            Some(linking) => {
+                let lookup = |id: &str| twin.get_entity(&tenant, id).ok();
+                Value::Array(render_linked(&page.entities, &view, ctx, linking, &lookup))
+            }
+        },
     };
     let mut response = respond(StatusCode::OK, body, repr, ctx);
     if let Some(total) = page.total {
