@@ -187,6 +187,64 @@ async fn show_changes_adds_the_previous_value_of_updated_attributes() {
 }
 
 #[tokio::test]
+async fn notifications_are_compacted_with_the_subscriptions_jsonld_context() {
+    let app = spawn_demo(true).await;
+    let ngsi = Ngsi::writer(&app).await;
+    let rx = receiver().await;
+    // A hosted context that gives occupancy a short name of its own.
+    let r = ngsi
+        .post(
+            "/jsonldContexts",
+            &json!({"@context": {"occ": "https://uri.etsi.org/ngsi-ld/default-context/occupancy"}}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let url = r.headers()["location"].to_str().unwrap().to_owned();
+    let body = subscription(&rx.url, json!({"jsonldContext": url}));
+    assert_eq!(
+        ngsi.post("/subscriptions", &body).await.status(),
+        StatusCode::CREATED
+    );
+    ngsi.post("/entities", &json!({"id": "urn:ngsi-ld:OffStreetParking:p1", "type": "OffStreetParking", "occupancy": 0.5}))
+        .await;
+    set_occupancy(&ngsi, 0.6).await;
+    let got = rx.wait_for(1).await;
+    let (body, headers) = got.last().unwrap();
+    assert_eq!(body["data"][0]["occ"], 0.6, "{body}");
+    assert!(body["data"][0].get("occupancy").is_none());
+    assert!(headers["link"].to_str().unwrap().contains(&url));
+
+    for bad in [
+        json!({"jsonldContext": 5}),
+        json!({"jsonldContext": "not a uri"}),
+    ] {
+        expect_error(
+            ngsi.post("/subscriptions", &subscription(&rx.url, bad))
+                .await,
+            StatusCode::BAD_REQUEST,
+            "BadRequestData",
+        )
+        .await;
+    }
+    // A context that cannot be had is refused when the subscription is made.
+    let r = ngsi
+        .post(
+            "/subscriptions",
+            &subscription(
+                &rx.url,
+                json!({"jsonldContext": "https://unreachable.example/ctx.jsonld"}),
+            ),
+        )
+        .await;
+    let problem: Value = r.json().await.unwrap();
+    assert_eq!(
+        problem["type"],
+        format!("{ERRORS}LdContextNotAvailable"),
+        "{problem}"
+    );
+}
+
+#[tokio::test]
 async fn paused_and_expired_subscriptions_stay_silent() {
     let app = spawn_demo(true).await;
     let ngsi = Ngsi::writer(&app).await;

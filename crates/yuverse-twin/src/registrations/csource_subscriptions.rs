@@ -128,7 +128,7 @@ impl CsourceSubscription {
             "triggerReason": trigger.reason(),
         });
         if subscription.accept == "application/ld+json" {
-            body["@context"] = subscription.context.clone();
+            body["@context"] = subscription.notification_context().clone();
         }
         let delivered = deliver(delivery, subscription, &body, context_url).await;
         Status::record(&self.status, notified_at, delivered, now());
@@ -178,6 +178,9 @@ impl Registrations {
         tenant: &str,
         subscription: CsourceSubscription,
     ) -> NgsiResult<String> {
+        subscription
+            .subscription
+            .check_notification_context(&self.inner.contexts)?;
         let _turn = self.inner.writes.lock().await;
         let id = subscription.subscription.id.clone();
         if self.subscription(tenant, &id).is_ok() {
@@ -197,6 +200,9 @@ impl Registrations {
         tenant: &str,
         subscription: CsourceSubscription,
     ) -> NgsiResult<()> {
+        subscription
+            .subscription
+            .check_notification_context(&self.inner.contexts)?;
         let _turn = self.inner.writes.lock().await;
         self.subscription(tenant, &subscription.subscription.id)?;
         self.store_subscription(tenant, &subscription).await?;
@@ -259,7 +265,7 @@ impl Registrations {
                 let inner = &registrations.inner;
                 let context_url = inner
                     .contexts
-                    .resolve_value(&subscription.subscription.context)
+                    .resolve_value(subscription.subscription.notification_context())
                     .map(|c| c.url)
                     .unwrap_or_else(|_| inner.contexts.core().url);
                 subscription

@@ -226,7 +226,10 @@ fn send(
     let inner = subscriptions.inner.clone();
     let changed = (tenant.to_owned(), subscription.id.clone());
     tokio::spawn(async move {
-        let vocab = match inner.contexts.resolve_value(&subscription.context) {
+        let vocab = match inner
+            .contexts
+            .resolve_value(subscription.notification_context())
+        {
             Ok(v) => v,
             Err(_) => inner.contexts.core(),
         };
@@ -239,7 +242,7 @@ fn send(
             "data": data.iter().map(|e| render(entity::doc(e), &subscription.view, &vocab)).collect::<Vec<_>>(),
         });
         if subscription.accept == "application/ld+json" {
-            body["@context"] = subscription.context.clone();
+            body["@context"] = subscription.notification_context().clone();
         }
         let delivered = deliver(&inner.delivery, &subscription, &body, &vocab.url).await;
         Status::record(&status, notified_at, delivered, now_db());

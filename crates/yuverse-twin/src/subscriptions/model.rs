@@ -36,6 +36,8 @@ pub struct Subscription {
     pub document: Map<String, Value>,
     /// The @context the subscription was made with (for expanding and compacting).
     pub context: Value,
+    /// `jsonldContext`: the @context notifications are compacted with, when not `context`.
+    pub notification_context: Option<Value>,
     pub entities: Vec<EntitySelector>,
     pub watched: Vec<String>,
     pub triggers: Vec<String>,
@@ -314,12 +316,18 @@ impl Subscription {
                 .map(str::to_owned),
             ..View::default()
         };
+        let notification_context = match document.get("jsonldContext") {
+            None => None,
+            Some(Value::String(uri)) if is_uri(uri) => Some(Value::String(uri.clone())),
+            Some(_) => return Err(NgsiError::bad_data("jsonldContext must be a URI")),
+        };
         let mut document = document;
         document.insert("id".into(), Value::String(id.clone()));
         Ok(Subscription {
             id,
             document,
             context,
+            notification_context,
             entities,
             watched,
             triggers,
@@ -336,6 +344,21 @@ impl Subscription {
             expires_at,
             active,
         })
+    }
+
+    /// The @context notifications are compacted with: `jsonldContext`, or the one the
+    /// subscription was made with.
+    pub fn notification_context(&self) -> &Value {
+        self.notification_context.as_ref().unwrap_or(&self.context)
+    }
+
+    /// Checks that `jsonldContext`, when given, can be had (else LdContextNotAvailable), so
+    /// that notifications are not compacted with another context later.
+    pub fn check_notification_context(&self, contexts: &crate::http::Contexts) -> NgsiResult<()> {
+        match &self.notification_context {
+            Some(context) => contexts.resolve_value(context).map(|_| ()),
+            None => Ok(()),
+        }
     }
 
     pub fn expired(&self, now: &str) -> bool {

@@ -144,6 +144,7 @@ impl Subscriptions {
     }
 
     pub async fn create(&self, tenant: &str, subscription: Subscription) -> NgsiResult<String> {
+        subscription.check_notification_context(&self.inner.contexts)?;
         if self.get(tenant, &subscription.id).is_ok() {
             return Err(NgsiError::new(
                 ErrorKind::AlreadyExists,
@@ -157,6 +158,7 @@ impl Subscriptions {
     }
 
     pub async fn replace(&self, tenant: &str, subscription: Subscription) -> NgsiResult<()> {
+        subscription.check_notification_context(&self.inner.contexts)?;
         self.store(tenant, &subscription).await?;
         self.insert_memory(tenant, subscription, None);
         Ok(())
