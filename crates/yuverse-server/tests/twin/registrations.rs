@@ -493,6 +493,9 @@ async fn csource_subscription_crud_errors_and_restart() {
         with(json!({"csf": "operator=="})),
         with(json!({"expiresAt": "2000-01-01T00:00:00Z"})),
         with(json!({"entities": [{"id": "urn:x:1"}]})),
+        with(
+            json!({"notification": {"endpoint": {"uri": rx.url, "accept": "application/geo+json"}}}),
+        ),
     ] {
         expect_error(
             ngsi.post(SUBSCRIPTIONS, &bad).await,

@@ -245,6 +245,33 @@ async fn notifications_are_compacted_with_the_subscriptions_jsonld_context() {
 }
 
 #[tokio::test]
+async fn a_geojson_endpoint_gets_a_feature_collection() {
+    let app = spawn_demo(true).await;
+    let ngsi = Ngsi::writer(&app).await;
+    let rx = receiver().await;
+    let mut body = subscription(&rx.url, json!({}));
+    body["notification"]["endpoint"]["accept"] = json!("application/geo+json");
+    body["notification"]["format"] = json!("normalized");
+    assert_eq!(
+        ngsi.post("/subscriptions", &body).await.status(),
+        StatusCode::CREATED
+    );
+    ngsi.post("/entities", &json!({"id": "urn:ngsi-ld:OffStreetParking:p1", "type": "OffStreetParking",
+        "occupancy": 0.5,
+        "location": {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [106.63, 29.72]}}}))
+        .await;
+    let got = rx.wait_for(1).await;
+    let (body, headers) = &got[0];
+    assert_eq!(headers["content-type"], "application/geo+json");
+    let data = &body["data"];
+    assert_eq!(data["type"], "FeatureCollection", "{body}");
+    let feature = &data["features"][0];
+    assert_eq!(feature["id"], "urn:ngsi-ld:OffStreetParking:p1");
+    assert_eq!(feature["geometry"]["coordinates"], json!([106.63, 29.72]));
+    assert_eq!(feature["properties"]["occupancy"]["value"], 0.5);
+}
+
+#[tokio::test]
 async fn paused_and_expired_subscriptions_stay_silent() {
     let app = spawn_demo(true).await;
     let ngsi = Ngsi::writer(&app).await;

@@ -71,6 +71,11 @@ impl CsourceSubscription {
             Some(_) => return Err(NgsiError::bad_data("csf must be a string")),
         };
         let subscription = Subscription::parse(id, document, context, vocab)?;
+        if subscription.accept == "application/geo+json" {
+            return Err(NgsiError::bad_data(
+                "registrations are not GeoJSON features: notification.endpoint.accept must be application/json or application/ld+json",
+            ));
+        }
         let filters = Discovery::for_subscription(&subscription, csf.as_ref());
         Ok(CsourceSubscription {
             subscription: Arc::new(subscription),

@@ -23,7 +23,8 @@ use super::show_changes::with_previous;
 use super::status::Status;
 use super::{ChangeEvent, Notice};
 use crate::domain::entity;
-use crate::domain::render::render;
+use crate::domain::render::{render, render_feature};
+use crate::domain::Vocabulary;
 use crate::outbound::Outbound;
 use crate::store::memory::Selector;
 use crate::store::types::TypeExpr;
@@ -239,7 +240,7 @@ fn send(
             "type": "Notification",
             "subscriptionId": subscription.id,
             "notifiedAt": notified_at,
-            "data": data.iter().map(|e| render(entity::doc(e), &subscription.view, &vocab)).collect::<Vec<_>>(),
+            "data": notification_data(&data, &subscription, &vocab),
         });
         if subscription.accept == "application/ld+json" {
             body["@context"] = subscription.notification_context().clone();
@@ -249,6 +250,28 @@ fn send(
         let _ = inner.status_changed.send(changed);
         drop(hold);
     });
+}
+
+/// The notified entities as the endpoint accepts them: a list of entities, or a GeoJSON
+/// FeatureCollection (their `location` as each feature's geometry).
+fn notification_data(
+    data: &[Arc<Value>],
+    subscription: &Subscription,
+    vocab: &crate::http::RequestContext,
+) -> Value {
+    if subscription.accept == "application/geo+json" {
+        let geometry = vocab.expand("location");
+        json!({"type": "FeatureCollection", "features": data
+            .iter()
+            .map(|e| render_feature(entity::doc(e), &subscription.view, vocab, &geometry))
+            .collect::<Vec<_>>()})
+    } else {
+        Value::Array(
+            data.iter()
+                .map(|e| render(entity::doc(e), &subscription.view, vocab))
+                .collect(),
+        )
+    }
 }
 
 /// Delivers a notification body to the subscription's endpoint: up to [`ATTEMPTS`] attempts

@@ -256,7 +256,9 @@ impl Subscription {
         let target = Endpoint::parse(uri, &notifier_info)?;
         let accept = match endpoint.get("accept").and_then(Value::as_str) {
             None => "application/json".to_owned(),
-            Some(a @ ("application/json" | "application/ld+json")) => a.to_owned(),
+            Some(a @ ("application/json" | "application/ld+json" | "application/geo+json")) => {
+                a.to_owned()
+            }
             Some(other) => {
                 return Err(NgsiError::bad_data(format!(
                     "notification.endpoint.accept `{other}` is not supported"
