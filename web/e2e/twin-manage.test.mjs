@@ -1,5 +1,6 @@
 // The 数字孪生 screen's management tabs: a responsible unit creates and deletes an NGSI-LD
-// subscription, and provisions and deletes an MQTT device, all through the UI.
+// subscription and a context source registration, and provisions and deletes an MQTT device,
+// all through the UI.
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { apiLogin, env, launchBrowser, loginDemo, nav, newPage, screenshot, uniqueSuffix } from './helpers.mjs'
@@ -41,6 +42,28 @@ test('demo-unit manages subscriptions and devices of the twin', async () => {
   await subRow.getByRole('button', { name: '删除' }).click()
   await confirmDelete(page)
   await subRow.waitFor({ state: 'detached' })
+
+  // A park's own platform registered as a context source.
+  await page.getByRole('tab', { name: '数据源登记' }).click()
+  await page.getByTestId('source-create').click()
+  const srcDialog = page.getByTestId('source-dialog')
+  const sourceName = `e2e 园区数据平台 ${suffix}`
+  await srcDialog.getByTestId('source-name').fill(sourceName)
+  await srcDialog.getByTestId('source-properties').fill('availableSpotNumber, totalSpotNumber')
+  // Port 9 (discard) refuses at once: reads that ask it go on without it.
+  await srcDialog.getByTestId('source-endpoint').fill('http://127.0.0.1:9')
+  await srcDialog.getByTestId('source-submit').click()
+  await srcDialog.waitFor({ state: 'hidden' })
+  const srcRow = page.getByTestId('sources-table').locator('tr.el-table__row', { hasText: sourceName })
+  await srcRow.waitFor()
+  const srcText = await srcRow.innerText()
+  assert.match(srcText, /availableSpotNumber, totalSpotNumber/)
+  assert.match(srcText, /合并（inclusive）/)
+  assert.match(srcText, /http:\/\/127\.0\.0\.1:9/)
+  await screenshot(page, 'twin-sources')
+  await srcRow.getByRole('button', { name: '删除' }).click()
+  await confirmDelete(page)
+  await srcRow.waitFor({ state: 'detached' })
 
   // A device publishing with a key of the unit's organisation.
   const api = await apiLogin('demo-unit', env().demoPassword)

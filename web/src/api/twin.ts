@@ -1,5 +1,6 @@
 // The digital twin: NGSI-LD queries and history (`/ngsi-ld/v1`, the session cookie signs the
-// calls), subscriptions, device provisioning and alerts (`/api/v1/twin`).
+// calls), subscriptions, context source registrations, device provisioning and alerts
+// (`/api/v1/twin`).
 import { API, request } from './http'
 import type { Page } from './types'
 
@@ -73,6 +74,40 @@ export function createSubscription(subscription: NewSubscription): Promise<void>
 
 export function deleteSubscription(id: string): Promise<void> {
   return request('DELETE', `${NGSI}/subscriptions/${encodeURIComponent(id)}`)
+}
+
+/** A context source registration (数据源登记): what another NGSI-LD broker can provide. */
+export interface Registration {
+  id: string
+  type: 'ContextSourceRegistration'
+  registrationName?: string
+  information: Array<{
+    entities?: Array<{ type: string; id?: string; idPattern?: string }>
+    propertyNames?: string[]
+    relationshipNames?: string[]
+  }>
+  endpoint: string
+  mode?: string
+}
+
+export interface NewRegistration {
+  type: 'ContextSourceRegistration'
+  registrationName?: string
+  information: Array<{ entities: Array<{ type: string }>; propertyNames?: string[] }>
+  endpoint: string
+  mode: string
+}
+
+export function listRegistrations(): Promise<Registration[]> {
+  return request('GET', `${NGSI}/csourceRegistrations`, { query: { limit: NGSI_PAGE } })
+}
+
+export function createRegistration(registration: NewRegistration): Promise<void> {
+  return request('POST', `${NGSI}/csourceRegistrations`, { body: registration })
+}
+
+export function deleteRegistration(id: string): Promise<void> {
+  return request('DELETE', `${NGSI}/csourceRegistrations/${encodeURIComponent(id)}`)
 }
 
 export interface AttributeMapping {

@@ -228,6 +228,7 @@ const en: Messages = {
     tabs: {
       map: 'Live map',
       subscriptions: 'Subscriptions',
+      sources: 'Context sources',
       devices: 'Devices',
     },
     layers: {
@@ -347,6 +348,29 @@ const en: Messages = {
         paused: 'Paused',
         expired: 'Expired',
       },
+    },
+    sources: {
+      intro: 'Once a park or company NGSI-LD platform is registered as a context source, twin queries also ask it for entities and merge its answers.',
+      create: 'Register a source',
+      name: 'Name',
+      entityType: 'Entity type',
+      properties: 'Attributes provided',
+      propertiesHint: 'Comma-separated; empty means every attribute',
+      allProperties: 'All attributes',
+      endpoint: 'Source URL',
+      endpointHint: 'The NGSI-LD platform’s base URL, e.g. http://park.example:1026',
+      mode: 'Mode',
+      modes: {
+        inclusive: 'Merged (inclusive)',
+        exclusive: 'Exclusive',
+        redirect: 'Redirect',
+        auxiliary: 'Auxiliary',
+      },
+      delete: 'Delete',
+      deleteConfirm: 'Delete the source “{name}”?',
+      deleted: 'Source deleted',
+      createdDone: 'Source registered',
+      empty: 'No registered sources',
     },
     devices: {
       title: 'Devices',

@@ -230,6 +230,7 @@ const zh = {
     tabs: {
       map: '态势地图',
       subscriptions: '订阅管理',
+      sources: '数据源登记',
       devices: '设备管理',
     },
     layers: {
@@ -349,6 +350,29 @@ const zh = {
         paused: '已暂停',
         expired: '已过期',
       },
+    },
+    sources: {
+      intro: '登记园区、企业自建的 NGSI-LD 平台为数据源后，查询孪生时会一并向其获取实体并合并结果。',
+      create: '登记数据源',
+      name: '名称',
+      entityType: '实体类型',
+      properties: '提供的属性',
+      propertiesHint: '多个属性用英文逗号分隔，留空表示全部属性',
+      allProperties: '全部属性',
+      endpoint: '数据源地址',
+      endpointHint: 'NGSI-LD 平台的根地址，例如 http://park.example:1026',
+      mode: '登记模式',
+      modes: {
+        inclusive: '合并（inclusive）',
+        exclusive: '独占（exclusive）',
+        redirect: '转发（redirect）',
+        auxiliary: '补充（auxiliary）',
+      },
+      delete: '删除',
+      deleteConfirm: '确定删除数据源“{name}”？',
+      deleted: '已删除数据源',
+      createdDone: '已登记数据源',
+      empty: '暂无登记的数据源',
     },
     devices: {
       title: '设备管理',
