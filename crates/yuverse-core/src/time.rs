@@ -14,6 +14,11 @@ pub fn to_db(t: Timestamp) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
+/// The current time in the storage form.
+pub fn now_db() -> String {
+    to_db(now())
+}
+
 pub fn from_db(s: &str) -> anyhow::Result<Timestamp> {
     Ok(DateTime::parse_from_rfc3339(s)?.with_timezone(&Utc))
 }

@@ -23,7 +23,7 @@ pub async fn insert(conn: &mut AnyConnection, place: &Place) -> Result<(), sqlx:
     .bind(json(&place.scenario_domains))
     .bind(&place.operator)
     .bind(place.geometry.to_string())
-    .bind(time::to_db(time::now()))
+    .bind(time::now_db())
     .execute(conn)
     .await?;
     Ok(())

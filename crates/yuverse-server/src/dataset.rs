@@ -113,7 +113,7 @@ pub async fn load_yubei(db: &Database) -> anyhow::Result<bool> {
     if loaded.is_some() {
         return Ok(false);
     }
-    let now = time::to_db(time::now());
+    let now = time::now_db();
     for record in &dataset.organisations {
         let organisation = Organisation {
             id: ids::new_id(),

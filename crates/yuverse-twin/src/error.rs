@@ -125,6 +125,11 @@ impl NgsiError {
         Self::new(ErrorKind::BadRequestData, detail)
     }
 
+    /// A subscription or registration created already expired.
+    pub fn expired_on_creation() -> Self {
+        Self::bad_data("expiresAt must be in the future")
+    }
+
     pub fn not_found(detail: impl Into<String>) -> Self {
         Self::new(ErrorKind::ResourceNotFound, detail)
     }

@@ -94,7 +94,7 @@ impl Governance {
             prefix: secret[..12].to_owned(),
             organisation_id: new.organisation_id,
             permissions: permissions.iter().map(|p| p.as_str().to_owned()).collect(),
-            created_at: time::to_db(time::now()),
+            created_at: time::now_db(),
             created_by: actor.audit_name(),
             revoked_at: None,
             last_used_at: None,
@@ -146,7 +146,7 @@ impl Governance {
             return Ok(());
         }
         let mut tx = self.db.write().await?;
-        store::api_keys::revoke(tx.conn(), id, &time::to_db(time::now())).await?;
+        store::api_keys::revoke(tx.conn(), id, &time::now_db()).await?;
         append(
             tx.conn(),
             &AuditActor::from(actor),

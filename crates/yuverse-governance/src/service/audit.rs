@@ -101,7 +101,7 @@ pub async fn append(
     let (last_seq, last_hash) = store::audit::head(conn).await?;
     let record = AuditRecord {
         seq: last_seq + 1,
-        at: time::to_db(time::now()),
+        at: time::now_db(),
         actor_user: who.user.clone(),
         actor_role: who.role.clone(),
         actor_org: who.organisation.clone(),

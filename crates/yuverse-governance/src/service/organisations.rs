@@ -98,7 +98,7 @@ impl Governance {
         if !errors.is_empty() {
             return Err(Error::Validation(errors));
         }
-        let now = time::to_db(time::now());
+        let now = time::now_db();
         let organisation = Organisation {
             id: ids::new_id(),
             code: new.code,
@@ -165,7 +165,7 @@ impl Governance {
         if !errors.is_empty() {
             return Err(Error::Validation(errors));
         }
-        organisation.updated_at = time::to_db(time::now());
+        organisation.updated_at = time::now_db();
         let mut tx = self.db.write().await?;
         store::organisations::update(tx.conn(), &organisation)
             .await

@@ -66,7 +66,7 @@ impl Governance {
         };
         let blind = self.pii.blind_index(&number);
         let cipher = self.pii.encrypt(&number, &user_id)?;
-        let now = time::to_db(time::now());
+        let now = time::now_db();
         let mut tx = self.db.write().await?;
         if let Some(owner) = store::real_names::owner_of(tx.conn(), &blind).await? {
             if owner != user_id {

@@ -115,7 +115,7 @@ impl Governance {
 
     /// Inserts a validated user with its audit entry (also used for bootstrap accounts).
     pub(crate) async fn insert_user(&self, actor: &Actor, new: NewUser) -> Result<User, Error> {
-        let now = time::to_db(time::now());
+        let now = time::now_db();
         let user = User {
             id: ids::new_id(),
             username: new.username,
@@ -201,7 +201,7 @@ impl Governance {
         if !errors.is_empty() {
             return Err(Error::Validation(errors));
         }
-        user.updated_at = time::to_db(time::now());
+        user.updated_at = time::now_db();
         let mut tx = self.db.write().await?;
         store::users::update_profile(tx.conn(), &user).await?;
         if user.disabled {
@@ -272,7 +272,7 @@ impl Governance {
         let hash = password::hash(new_password)?;
         let target = format!("user:{user_id}");
         let mut tx = self.db.write().await?;
-        store::users::set_password(tx.conn(), user_id, &hash, &time::to_db(time::now())).await?;
+        store::users::set_password(tx.conn(), user_id, &hash, &time::now_db()).await?;
         append(
             tx.conn(),
             &AuditActor::from(actor),

@@ -212,7 +212,7 @@ impl Plan {
         }
         let info = VersionInfo {
             version,
-            created_at: time::to_db(time::now()),
+            created_at: time::now_db(),
             created_by: actor.audit_name(),
             summary: summary.clone(),
         };

@@ -67,7 +67,7 @@ pub async fn load_baseline(
     if loaded.is_some() {
         return Ok(false);
     }
-    let now = time::to_db(time::now());
+    let now = time::now_db();
     for (position, (kind, text)) in document.entries().enumerate() {
         let units: Vec<String> = text
             .units

@@ -54,7 +54,7 @@ impl Shared {
         entity: &Value,
     ) -> Result<(), Error> {
         let entity_id = id_of(doc(entity));
-        let now = time::to_db(time::now());
+        let now = time::now_db();
         let mut tx = self.db.write().await?;
         store::insert_match(tx.conn(), (&rule.id, tenant, entity_id), &now).await?;
         let active = store::active_alert(tx.conn(), &rule.id, tenant, entity_id).await?;
@@ -184,7 +184,7 @@ pub(super) async fn close_in(
     alert_id: &str,
     reason: Option<&str>,
 ) -> Result<bool, sqlx::Error> {
-    let now = time::to_db(time::now());
+    let now = time::now_db();
     let closed = store::close(conn, alert_id, &actor.audit_name(), &now, reason).await?;
     if closed {
         let mut event = AuditEvent::new("alert.close", Some(&target(alert_id)));

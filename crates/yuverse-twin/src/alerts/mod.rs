@@ -232,7 +232,7 @@ impl Alerts {
         let id = ids::new_id();
         self.require_manage(actor, ACTION_RULE_CREATE, &format!("alert_rule:{id}"))
             .await?;
-        let now = time::to_db(time::now());
+        let now = time::now_db();
         let stored = self
             .resolve(Rule {
                 id: id.clone(),
@@ -273,7 +273,7 @@ impl Alerts {
         self.require_manage(actor, ACTION_RULE_UPDATE, &target)
             .await?;
         let mut rule = patch.apply(self.stored_rule(id).await?.rule);
-        rule.updated_at = time::to_db(time::now());
+        rule.updated_at = time::now_db();
         rule.updated_by = actor.audit_name();
         let stored = self.resolve(rule).await?;
         let mut tx = self.inner.shared.db.write().await?;
@@ -354,7 +354,7 @@ impl Alerts {
             .await?;
         let current = self.alert(id).await?;
         let mut tx = self.inner.shared.db.write().await?;
-        let now = time::to_db(time::now());
+        let now = time::now_db();
         if !store::acknowledge(tx.conn(), id, &actor.audit_name(), &now).await? {
             return Err(Error::Conflict(format!(
                 "alert `{id}` is {}; only an open alert can be acknowledged",

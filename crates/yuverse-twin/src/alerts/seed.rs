@@ -40,7 +40,7 @@ pub(super) async fn seed_once(db: &Database, places: &dyn PlaceDirectory) -> Res
             return Ok(());
         }
     }
-    let now = time::to_db(time::now());
+    let now = time::now_db();
     let mut rules = vec![
         StoredRule {
             rule: rule(

@@ -331,7 +331,7 @@ impl Devices {
             entity_type: valid.entity_type,
             attributes: valid.attributes,
             explicit_attrs: valid.explicit_attrs,
-            created_at: time::to_db(time::now()),
+            created_at: time::now_db(),
             created_by: actor.audit_name(),
         };
         {

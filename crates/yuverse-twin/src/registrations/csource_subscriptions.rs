@@ -10,6 +10,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
+use yuverse_core::time::now_db;
 
 use serde_json::{json, Map, Value};
 use yuverse_core::db::{col, Database};
@@ -123,7 +124,7 @@ impl CsourceSubscription {
         context_url: &str,
     ) {
         let subscription = &self.subscription;
-        let notified_at = now();
+        let notified_at = now_db();
         let mut body = json!({
             "id": format!("urn:ngsi-ld:Notification:{}", uuid::Uuid::now_v7()),
             "type": "Notification",
@@ -136,12 +137,8 @@ impl CsourceSubscription {
             body["@context"] = subscription.notification_context().clone();
         }
         let delivered = deliver(delivery, subscription, &body, context_url).await;
-        Status::record(&self.status, notified_at, delivered, now());
+        Status::record(&self.status, notified_at, delivered, now_db());
     }
-}
-
-fn now() -> String {
-    yuverse_core::time::to_db(yuverse_core::time::now())
 }
 
 type ByTenant = HashMap<String, BTreeMap<String, Arc<CsourceSubscription>>>;
@@ -186,6 +183,9 @@ impl Registrations {
         subscription
             .subscription
             .check_notification_context(&self.inner.contexts)?;
+        if subscription.subscription.expired(&now_db()) {
+            return Err(NgsiError::expired_on_creation());
+        }
         let _turn = self.inner.writes.lock().await;
         let id = subscription.subscription.id.clone();
         if self.subscription(tenant, &id).is_ok() {
@@ -245,7 +245,7 @@ impl Registrations {
         let Ok(subscriptions) = self.subscriptions(tenant) else {
             return;
         };
-        let now = now();
+        let now = now_db();
         for subscription in subscriptions {
             let Some(trigger) = subscription.trigger(
                 before.map(|s| s.registration.as_ref()),

@@ -46,9 +46,6 @@ pub async fn create(
     let (ctx, body) = contexts.write_request(&twin, actor.as_ref(), &headers, &body, false)?;
     let (id, document) = new_document(body, "registration", "ContextSourceRegistration")?;
     let registration = Registration::parse(id, document, ctx.value.clone(), &ctx)?;
-    if registration.expired(&yuverse_core::time::to_db(yuverse_core::time::now())) {
-        return Err(NgsiError::bad_data("expiresAt must be in the future"));
-    }
     let id = twin
         .registrations()?
         .create(&tenant(&headers)?, registration)

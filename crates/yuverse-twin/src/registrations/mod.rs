@@ -16,6 +16,7 @@ pub mod subscription_http;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
+use yuverse_core::time::now_db;
 
 use serde_json::Value;
 use yuverse_core::db::{col, Database};
@@ -95,10 +96,6 @@ fn lock_error() -> NgsiError {
     NgsiError::internal("the registrations lock was poisoned")
 }
 
-fn now() -> String {
-    yuverse_core::time::to_db(yuverse_core::time::now())
-}
-
 impl Registrations {
     /// Loads the stored registrations and context source subscriptions, expanding their terms
     /// with the @context each was made with. One that no longer parses (its context gone) is
@@ -156,6 +153,9 @@ impl Registrations {
     }
 
     pub async fn create(&self, tenant: &str, registration: Registration) -> NgsiResult<String> {
+        if registration.expired(&now_db()) {
+            return Err(NgsiError::expired_on_creation());
+        }
         let _turn = self.inner.writes.lock().await;
         if self.get(tenant, &registration.id).is_ok() {
             return Err(NgsiError::new(
@@ -163,7 +163,7 @@ impl Registrations {
                 format!("registration `{}` already exists", registration.id),
             ));
         }
-        let now = now();
+        let now = now_db();
         let stored = Stored {
             registration: Arc::new(registration),
             created_at: now.clone(),
@@ -183,7 +183,7 @@ impl Registrations {
         let stored = Stored {
             registration: Arc::new(registration),
             created_at: current.created_at.clone(),
-            modified_at: now(),
+            modified_at: now_db(),
         };
         self.store(tenant, &stored).await?;
         self.put_memory(tenant, stored.clone())?;
@@ -211,7 +211,7 @@ impl Registrations {
     /// The tenant's registrations that match, by id. Expired ones are left out: their
     /// sources may no longer be there (they stay retrievable by id until deleted).
     pub fn discover(&self, tenant: &str, discovery: &Discovery) -> NgsiResult<Vec<Stored>> {
-        let now = now();
+        let now = now_db();
         let map = self.inner.by_tenant.read().map_err(|_| lock_error())?;
         Ok(map
             .get(tenant)

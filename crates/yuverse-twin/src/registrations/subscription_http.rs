@@ -5,19 +5,16 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::Value;
+use yuverse_core::time::now_db;
 
 use super::CsourceSubscription;
-use crate::error::{NgsiError, NgsiResult};
+use crate::error::NgsiResult;
 use crate::http::documents::{created, new_document, page, patch_members};
 use crate::http::Contexts;
 use crate::http::{accept, parse_query_string, respond, tenant, Caller};
 use crate::subscriptions::status::Status;
 use crate::subscriptions::Subscriptions;
 use crate::Twin;
-
-fn now() -> String {
-    yuverse_core::time::to_db(yuverse_core::time::now())
-}
 
 /// The subscription as the API shows it: as entity subscriptions are, with its status.
 fn render(subscription: &CsourceSubscription, now: &str) -> Value {
@@ -40,9 +37,6 @@ pub async fn create(
     let (id, document) = new_document(body, "subscription", "Subscription")?;
     let subscription =
         CsourceSubscription::parse(id, document, ctx.value.clone(), &ctx, Status::default())?;
-    if subscription.subscription.expired(&now()) {
-        return Err(NgsiError::bad_data("expiresAt must be in the future"));
-    }
     let id = twin
         .registrations()?
         .subscribe(&tenant(&headers)?, subscription)
@@ -61,7 +55,7 @@ pub async fn list(
     let p = parse_query_string(raw.as_deref())?;
     let paging = crate::http::paging(&p, twin.config())?;
     let all = twin.registrations()?.subscriptions(&tenant(&headers)?)?;
-    let now = now();
+    let now = now_db();
     Ok(page(&all, &paging, |s| render(s, &now), repr, &ctx))
 }
 
@@ -78,7 +72,7 @@ pub async fn retrieve(
         .subscription(&tenant(&headers)?, &id)?;
     Ok(respond(
         StatusCode::OK,
-        render(&subscription, &now()),
+        render(&subscription, &now_db()),
         repr,
         &ctx,
     ))

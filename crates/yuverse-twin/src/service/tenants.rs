@@ -87,7 +87,7 @@ impl Twin {
             state,
             Some(Change::Tenant {
                 name: name.to_owned(),
-                created_at: yuverse_core::time::to_db(yuverse_core::time::now()),
+                created_at: yuverse_core::time::now_db(),
             }),
         ))
     }

@@ -25,7 +25,7 @@ pub async fn notify_missed(
     notices: &mpsc::UnboundedSender<Notice>,
 ) -> anyhow::Result<usize> {
     let Some(since) = backlog::stored(db).await? else {
-        let now = || yuverse_core::time::to_db(yuverse_core::time::now());
+        let now = || yuverse_core::time::now_db();
         backlog::store(db, &backlog.watermark().unwrap_or_else(now)).await?;
         return Ok(0);
     };

@@ -10,6 +10,7 @@
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use yuverse_core::time::now_db;
 
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
@@ -46,10 +47,6 @@ impl Delivery {
             mqtt_tls: outbound.mqtt_tls(),
         }
     }
-}
-
-fn now_db() -> String {
-    yuverse_core::time::to_db(yuverse_core::time::now())
 }
 
 /// Whether the subscription notifies this change; `kinds`: the change's triggers.

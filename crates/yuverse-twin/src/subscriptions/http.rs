@@ -4,18 +4,15 @@ use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use yuverse_core::time::now_db;
 
 use super::model::Subscription;
 use super::registry::Subscriptions;
-use crate::error::{NgsiError, NgsiResult};
+use crate::error::NgsiResult;
 use crate::http::documents::{created, new_document, page, patch_members};
 use crate::http::Contexts;
 use crate::http::{accept, parse_query_string, respond, tenant, Caller};
 use crate::Twin;
-
-fn now() -> String {
-    yuverse_core::time::to_db(yuverse_core::time::now())
-}
 
 pub async fn create(
     State(twin): State<Twin>,
@@ -27,9 +24,6 @@ pub async fn create(
     let (ctx, body) = contexts.write_request(&twin, actor.as_ref(), &headers, &body, false)?;
     let (id, document) = new_document(body, "subscription", "Subscription")?;
     let subscription = Subscription::parse(id, document, ctx.value.clone(), &ctx)?;
-    if subscription.expired(&now()) {
-        return Err(NgsiError::bad_data("expiresAt must be in the future"));
-    }
     let id = twin
         .subscriptions()?
         .create(&tenant(&headers)?, subscription)
@@ -48,7 +42,7 @@ pub async fn list(
     let p = parse_query_string(raw.as_deref())?;
     let paging = crate::http::paging(&p, twin.config())?;
     let all = twin.subscriptions()?.list(&tenant(&headers)?)?;
-    let now = now();
+    let now = now_db();
     Ok(page(
         &all,
         &paging,
@@ -69,7 +63,7 @@ pub async fn retrieve(
     let (s, status) = twin.subscriptions()?.get(&tenant(&headers)?, &id)?;
     Ok(respond(
         StatusCode::OK,
-        Subscriptions::render(&s, &status, &now()),
+        Subscriptions::render(&s, &status, &now_db()),
         repr,
         &ctx,
     ))

@@ -145,6 +145,9 @@ impl Subscriptions {
 
     pub async fn create(&self, tenant: &str, subscription: Subscription) -> NgsiResult<String> {
         subscription.check_notification_context(&self.inner.contexts)?;
+        if subscription.expired(&yuverse_core::time::now_db()) {
+            return Err(NgsiError::expired_on_creation());
+        }
         if self.get(tenant, &subscription.id).is_ok() {
             return Err(NgsiError::new(
                 ErrorKind::AlreadyExists,
