@@ -11,6 +11,7 @@ use axum::{Json, Router};
 use serde::Serialize;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::normalize_path::NormalizePath;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -65,7 +66,7 @@ pub fn router(state: AppState) -> Router {
     for (name, value) in middleware::security_headers() {
         router = router.layer(SetResponseHeaderLayer::if_not_present(name, value));
     }
-    router.with_state(state).layer(
+    let app = router.with_state(state).layer(
         ServiceBuilder::new()
             .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
             .layer(
@@ -82,7 +83,11 @@ pub fn router(state: AppState) -> Router {
             )
             .layer(PropagateRequestIdLayer::new(REQUEST_ID))
             .layer(CatchPanicLayer::custom(middleware::panic_to_problem)),
-    )
+    );
+    // Paths are matched without a trailing slash: the NGSI-LD API names some resources with one
+    // (`/entities/`, `/entities/{id}/attrs/`) and clients use both forms. The rewrite has to
+    // happen before routing, so it wraps the whole router.
+    Router::new().fallback_service(NormalizePath::trim_trailing_slash(app))
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

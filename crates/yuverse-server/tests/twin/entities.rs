@@ -144,6 +144,37 @@ async fn create_retrieve_update_and_delete_an_entity() {
     .await;
 }
 
+/// The standard names some resources with a trailing slash (`/entities/`,
+/// `/entities/{id}/attrs/`), and conformance clients call them so.
+#[tokio::test]
+async fn paths_with_a_trailing_slash_reach_the_same_resources() {
+    let app = spawn_demo(true).await;
+    let ngsi = Ngsi::writer(&app).await;
+    let id = "urn:ngsi-ld:AirQualityObserved:slash-1";
+    let r = ngsi.post("/entities/", &sensor(id)).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let r = ngsi
+        .post(
+            &format!("/entities/{id}/attrs/"),
+            &json!({"no2": {"type": "Property", "value": 12}}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let r = ngsi
+        .send_json(
+            Method::PATCH,
+            &format!("/entities/{id}/attrs/"),
+            &json!({"no2": {"type": "Property", "value": 13}}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let found = ngsi
+        .get_json("/entities/?type=AirQualityObserved&q=no2==13")
+        .await;
+    assert_eq!(found[0]["id"], id);
+    assert_eq!(found[0]["no2"]["value"], 13);
+}
+
 #[tokio::test]
 async fn bad_input_is_refused_with_the_standard_errors() {
     let app = spawn_demo(true).await;
