@@ -9,6 +9,7 @@ mod ngsi;
 mod alerts;
 mod batch;
 mod context_and_tenants;
+mod distributed_writes;
 mod entities;
 mod federation;
 mod https_receiver;

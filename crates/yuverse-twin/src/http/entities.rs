@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
 use super::context::{Contexts, RequestContext};
+use super::distributed_writes::{self, Write, Written};
 use super::federation;
 use super::params::{self, flag, has_selector, parse_query_string};
 use super::request::{accept, json_body, tenant, Caller, Representation};
@@ -70,13 +71,28 @@ pub async fn create(
     State(twin): State<Twin>,
     State(contexts): State<Contexts>,
     Caller(actor): Caller,
+    RawQuery(raw): RawQuery,
     headers: HeaderMap,
     body: Bytes,
 ) -> NgsiResult<Response> {
+    let p = parse_query_string(raw.as_deref())?;
     let (ctx, body) = contexts.write_request(&twin, actor.as_ref(), &headers, &body, false)?;
-    let id = twin.create_entity(&tenant(&headers)?, &body, &ctx).await?;
-    let location = format!("/ngsi-ld/v1/entities/{id}");
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)]).into_response())
+    let tenant = tenant(&headers)?;
+    let id = body.get("id").and_then(Value::as_str).unwrap_or_default();
+    let write = Write {
+        operation: "createEntity",
+        method: reqwest::Method::POST,
+        path: "entities".into(),
+        id,
+        written: Written::Body(&body),
+    };
+    let (twin, tenant, ctx) = (&twin, &tenant, &ctx);
+    distributed_writes::write(twin, tenant, ctx, &p, write, |body| async move {
+        let id = twin.create_entity(tenant, &body, ctx).await?;
+        let location = format!("/ngsi-ld/v1/entities/{id}");
+        Ok((StatusCode::CREATED, [(header::LOCATION, location)]).into_response())
+    })
+    .await
 }
 
 pub async fn retrieve(
@@ -312,13 +328,25 @@ pub async fn replace(
     State(contexts): State<Contexts>,
     Caller(actor): Caller,
     Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
     headers: HeaderMap,
     body: Bytes,
-) -> NgsiResult<StatusCode> {
+) -> NgsiResult<Response> {
+    let p = parse_query_string(raw.as_deref())?;
     let (ctx, body) = contexts.write_request(&twin, actor.as_ref(), &headers, &body, false)?;
-    twin.replace_entity(&tenant(&headers)?, &id, &body, &ctx)
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+    let tenant = tenant(&headers)?;
+    let write = entity_write(
+        "replaceEntity",
+        reqwest::Method::PUT,
+        &id,
+        Written::Body(&body),
+    );
+    let (twin, tenant, ctx, id) = (&twin, &tenant, &ctx, &id);
+    distributed_writes::write(twin, tenant, ctx, &p, write, |body| async move {
+        twin.replace_entity(tenant, id, &body, ctx).await?;
+        Ok(StatusCode::NO_CONTENT.into_response())
+    })
+    .await
 }
 
 pub async fn merge(
@@ -326,24 +354,83 @@ pub async fn merge(
     State(contexts): State<Contexts>,
     Caller(actor): Caller,
     Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
     headers: HeaderMap,
     body: Bytes,
-) -> NgsiResult<StatusCode> {
+) -> NgsiResult<Response> {
+    let p = parse_query_string(raw.as_deref())?;
     let (ctx, body) = contexts.write_request(&twin, actor.as_ref(), &headers, &body, true)?;
-    twin.merge_entity(&tenant(&headers)?, &id, &body, &ctx)
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+    let tenant = tenant(&headers)?;
+    let write = entity_write(
+        "mergeEntity",
+        reqwest::Method::PATCH,
+        &id,
+        Written::Body(&body),
+    );
+    let (twin, tenant, ctx, id) = (&twin, &tenant, &ctx, &id);
+    distributed_writes::write(twin, tenant, ctx, &p, write, |body| async move {
+        twin.merge_entity(tenant, id, &body, ctx).await?;
+        Ok(StatusCode::NO_CONTENT.into_response())
+    })
+    .await
 }
 
 pub async fn delete_entity(
     State(twin): State<Twin>,
+    State(contexts): State<Contexts>,
     Caller(actor): Caller,
     Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
     headers: HeaderMap,
-) -> NgsiResult<StatusCode> {
+) -> NgsiResult<Response> {
     twin.authorize_write(actor.as_ref())?;
-    twin.delete_entity(&tenant(&headers)?, &id).await?;
-    Ok(StatusCode::NO_CONTENT)
+    let p = parse_query_string(raw.as_deref())?;
+    let tenant = tenant(&headers)?;
+    let write = entity_write(
+        "deleteEntity",
+        reqwest::Method::DELETE,
+        &id,
+        Written::Entity,
+    );
+    let (twin, tenant, id) = (&twin, &tenant, &id);
+    distributed_writes::write(twin, tenant, &contexts.core(), &p, write, |_| async move {
+        twin.delete_entity(tenant, id).await?;
+        Ok(StatusCode::NO_CONTENT.into_response())
+    })
+    .await
+}
+
+/// A write on `/entities/{id}`.
+fn entity_write<'a>(
+    operation: &'static str,
+    method: reqwest::Method,
+    id: &'a str,
+    written: Written<'a>,
+) -> Write<'a> {
+    Write {
+        operation,
+        method,
+        path: format!("entities/{id}"),
+        id,
+        written,
+    }
+}
+
+/// A write on `/entities/{id}/attrs/` (`attribute: None`) or `/entities/{id}/attrs/{attribute}`.
+fn attrs_write<'a>(
+    operation: &'static str,
+    method: reqwest::Method,
+    id: &'a str,
+    attribute: Option<&str>,
+    written: Written<'a>,
+) -> Write<'a> {
+    Write {
+        operation,
+        method,
+        path: format!("entities/{id}/attrs/{}", attribute.unwrap_or_default()),
+        id,
+        written,
+    }
 }
 
 fn attrs_response(outcome: crate::service::AttrsOutcome, ctx: &RequestContext) -> Response {
@@ -376,16 +463,21 @@ pub async fn append(
         .get("options")
         .is_some_and(|o| o.split(',').any(|x| x == "noOverwrite"));
     let (ctx, body) = contexts.write_request(&twin, actor.as_ref(), &headers, &body, false)?;
-    let outcome = twin
-        .put_attributes(
-            &tenant(&headers)?,
-            &id,
-            &body,
-            &ctx,
-            AttrsMode::Append { no_overwrite },
-        )
-        .await?;
-    Ok(attrs_response(outcome, &ctx))
+    let tenant = tenant(&headers)?;
+    let write = attrs_write(
+        "appendAttrs",
+        reqwest::Method::POST,
+        &id,
+        None,
+        Written::Body(&body),
+    );
+    let (twin, tenant, ctx, id) = (&twin, &tenant, &ctx, &id);
+    distributed_writes::write(twin, tenant, ctx, &p, write, |body| async move {
+        let mode = AttrsMode::Append { no_overwrite };
+        let outcome = twin.put_attributes(tenant, id, &body, ctx, mode).await?;
+        Ok(attrs_response(outcome, ctx))
+    })
+    .await
 }
 
 pub async fn update(
@@ -393,14 +485,28 @@ pub async fn update(
     State(contexts): State<Contexts>,
     Caller(actor): Caller,
     Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
     headers: HeaderMap,
     body: Bytes,
 ) -> NgsiResult<Response> {
+    let p = parse_query_string(raw.as_deref())?;
     let (ctx, body) = contexts.write_request(&twin, actor.as_ref(), &headers, &body, true)?;
-    let outcome = twin
-        .put_attributes(&tenant(&headers)?, &id, &body, &ctx, AttrsMode::Update)
-        .await?;
-    Ok(attrs_response(outcome, &ctx))
+    let tenant = tenant(&headers)?;
+    let write = attrs_write(
+        "updateEntity",
+        reqwest::Method::PATCH,
+        &id,
+        None,
+        Written::Body(&body),
+    );
+    let (twin, tenant, ctx, id) = (&twin, &tenant, &ctx, &id);
+    distributed_writes::write(twin, tenant, ctx, &p, write, |body| async move {
+        let outcome = twin
+            .put_attributes(tenant, id, &body, ctx, AttrsMode::Update)
+            .await?;
+        Ok(attrs_response(outcome, ctx))
+    })
+    .await
 }
 
 pub async fn partial_update(
@@ -408,13 +514,19 @@ pub async fn partial_update(
     State(contexts): State<Contexts>,
     Caller(actor): Caller,
     Path((id, attr)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
     headers: HeaderMap,
     body: Bytes,
-) -> NgsiResult<StatusCode> {
-    let (ctx, body) = contexts.write_request(&twin, actor.as_ref(), &headers, &body, true)?;
-    twin.write_attribute(&tenant(&headers)?, &id, &attr, &body, &ctx, false)
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+) -> NgsiResult<Response> {
+    write_one_attribute(
+        (&twin, &contexts, actor.as_ref()),
+        (&id, &attr),
+        raw.as_deref(),
+        &headers,
+        &body,
+        false,
+    )
+    .await
 }
 
 pub async fn replace_attribute(
@@ -422,13 +534,47 @@ pub async fn replace_attribute(
     State(contexts): State<Contexts>,
     Caller(actor): Caller,
     Path((id, attr)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
     headers: HeaderMap,
     body: Bytes,
-) -> NgsiResult<StatusCode> {
-    let (ctx, body) = contexts.write_request(&twin, actor.as_ref(), &headers, &body, false)?;
-    twin.write_attribute(&tenant(&headers)?, &id, &attr, &body, &ctx, true)
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+) -> NgsiResult<Response> {
+    write_one_attribute(
+        (&twin, &contexts, actor.as_ref()),
+        (&id, &attr),
+        raw.as_deref(),
+        &headers,
+        &body,
+        true,
+    )
+    .await
+}
+
+/// Partial update (`replace: false`, a merge-patch body) or replacement of one attribute.
+async fn write_one_attribute(
+    (twin, contexts, actor): (&Twin, &Contexts, Option<&yuverse_core::Actor>),
+    (id, attr): (&str, &str),
+    raw_query: Option<&str>,
+    headers: &HeaderMap,
+    body: &Bytes,
+    replace: bool,
+) -> NgsiResult<Response> {
+    let p = parse_query_string(raw_query)?;
+    let (ctx, body) = contexts.write_request(twin, actor, headers, body, !replace)?;
+    let tenant = tenant(headers)?;
+    let (operation, method) = if replace {
+        ("replaceAttrs", reqwest::Method::PUT)
+    } else {
+        ("updateAttrs", reqwest::Method::PATCH)
+    };
+    let written = Written::Attribute(attr, Some(&body));
+    let write = attrs_write(operation, method, id, Some(attr), written);
+    let (tenant, ctx) = (&tenant, &ctx);
+    distributed_writes::write(twin, tenant, ctx, &p, write, |body| async move {
+        twin.write_attribute(tenant, id, attr, &body, ctx, replace)
+            .await?;
+        Ok(StatusCode::NO_CONTENT.into_response())
+    })
+    .await
 }
 
 pub async fn delete_attribute(
@@ -438,19 +584,25 @@ pub async fn delete_attribute(
     Path((id, attr)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
-) -> NgsiResult<StatusCode> {
+) -> NgsiResult<Response> {
     twin.authorize_write(actor.as_ref())?;
     let ctx = contexts.for_read(&headers)?;
     let p = parse_query_string(raw.as_deref())?;
     let all = flag(&p, "deleteAll")?;
-    twin.delete_attribute(
-        &tenant(&headers)?,
+    let tenant = tenant(&headers)?;
+    let write = attrs_write(
+        "deleteAttrs",
+        reqwest::Method::DELETE,
         &id,
-        &attr,
-        &ctx,
-        p.get("datasetId").map(String::as_str),
-        all,
-    )
-    .await?;
-    Ok(StatusCode::NO_CONTENT)
+        Some(&attr),
+        Written::Attribute(&attr, None),
+    );
+    let (twin, tenant, ctx, id, attr, p) = (&twin, &tenant, &ctx, &id, &attr, &p);
+    distributed_writes::write(twin, tenant, ctx, p, write, |_| async move {
+        let dataset = p.get("datasetId").map(String::as_str);
+        twin.delete_attribute(tenant, id, attr, ctx, dataset, all)
+            .await?;
+        Ok(StatusCode::NO_CONTENT.into_response())
+    })
+    .await
 }

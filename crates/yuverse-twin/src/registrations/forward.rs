@@ -16,7 +16,7 @@ use std::time::Duration;
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use serde_json::{Map, Value};
 
-use super::{Discovery, Registrations, Stored};
+use super::{Discovery, Registration, Registrations, Stored};
 use crate::error::NgsiResult;
 
 /// How long a source may take when its registration does not say.
@@ -65,41 +65,17 @@ impl Registrations {
         params: &[(String, String)],
         link: Option<&str>,
     ) -> Gathered {
-        let query = params
-            .iter()
-            .filter(|(k, _)| k != "local")
-            .map(|(k, v)| format!("{k}={}", utf8_percent_encode(v, NON_ALPHANUMERIC)))
-            .chain(std::iter::once("local=true".to_owned()))
-            .collect::<Vec<_>>()
-            .join("&");
+        let query = local_query(params);
         let requests = sources.iter().map(|source| {
             let registration = &source.registration;
-            let endpoint = registration
-                .document
-                .get("endpoint")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .trim_end_matches('/');
-            let mut request = self
-                .inner
-                .sources_client
-                .get(format!("{endpoint}/ngsi-ld/v1/{path}?{query}"))
-                .header("accept", "application/json")
-                .header("via", "1.1 yuverse")
-                .timeout(
-                    registration
-                        .timeout_ms()
-                        .filter(|ms| *ms > 0.0)
-                        .map_or(DEFAULT_TIMEOUT, |ms| Duration::from_secs_f64(ms / 1000.0)),
-                );
+            let mut request = self.source_request(
+                registration,
+                reqwest::Method::GET,
+                &format!("{path}?{query}"),
+            );
+            request = request.header("accept", "application/json");
             if let Some(link) = link {
                 request = request.header("link", link);
-            }
-            if let Some(tenant) = registration.document.get("tenant").and_then(Value::as_str) {
-                request = request.header("ngsild-tenant", tenant);
-            }
-            for (key, value) in source_info(&registration.document) {
-                request = request.header(key, value);
             }
             let id = registration.id.clone();
             async move { (id, answer(request).await) }
@@ -121,6 +97,55 @@ impl Registrations {
         }
         gathered
     }
+}
+
+impl Registrations {
+    /// A request to the source of `registration` at `<endpoint>/ngsi-ld/v1/<path>`, with the
+    /// registration's `tenant`, its `contextSourceInfo` as headers, `Via`, and its timeout.
+    pub(crate) fn source_request(
+        &self,
+        registration: &Registration,
+        method: reqwest::Method,
+        path: &str,
+    ) -> reqwest::RequestBuilder {
+        let endpoint = registration
+            .document
+            .get("endpoint")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .trim_end_matches('/');
+        let mut request = self
+            .inner
+            .sources_client
+            .request(method, format!("{endpoint}/ngsi-ld/v1/{path}"))
+            .header("via", "1.1 yuverse")
+            .timeout(
+                registration
+                    .timeout_ms()
+                    .filter(|ms| *ms > 0.0)
+                    .map_or(DEFAULT_TIMEOUT, |ms| Duration::from_secs_f64(ms / 1000.0)),
+            );
+        if let Some(tenant) = registration.document.get("tenant").and_then(Value::as_str) {
+            request = request.header("ngsild-tenant", tenant);
+        }
+        for (key, value) in source_info(&registration.document) {
+            request = request.header(key, value);
+        }
+        request
+    }
+}
+
+/// The client's parameters for a source, with `local=true` so that the source answers from
+/// its own data and does not pass the request on (two brokers registered with each other
+/// would otherwise ask each other back).
+pub(crate) fn local_query(params: &[(String, String)]) -> String {
+    params
+        .iter()
+        .filter(|(k, _)| k != "local")
+        .map(|(k, v)| format!("{k}={}", utf8_percent_encode(v, NON_ALPHANUMERIC)))
+        .chain(std::iter::once("local=true".to_owned()))
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 /// `contextSourceInfo` pairs that make valid headers.

@@ -4,8 +4,9 @@
 //! acknowledged once stored.
 //!
 //! The broker answers discovery (`GET /csourceRegistrations` with its filters), notifies
-//! context source subscriptions (`csource_subscriptions`) and asks the registered sources in
-//! entity queries and retrievals (`forward`); it does not forward writes.
+//! context source subscriptions (`csource_subscriptions`), asks the registered sources in
+//! entity queries and retrievals (`forward`), and passes writes on to the sources that take
+//! them (`write_routes`, carried out by `http::distributed_writes`).
 
 mod csource_subscriptions;
 mod discovery;
@@ -13,6 +14,7 @@ pub mod forward;
 pub mod http;
 mod model;
 pub mod subscription_http;
+mod write_routes;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
@@ -24,6 +26,7 @@ use yuverse_core::db::{col, Database};
 pub use csource_subscriptions::CsourceSubscription;
 pub use discovery::Discovery;
 pub use model::Registration;
+pub use write_routes::{WriteRoute, WriteTarget};
 
 use crate::error::{ErrorKind, NgsiError, NgsiResult};
 use crate::http::documents::revive;

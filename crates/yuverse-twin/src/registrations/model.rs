@@ -9,6 +9,69 @@ use crate::domain::Vocabulary;
 use crate::error::{NgsiError, NgsiResult};
 use crate::subscriptions::EntitySelector;
 
+/// The operation groups a registration's `operations` may name (clause 4.20 of GS CIM 009
+/// V1.9.1), with the operations each stands for.
+const OPERATION_GROUPS: [(&str, &[&str]); 4] = [
+    (
+        "federationOps",
+        &[
+            "retrieveEntity",
+            "queryEntity",
+            "queryBatch",
+            "retrieveEntityTypes",
+            "retrieveEntityTypeDetails",
+            "retrieveEntityTypeInfo",
+            "retrieveAttrTypes",
+            "retrieveAttrTypeDetails",
+            "retrieveAttrTypeInfo",
+            "createSubscription",
+            "updateSubscription",
+            "retrieveSubscription",
+            "querySubscription",
+            "deleteSubscription",
+        ],
+    ),
+    (
+        "updateOps",
+        &[
+            "updateEntity",
+            "updateAttrs",
+            "replaceEntity",
+            "replaceAttrs",
+        ],
+    ),
+    ("retrieveOps", &["retrieveEntity", "queryEntity"]),
+    (
+        "redirectionOps",
+        &[
+            "createEntity",
+            "updateEntity",
+            "appendAttrs",
+            "updateAttrs",
+            "deleteAttrs",
+            "deleteEntity",
+            "mergeEntity",
+            "replaceEntity",
+            "replaceAttrs",
+            "retrieveEntity",
+            "queryEntity",
+            "retrieveEntityTypes",
+            "retrieveEntityTypeDetails",
+            "retrieveEntityTypeInfo",
+            "retrieveAttrTypes",
+            "retrieveAttrTypeDetails",
+            "retrieveAttrTypeInfo",
+        ],
+    ),
+];
+
+/// Whether the operation group `group` includes `operation`.
+fn in_group(group: &str, operation: &str) -> bool {
+    OPERATION_GROUPS
+        .iter()
+        .any(|(name, operations)| *name == group && operations.contains(&operation))
+}
+
 /// The registration modes of clause 4.3.6.
 const MODES: [&str; 4] = ["inclusive", "exclusive", "redirect", "auxiliary"];
 
@@ -345,13 +408,14 @@ impl Registration {
         self.expires_at.as_deref().is_some_and(|e| e <= now)
     }
 
-    /// Whether the source takes this read operation (`retrieveEntity`, `queryEntity`): named,
-    /// or in one of the groups that hold it (`federationOps`, the default, or `retrieveOps`).
+    /// Whether the source takes this operation (`retrieveEntity`, `createEntity`…): named, or
+    /// in one of the groups named (`federationOps` when `operations` is not given, so that a
+    /// registration takes no write unless it says so).
     pub fn allows(&self, operation: &str) -> bool {
-        self.operations.as_ref().is_none_or(|ops| {
-            ops.iter()
-                .any(|o| o == operation || o == "federationOps" || o == "retrieveOps")
-        })
+        match &self.operations {
+            None => in_group("federationOps", operation),
+            Some(ops) => ops.iter().any(|o| o == operation || in_group(o, operation)),
+        }
     }
 
     /// `mode` (clause 4.3.6.2); `inclusive` when not given.
