@@ -196,8 +196,12 @@ async fn sources_that_fail_are_reported_and_sources_not_taking_writes_are_not_se
     let r = broker.post("/entities", &car).await;
     assert_eq!(r.status(), StatusCode::MULTI_STATUS);
     let result: Value = r.json().await.unwrap();
-    assert_eq!(result["updated"], json!(["brandName", "speed"]));
-    assert_eq!(result["notUpdated"][0]["attributeName"], "speed");
+    let default = |name: &str| format!("https://uri.etsi.org/ngsi-ld/default-context/{name}");
+    assert_eq!(
+        result["updated"],
+        json!([default("brandName"), default("speed")])
+    );
+    assert_eq!(result["notUpdated"][0]["attributeName"], default("speed"));
     assert_eq!(
         result["notUpdated"][0]["registrationId"],
         "urn:ngsi-ld:ContextSourceRegistration:inclusive"

@@ -63,7 +63,10 @@ async fn create_retrieve_update_and_delete_an_entity() {
         .await;
     assert_eq!(r.status(), StatusCode::MULTI_STATUS);
     let body: serde_json::Value = r.json().await.unwrap();
-    assert_eq!(body["notUpdated"][0]["attributeName"], "pm10");
+    assert_eq!(
+        body["notUpdated"][0]["attributeName"],
+        "https://uri.etsi.org/ngsi-ld/default-context/pm10"
+    );
 
     // Append with noOverwrite keeps the old value.
     let r = ngsi

@@ -121,9 +121,15 @@ pub fn is_uri(s: &str) -> bool {
 /// Attribute names may not carry characters that break the query language or URLs.
 pub fn check_attribute_name(name: &str) -> NgsiResult<()> {
     let forbidden =
-        |c: char| "<>\"'=;()[]{}|,~!&?#".contains(c) || c.is_whitespace() || c.is_control();
-    // IRIs (with `:` and `/`) are allowed; query-language delimiters are not.
-    if name.is_empty() || name.chars().any(forbidden) {
+        |c: char| "<>\"'=;()[]{}|,~!&?".contains(c) || c.is_whitespace() || c.is_control();
+    // IRIs (with `:`, `/` and a `#` fragment) are allowed; query-language delimiters are not,
+    // nor a leading `@` (JSON-LD keywords are not attributes).
+    let fragment_outside_iri = name.contains('#') && !is_uri(name);
+    if name.is_empty()
+        || name.starts_with('@')
+        || fragment_outside_iri
+        || name.chars().any(forbidden)
+    {
         return Err(NgsiError::bad_data(format!(
             "`{name}` is not a valid attribute name"
         )));

@@ -67,6 +67,13 @@ pub fn parse_types(value: Option<&Value>, vocab: &dyn Vocabulary) -> NgsiResult<
             )));
         }
         let iri = vocab.expand(name);
+        // A term the context maps to a keyword (`type` → `@type` in the core context) names
+        // no type.
+        if iri.starts_with('@') {
+            return Err(NgsiError::bad_data(format!(
+                "`{name}` is a JSON-LD keyword, not an entity type"
+            )));
+        }
         if !types.contains(&iri) {
             types.push(iri);
         }
@@ -234,17 +241,104 @@ fn merge_instance(current: &mut Value, incoming: Value, stamp: &Stamp) {
     current.insert("modifiedAt".into(), stamp.json());
 }
 
-/// Whether an incoming attribute is the NGSI-LD null marker (merge deletes it).
+/// Whether an incoming attribute (or instance) is the NGSI-LD Null (clause 4.5.0): the null
+/// URI as its value, object, vocab, json, list or every language of its language map. Merges
+/// and updates delete what it names.
 pub fn is_null_marker(value: &Value) -> bool {
     match value {
         Value::String(s) => s == NULL_URN,
         Value::Array(items) => items.iter().all(is_null_marker) && !items.is_empty(),
         Value::Object(o) => {
-            o.get("value").is_some_and(is_null_marker)
-                || o.get("object").is_some_and(is_null_marker)
+            [
+                "value",
+                "object",
+                "vocab",
+                "json",
+                "valueList",
+                "objectList",
+            ]
+            .iter()
+            .any(|member| o.get(*member).is_some_and(is_null_marker))
+                || o.get("languageMap").is_some_and(|map| match map {
+                    Value::Object(languages) => {
+                        !languages.is_empty() && languages.values().all(is_null_marker)
+                    }
+                    other => is_null_marker(other),
+                })
         }
         _ => false,
     }
+}
+
+/// Splits an incoming attribute (an instance or a list of them, as sent) into the datasets
+/// its NGSI-LD Null instances delete (`None`: the default instance) and what is left to write.
+pub fn split_nulls(value: &Value) -> (Vec<Option<String>>, Option<Value>) {
+    let dataset = |instance: &Value| {
+        instance
+            .get("datasetId")
+            .and_then(Value::as_str)
+            .filter(|d| *d != "@none")
+            .map(str::to_owned)
+    };
+    match value {
+        Value::Array(items) => {
+            let (nulls, rest): (Vec<&Value>, Vec<&Value>) =
+                items.iter().partition(|i| is_null_marker(i));
+            let rest =
+                (!rest.is_empty()).then(|| Value::Array(rest.into_iter().cloned().collect()));
+            (nulls.into_iter().map(dataset).collect(), rest)
+        }
+        single if is_null_marker(single) => (vec![dataset(single)], None),
+        other => (Vec::new(), Some(other.clone())),
+    }
+}
+
+/// Adds the types of `given` (as sent) to the entity's types (merge and update never remove
+/// one).
+pub fn add_types(doc: &mut Doc, given: &Value, vocab: &dyn Vocabulary) -> NgsiResult<()> {
+    let mut types: Vec<Value> = match doc.get("type") {
+        Some(Value::Array(types)) => types.clone(),
+        Some(single @ Value::String(_)) => vec![single.clone()],
+        _ => Vec::new(),
+    };
+    for iri in parse_types(Some(given), vocab)? {
+        let v = Value::String(iri);
+        if !types.contains(&v) {
+            types.push(v);
+        }
+    }
+    doc.insert("type".into(), Value::Array(types));
+    Ok(())
+}
+
+/// A partial update of one stored instance (PATCH /entities/{id}/attrs/{attr}): the sent
+/// members, completed with the stored instance's own (its type, value…) so that they read as
+/// a whole attribute, are normalised and laid over the stored instance. Stored sub-attributes
+/// not sent stay as they are; they are never normalised a second time.
+pub fn partial_instance(
+    name: &str,
+    stored: &Value,
+    sent: &Map<String, Value>,
+    vocab: &dyn Vocabulary,
+    stamp: &Stamp,
+) -> NgsiResult<Value> {
+    let mut complete = sent.clone();
+    for (member, value) in stored.as_object().into_iter().flatten() {
+        // Expanded names (sub-attributes) contain a colon; the instance's own members do not.
+        let own = !member.contains(':') && member != "createdAt" && member != "modifiedAt";
+        if own && !complete.contains_key(member) {
+            complete.insert(member.clone(), value.clone());
+        }
+    }
+    let normalised = attribute::normalize_instances(name, &Value::Object(complete), vocab, stamp)?;
+    let mut merged = stored.as_object().cloned().unwrap_or_default();
+    merged.remove("createdAt");
+    for instance in normalised {
+        for (member, value) in instance.as_object().into_iter().flatten() {
+            merged.insert(member.clone(), value.clone());
+        }
+    }
+    Ok(Value::Object(merged))
 }
 
 /// Removes an attribute, one instance (`dataset`), the default instance (`None`), or all.
@@ -297,18 +391,7 @@ pub fn merge(
     stamp: &Stamp,
 ) -> NgsiResult<()> {
     if let Some(t) = patch.get("type") {
-        let mut types: Vec<Value> = current
-            .get("type")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        for iri in parse_types(Some(t), vocab)? {
-            let v = Value::String(iri);
-            if !types.contains(&v) {
-                types.push(v);
-            }
-        }
-        current.insert("type".into(), Value::Array(types));
+        add_types(current, t, vocab)?;
     }
     if let Some(scope) = parse_scope(patch.get("scope"))? {
         current.insert("scope".into(), scope);
@@ -319,11 +402,14 @@ pub fn merge(
         }
         attribute::check_attribute_name(name)?;
         let iri = vocab.expand(name);
-        if is_null_marker(value) {
-            current.remove(&iri);
-            continue;
+        let (deleted, rest) = split_nulls(value);
+        for dataset in deleted {
+            delete_attribute(current, &iri, dataset.as_deref(), false, stamp);
         }
-        let instances = attribute::normalize_instances(name, value, vocab, stamp)?;
+        let Some(rest) = rest else {
+            continue;
+        };
+        let instances = attribute::normalize_instances(name, &rest, vocab, stamp)?;
         put_attribute(current, &iri, instances, Overwrite::Merge, stamp);
     }
     touch(current, stamp);

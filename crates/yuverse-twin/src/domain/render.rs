@@ -53,7 +53,12 @@ pub fn render(doc: &Doc, view: &View, vocab: &dyn Vocabulary) -> Value {
         out.insert("type".into(), compact_types(doc.get("type"), vocab));
     }
     if let Some(scope) = doc.get("scope") {
-        out.insert("scope".into(), scope.clone());
+        // One scope is shown as a string, as it is usually written; several as a list.
+        let shown = match scope {
+            Value::Array(scopes) if scopes.len() == 1 => scopes[0].clone(),
+            other => other.clone(),
+        };
+        out.insert("scope".into(), shown);
     }
     if view.sys_attrs {
         for s in SYSTEM {

@@ -48,7 +48,8 @@ pub(super) struct Write<'a> {
     pub written: Written<'a>,
 }
 
-/// The outcome of one part: the compact names of its attributes, and its failure if any.
+/// The outcome of one part: the expanded names of its attributes (as UpdateResult names
+/// them), and its failure if any.
 struct Part {
     registration: Option<String>,
     attributes: Vec<String>,
@@ -160,14 +161,11 @@ where
     let sources = forward_all(registrations, &route, &write, ctx, params);
     let (local_outcome, mut parts) = tokio::join!(local_part, sources);
     for part in &mut parts {
-        part.attributes = names
-            .iter()
-            .zip(&expanded)
-            .filter(|(_, e)| part.attributes.is_empty() || part.attributes.contains(e))
-            .map(|(n, _)| n.clone())
-            .collect();
+        if part.attributes.is_empty() {
+            part.attributes = expanded.clone();
+        }
     }
-    let kept_names: Vec<String> = kept.iter().map(|i| names[*i].clone()).collect();
+    let kept_names: Vec<String> = kept.iter().map(|i| expanded[*i].clone()).collect();
     Ok(answer(&write, local_outcome, kept_names, parts))
 }
 
@@ -185,8 +183,8 @@ fn only(body: &Value, keep: impl Fn(&str) -> bool) -> Value {
     )
 }
 
-/// Sends every target its part at once. A part's `attributes` are, for now, the expanded
-/// names it took (empty: all).
+/// Sends every target its part at once. A part's `attributes` are the expanded names it took
+/// (empty: all, filled in by the caller).
 async fn forward_all(
     registrations: &Registrations,
     route: &WriteRoute,

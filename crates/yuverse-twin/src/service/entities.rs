@@ -393,7 +393,10 @@ impl Twin {
     }
 
     /// POST /entities/{id}/attrs (append; `no_overwrite` keeps existing attributes) and
-    /// PATCH /entities/{id}/attrs (update: only existing attributes).
+    /// PATCH /entities/{id}/attrs (update: only existing attributes; an NGSI-LD Null instance
+    /// deletes the instance of its datasetId). Both add the types sent and write `scope` (an
+    /// update only where the entity has one; an append with `no_overwrite` adds to it).
+    /// Attribute names in the outcome are expanded, as UpdateResult names them.
     pub async fn put_attributes(
         &self,
         tenant: &str,
@@ -403,10 +406,18 @@ impl Twin {
         mode: AttrsMode,
     ) -> NgsiResult<AttrsOutcome> {
         check_id(id)?;
-        let input = fragment(body, Some(id))?;
+        let mut input = fragment(body, Some(id))?;
         let mark = self.stamp();
+        let deletions = if mode == AttrsMode::Update {
+            null_instances(&mut input, vocab)?
+        } else {
+            Vec::new()
+        };
         let attributes = entity::parse_attributes(&input, vocab, mark.stamp())?;
-        if attributes.is_empty() && mode == AttrsMode::Update {
+        let types = input.get("type").cloned();
+        let scope = entity::parse_scope(input.get("scope"))?;
+        let nothing = attributes.is_empty() && deletions.is_empty();
+        if nothing && types.is_none() && scope.is_none() && mode == AttrsMode::Update {
             return Err(NgsiError::bad_data("no attributes to update"));
         }
         self.write_at(tenant, mark, |tx| {
@@ -415,8 +426,43 @@ impl Twin {
                 .ok_or_else(|| NgsiError::not_found(format!("no entity `{id}`")))?;
             let mut doc = current;
             let mut outcome = AttrsOutcome::default();
+            let mut touched = false;
+            if let Some(types) = &types {
+                entity::add_types(&mut doc, types, vocab)?;
+                touched = true;
+            }
+            if let Some(scope) = scope {
+                touched |= put_scope(&mut doc, scope, mode, &mut outcome);
+            }
+            for (name, datasets) in deletions {
+                if !doc.contains_key(&name) {
+                    outcome
+                        .not_updated
+                        .push((name, "the attribute does not exist".into()));
+                    continue;
+                }
+                for dataset in datasets {
+                    if entity::delete_attribute(
+                        &mut doc,
+                        &name,
+                        dataset.as_deref(),
+                        false,
+                        &tx.stamp,
+                    ) {
+                        touched = true;
+                        if !outcome.updated.contains(&name) {
+                            outcome.updated.push(name.clone());
+                        }
+                    } else {
+                        outcome.not_updated.push((
+                            name.clone(),
+                            "the attribute has no instance with that datasetId".into(),
+                        ));
+                    }
+                }
+            }
+            let mut written = Vec::new();
             for (name, instances) in attributes {
-                let short = vocab.compact(&name);
                 let exists = doc.contains_key(&name);
                 let overwrite = match mode {
                     AttrsMode::Append { no_overwrite: true } => Overwrite::Keep,
@@ -424,31 +470,32 @@ impl Twin {
                     AttrsMode::Update if !exists => {
                         outcome
                             .not_updated
-                            .push((short, "the attribute does not exist".into()));
+                            .push((name, "the attribute does not exist".into()));
                         continue;
                     }
                     AttrsMode::Update => Overwrite::Replace,
                 };
                 if entity::put_attribute(&mut doc, &name, instances, overwrite, &tx.stamp) {
+                    written.push(name.clone());
                     outcome.updated.push(name);
                 } else {
                     outcome.not_updated.push((
-                        short,
+                        name,
                         "the attribute exists and noOverwrite was asked".into(),
                     ));
                 }
             }
-            if !outcome.updated.is_empty() {
-                let changed = outcome.updated.clone();
-                tx.put(doc, &changed);
+            if touched || !written.is_empty() {
+                entity::touch(&mut doc, &tx.stamp);
+                tx.put(doc, &written);
             }
             Ok(outcome)
         })
         .await
     }
 
-    /// PATCH /entities/{id}/attrs/{attr} (partial update, merges members) and
-    /// PUT /entities/{id}/attrs/{attr} (replaces the attribute).
+    /// PATCH /entities/{id}/attrs/{attr} (partial update, merges members; an NGSI-LD Null
+    /// deletes the instance) and PUT /entities/{id}/attrs/{attr} (replaces the attribute).
     pub async fn write_attribute(
         &self,
         tenant: &str,
@@ -460,10 +507,15 @@ impl Twin {
     ) -> NgsiResult<()> {
         check_id(id)?;
         attribute::check_attribute_name(attr)?;
-        let name = vocab.expand(attr);
-        if !body.is_object() {
-            return Err(NgsiError::bad_data("the attribute must be a JSON object"));
+        if attr == "scope" {
+            return Err(NgsiError::bad_data(
+                "scope is not an attribute: write it with an update or a merge of the entity",
+            ));
         }
+        let name = vocab.expand(attr);
+        let Some(sent) = body.as_object() else {
+            return Err(NgsiError::bad_data("the attribute must be a JSON object"));
+        };
         self.write(tenant, |tx| {
             let current = tx
                 .copy_of(id)
@@ -475,34 +527,42 @@ impl Twin {
                     "entity `{id}` has no attribute `{attr}`"
                 )));
             };
+            let dataset = body
+                .get("datasetId")
+                .and_then(Value::as_str)
+                .filter(|d| *d != "@none");
+            if !replace && entity::is_null_marker(body) {
+                if !entity::delete_attribute(&mut doc, &name, dataset, false, &tx.stamp) {
+                    return Err(NgsiError::not_found(format!(
+                        "`{attr}` has no instance with that datasetId"
+                    )));
+                }
+                tx.put(doc, &[]);
+                return Ok(());
+            }
             let instances = if replace {
                 attribute::normalize_instances(attr, body, vocab, &tx.stamp)?
             } else {
                 // Partial update: missing members come from the stored instance of that dataset.
-                let dataset = body.get("datasetId").and_then(Value::as_str);
                 let base = stored
                     .iter()
                     .find(|i| dataset_of(i) == dataset)
-                    .cloned()
                     .ok_or_else(|| {
                         NgsiError::not_found(format!(
                             "`{attr}` has no instance with that datasetId"
                         ))
                     })?;
-                let mut merged: Map<String, Value> = base.as_object().cloned().unwrap_or_default();
-                for (k, v) in body.as_object().into_iter().flatten() {
-                    merged.insert(k.clone(), v.clone());
-                }
-                merged.remove("createdAt");
-                merged.remove("modifiedAt");
-                if body.get("type").is_none() {
-                    // Keep the stored type; a changed value of another shape is validated below.
-                } else if body.get("type") != base.get("type") {
+                if body
+                    .get("type")
+                    .is_some_and(|t| Some(t) != base.get("type"))
+                {
                     return Err(NgsiError::bad_data(
                         "a partial update cannot change the attribute type",
                     ));
                 }
-                attribute::normalize_instances(attr, &Value::Object(merged), vocab, &tx.stamp)?
+                vec![entity::partial_instance(
+                    attr, base, sent, vocab, &tx.stamp,
+                )?]
             };
             entity::put_attribute(&mut doc, &name, instances, Overwrite::Replace, &tx.stamp);
             tx.put(doc, std::slice::from_ref(&name));
@@ -511,6 +571,8 @@ impl Twin {
         .await
     }
 
+    /// DELETE /entities/{id}/attrs/{attr}: an attribute, one instance (`dataset`), the default
+    /// instance, or all (`all`); `scope` removes the entity's scope.
     pub async fn delete_attribute(
         &self,
         tenant: &str,
@@ -529,16 +591,76 @@ impl Twin {
                 .copy_of(id)
                 .ok_or_else(|| NgsiError::not_found(format!("no entity `{id}`")))?;
             let mut doc = current;
-            if !entity::delete_attribute(&mut doc, &name, dataset, all, &tx.stamp) {
+            let removed = if attr == "scope" {
+                doc.remove("scope").is_some()
+            } else {
+                entity::delete_attribute(&mut doc, &name, dataset, all, &tx.stamp)
+            };
+            if !removed {
                 return Err(NgsiError::not_found(format!(
                     "entity `{id}` has no attribute `{attr}` with that datasetId"
                 )));
             }
+            entity::touch(&mut doc, &tx.stamp);
             tx.put(doc, &[]);
             Ok(())
         })
         .await
     }
+}
+
+/// Takes the attributes of an update whose instances are all NGSI-LD Nulls out of `input`
+/// (what is left of a mixed list stays), answering the datasets each deletes, by expanded name.
+fn null_instances(
+    input: &mut Map<String, Value>,
+    vocab: &dyn Vocabulary,
+) -> NgsiResult<Vec<(String, Vec<Option<String>>)>> {
+    let mut deletions = Vec::new();
+    let names: Vec<String> = input
+        .keys()
+        .filter(|k| !attribute::ENTITY_MEMBERS.contains(&k.as_str()))
+        .cloned()
+        .collect();
+    for name in names {
+        let (deleted, rest) = entity::split_nulls(&input[&name]);
+        if deleted.is_empty() {
+            continue;
+        }
+        attribute::check_attribute_name(&name)?;
+        deletions.push((vocab.expand(&name), deleted));
+        match rest {
+            Some(rest) => input.insert(name, rest),
+            None => input.remove(&name),
+        };
+    }
+    Ok(deletions)
+}
+
+/// Writes `scope` by the rules of append and update (see `put_attributes`); answers whether
+/// the entity changed.
+fn put_scope(doc: &mut Doc, scope: Value, mode: AttrsMode, outcome: &mut AttrsOutcome) -> bool {
+    const SCOPE: &str = "https://uri.etsi.org/ngsi-ld/scope";
+    let existing = doc.get("scope").and_then(Value::as_array).cloned();
+    let scope = match (mode, existing) {
+        (AttrsMode::Update, None) => {
+            outcome
+                .not_updated
+                .push((SCOPE.into(), "the entity has no scope".into()));
+            return false;
+        }
+        (AttrsMode::Append { no_overwrite: true }, Some(mut scopes)) => {
+            for s in scope.as_array().into_iter().flatten() {
+                if !scopes.contains(s) {
+                    scopes.push(s.clone());
+                }
+            }
+            Value::Array(scopes)
+        }
+        _ => scope,
+    };
+    doc.insert("scope".into(), scope);
+    outcome.updated.push(SCOPE.into());
+    true
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
