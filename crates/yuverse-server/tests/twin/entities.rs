@@ -176,6 +176,15 @@ async fn paths_with_a_trailing_slash_reach_the_same_resources() {
         .await;
     assert_eq!(found[0]["id"], id);
     assert_eq!(found[0]["no2"]["value"], 13);
+    // A replacement or merge of `/entities/` names no entity.
+    for method in [Method::PUT, Method::PATCH] {
+        expect_error(
+            ngsi.send_json(method, "/entities/", &sensor(id)).await,
+            StatusCode::BAD_REQUEST,
+            "BadRequestData",
+        )
+        .await;
+    }
 }
 
 #[tokio::test]

@@ -172,6 +172,13 @@ async fn geo_queries_near_and_within() {
     let fc: serde_json::Value = r.json().await.unwrap();
     assert_eq!(fc["type"], "FeatureCollection");
     assert_eq!(fc["features"][0]["geometry"]["type"], "Point");
+    // The collection carries the @context once, at its top.
+    assert!(
+        fc["@context"].to_string().contains("ngsi-ld-core-context"),
+        "{}",
+        fc["@context"]
+    );
+    assert!(fc["features"][0].get("@context").is_none());
 }
 
 #[tokio::test]
@@ -191,6 +198,7 @@ async fn discovery_of_types_and_attributes() {
         .collect();
     assert_eq!(listed, ["OffStreetParking", "Streetlight"]);
     let info = ngsi.get_json("/types/OffStreetParking").await;
+    assert_eq!(info["type"], "EntityTypeInfo");
     assert_eq!(info["entityCount"], 30);
     let attrs = ngsi.get_json("/attributes").await;
     assert!(attrs["attributeList"]

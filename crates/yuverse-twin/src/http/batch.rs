@@ -5,13 +5,13 @@ use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::context::Contexts;
 use super::params::parse_query_string;
-use super::request::{json_body, tenant, Caller};
-use crate::error::NgsiResult;
-use crate::service::batch::BatchOp;
+use super::request::{content_type, json_body, tenant, Caller};
+use crate::error::{NgsiError, NgsiResult};
+use crate::service::batch::{BatchError, BatchOp};
 use crate::service::BatchResult;
 use crate::Twin;
 
@@ -42,8 +42,63 @@ async fn run(
     body: &Bytes,
     op: BatchOp,
 ) -> NgsiResult<BatchResult> {
-    let (ctx, body) = contexts.write_request(twin, actor, headers, body, false)?;
-    twin.batch(&tenant(headers)?, op, &body, &ctx).await
+    twin.authorize_write(actor)?;
+    let body = json_body(headers, body, false)?;
+    let (body, positions, refused) = refuse_misplaced_contexts(headers, body);
+    let mut result = if positions.is_empty() && !refused.is_empty() {
+        BatchResult::default()
+    } else {
+        let (ctx, body) = contexts.for_body(headers, body)?;
+        twin.batch(&tenant(headers)?, op, &body, &ctx).await?
+    };
+    for error in &mut result.errors {
+        error.index = positions.get(error.index).copied().unwrap_or(error.index);
+    }
+    result.errors.extend(refused);
+    result.errors.sort_by_key(|e| e.index);
+    Ok(result)
+}
+
+/// Takes out of a batch the entities whose @context is in the wrong place for the request's
+/// content type (clause 6.3.5): one in an `application/json` batch (its context belongs in
+/// `Link`), or one missing from an `application/ld+json` batch. Each fails on its own, as a
+/// batch's entities do; the others go on, with their positions in the request (for the
+/// answer's order).
+fn refuse_misplaced_contexts(
+    headers: &HeaderMap,
+    body: Value,
+) -> (Value, Vec<usize>, Vec<BatchError>) {
+    let Value::Array(items) = body else {
+        return (body, Vec::new(), Vec::new());
+    };
+    let ld = content_type(headers).as_deref() == Some("application/ld+json");
+    let mut kept = Vec::with_capacity(items.len());
+    let mut positions = Vec::with_capacity(items.len());
+    let mut refused = Vec::new();
+    for (index, item) in items.into_iter().enumerate() {
+        let has_context = item.get("@context").is_some();
+        let why = match (ld, has_context) {
+            (true, false) => "an application/ld+json entity needs its @context",
+            (false, true) if item.is_object() => {
+                "an application/json entity cannot carry @context: give it in the Link header"
+            }
+            _ => {
+                kept.push(item);
+                positions.push(index);
+                continue;
+            }
+        };
+        refused.push(BatchError {
+            index,
+            entity_id: item
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned(),
+            error: NgsiError::bad_data(why),
+        });
+    }
+    (Value::Array(kept), positions, refused)
 }
 
 pub async fn create(

@@ -73,7 +73,7 @@ pub async fn type_info(
         .type_shape(&tenant(&headers)?, &iri)?
         .ok_or_else(|| NgsiError::not_found(format!("no entities of type `{name}`")))?;
     let body = json!({
-        "id": iri, "type": "EntityTypeInformation", "typeName": ctx.compact(&iri), "entityCount": count,
+        "id": iri, "type": "EntityTypeInfo", "typeName": ctx.compact(&iri), "entityCount": count,
         "attributeDetails": attrs.iter().map(|(a, kinds)| json!({
             "id": a, "type": "Attribute", "attributeName": ctx.compact(a), "attributeTypes": kinds
         })).collect::<Vec<_>>()

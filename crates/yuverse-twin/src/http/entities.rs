@@ -25,9 +25,14 @@ pub fn respond(
     repr: Representation,
     ctx: &RequestContext,
 ) -> Response {
-    let body = match repr {
-        Representation::JsonLd => with_context(body, &ctx.value),
-        _ => body,
+    let body = match (repr, body) {
+        (Representation::JsonLd, body) => with_context(body, &ctx.value),
+        // A Feature or FeatureCollection carries its context once, at the top.
+        (Representation::GeoJson, Value::Object(mut geojson)) => {
+            geojson.insert("@context".into(), ctx.value.clone());
+            Value::Object(geojson)
+        }
+        (_, body) => body,
     };
     let mut response = (status, body.to_string()).into_response();
     let headers = response.headers_mut();
@@ -321,6 +326,11 @@ pub async fn purge(
         .collect();
     twin.purge_types(&tenant(&headers)?, &expanded).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `PUT` or `PATCH /entities/` (a replacement or merge without the entity's id).
+pub async fn missing_id() -> NgsiError {
+    NgsiError::bad_data("the path names no entity: give its id, as /entities/{id}")
 }
 
 pub async fn replace(

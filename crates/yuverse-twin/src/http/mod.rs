@@ -41,7 +41,9 @@ where
             "/ngsi-ld/v1/entities",
             post(entities::create)
                 .get(entities::query)
-                .delete(entities::purge),
+                .delete(entities::purge)
+                .put(entities::missing_id)
+                .patch(entities::missing_id),
         )
         .route(
             "/ngsi-ld/v1/entities/{id}",

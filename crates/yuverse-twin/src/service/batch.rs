@@ -68,23 +68,32 @@ impl Twin {
         // The closure below takes the stamp while `tx` is borrowed mutably.
         let stamp = mark.stamp().clone();
         let mut result = BatchResult::default();
-        // Validation outside the lock: every entity is parsed first.
+        // Validation outside the lock: every entity is parsed first (an update's attributes
+        // too, so that bad data is reported as such whether or not the entity exists).
         let mut parsed = Vec::with_capacity(items.len());
         for (index, item) in items.iter().enumerate() {
             let outcome = match op {
                 BatchOp::Create | BatchOp::Upsert { .. } => {
-                    entity::parse_entity(item, vocab, &stamp)
+                    entity::parse_entity(item, vocab, &stamp).map(|doc| (doc, Vec::new()))
                 }
                 BatchOp::Update { .. } | BatchOp::Merge => item
                     .get("id")
                     .and_then(Value::as_str)
                     .ok_or_else(|| NgsiError::bad_data("the entity has no `id`"))
                     .and_then(|id| {
-                        check_id(id).map(|_| item.as_object().cloned().unwrap_or_default())
+                        check_id(id)?;
+                        let input = item.as_object().cloned().unwrap_or_default();
+                        let attributes = match op {
+                            BatchOp::Update { .. } => {
+                                entity::parse_attributes(&input, vocab, &stamp)?
+                            }
+                            _ => Vec::new(),
+                        };
+                        Ok((input, attributes))
                     }),
             };
             match outcome {
-                Ok(doc) => parsed.push((index, doc)),
+                Ok(parsed_item) => parsed.push((index, parsed_item)),
                 Err(error) => result.errors.push(BatchError {
                     index,
                     entity_id: id_for_error(item),
@@ -94,9 +103,9 @@ impl Twin {
         }
         let outcome = self
             .write_at(tenant, mark, |tx| {
-                let attributes = parsed.first().map_or(0, |(_, doc)| doc.len());
+                let attributes = parsed.first().map_or(0, |(_, (doc, _))| doc.len());
                 tx.reserve(parsed.len(), attributes);
-                for (index, input) in parsed {
+                for (index, (input, attributes)) in parsed {
                     let id = id_of(&input).to_owned();
                     let current = tx.current(&id);
                     let applied: NgsiResult<bool> = match (op, current) {
@@ -140,27 +149,7 @@ impl Twin {
                             Err(NgsiError::not_found(format!("no entity `{id}`")))
                         }
                         (BatchOp::Update { no_overwrite }, Some(current)) => {
-                            let mut doc = doc_of(&current).clone();
-                            match entity::parse_attributes(&input, vocab, &stamp) {
-                                Err(e) => Err(e),
-                                Ok(attributes) => {
-                                    let mut changed = Vec::new();
-                                    let mode = if no_overwrite {
-                                        Overwrite::Keep
-                                    } else {
-                                        Overwrite::Replace
-                                    };
-                                    for (name, instances) in attributes {
-                                        if entity::put_attribute(
-                                            &mut doc, &name, instances, mode, &stamp,
-                                        ) {
-                                            changed.push(name);
-                                        }
-                                    }
-                                    tx.put(doc, &changed);
-                                    Ok(false)
-                                }
-                            }
+                            update(tx, &current, &input, attributes, no_overwrite, vocab)
                         }
                         (BatchOp::Merge, Some(current)) => {
                             let mut doc = doc_of(&current).clone();
@@ -224,4 +213,46 @@ impl Twin {
         })
         .await
     }
+}
+
+/// A batch update of one existing entity: the types sent are added, the attributes written
+/// (with `no_overwrite`, existing ones are kept, and the entity is reported as not wholly
+/// updated: AlreadyExists naming them, after the others are written).
+fn update(
+    tx: &mut super::entities::Tx<'_>,
+    current: &Value,
+    input: &serde_json::Map<String, Value>,
+    attributes: Vec<(String, Vec<Value>)>,
+    no_overwrite: bool,
+    vocab: &dyn Vocabulary,
+) -> NgsiResult<bool> {
+    let mut doc = doc_of(current).clone();
+    if let Some(types) = input.get("type") {
+        entity::add_types(&mut doc, types, vocab)?;
+    }
+    let mode = if no_overwrite {
+        Overwrite::Keep
+    } else {
+        Overwrite::Replace
+    };
+    let mut changed = Vec::new();
+    let mut kept = Vec::new();
+    for (name, instances) in attributes {
+        if entity::put_attribute(&mut doc, &name, instances, mode, &tx.stamp) {
+            changed.push(name);
+        } else {
+            kept.push(vocab.compact(&name));
+        }
+    }
+    tx.put(doc, &changed);
+    if kept.is_empty() {
+        return Ok(false);
+    }
+    Err(NgsiError::new(
+        ErrorKind::AlreadyExists,
+        format!(
+            "with noOverwrite, these attributes exist and were kept: {}",
+            kept.join(", ")
+        ),
+    ))
 }
