@@ -264,3 +264,68 @@ async fn discovery_of_types_and_attributes() {
         "{attrs}"
     );
 }
+
+/// `orderBy` (clause 4.23): the whole match is sorted, then paged; bad keys are 400.
+#[tokio::test]
+async fn queries_order_by_keys_then_page() {
+    let app = spawn_demo(true).await;
+    let ngsi = Ngsi::writer(&app).await;
+    for (n, name, sub, lon) in [(2, "B", 2, 106.6), (1, "A", 3, 106.5), (3, "C", 1, 106.7)] {
+        let body = json!({
+            "id": format!("urn:ngsi-ld:Building:o{n}"), "type": "Building",
+            "name": {"type": "Property", "value": name, "rank": {"type": "Property", "value": sub}},
+            "location": {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [lon, 29.6]}},
+        });
+        assert_eq!(
+            ngsi.post("/entities", &body).await.status(),
+            StatusCode::CREATED
+        );
+    }
+    let ids = |list: Value| -> Vec<String> {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                e["id"]
+                    .as_str()
+                    .unwrap()
+                    .trim_start_matches("urn:ngsi-ld:Building:")
+                    .to_owned()
+            })
+            .collect()
+    };
+    let query = |order: &str| format!("/entities?type=Building&orderBy={order}");
+    assert_eq!(ids(ngsi.get_json(&query("name")).await), ["o1", "o2", "o3"]);
+    assert_eq!(
+        ids(ngsi.get_json(&query("name;desc")).await),
+        ["o3", "o2", "o1"]
+    );
+    assert_eq!(
+        ids(ngsi.get_json(&query("createdAt")).await),
+        ["o2", "o1", "o3"]
+    );
+    assert_eq!(
+        ids(ngsi.get_json(&query("name.rank")).await),
+        ["o3", "o2", "o1"]
+    );
+    assert_eq!(
+        ids(ngsi
+            .get_json(&query("location;dist-asc&orderFrom=[106.69,29.6]"))
+            .await),
+        ["o3", "o2", "o1"]
+    );
+    // The page is cut from the ordered whole.
+    let r = ngsi
+        .get(&(query("name;desc") + "&limit=1&offset=1&count=true"))
+        .await;
+    assert_eq!(r.headers()["ngsild-results-count"], "3");
+    assert_eq!(ids(r.json().await.unwrap()), ["o2"]);
+    for bad in ["name;sideways", "location;dist-asc", "name[", ""] {
+        expect_error(
+            ngsi.get(&query(bad)).await,
+            StatusCode::BAD_REQUEST,
+            "BadRequestData",
+        )
+        .await;
+    }
+}

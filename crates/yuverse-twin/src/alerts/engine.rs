@@ -244,7 +244,7 @@ impl Engine {
                 ..Selector::default()
             };
             let page = twin
-                .query(&tenant, &selector, 0, usize::MAX, false)
+                .query(&tenant, &selector, None, (0, usize::MAX), false)
                 .map_err(unavailable)?;
             for entity in page.entities {
                 if rule.matches(&entity) {

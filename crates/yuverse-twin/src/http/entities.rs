@@ -12,6 +12,7 @@ use super::federation;
 use super::params::{self, flag, has_selector, parse_query_string};
 use super::request::{accept, json_body, tenant, Caller, Representation};
 use crate::domain::join::{render_linked, Join, Linking};
+use crate::domain::ordering::Ordering;
 use crate::domain::render::{render, render_feature, View};
 use crate::domain::Vocabulary;
 use crate::error::{NgsiError, NgsiResult};
@@ -196,11 +197,16 @@ async fn run_query(
         )
         .await;
     }
+    let ordering = Ordering::parse(
+        p.get("orderBy").map(String::as_str),
+        p.get("orderFrom").map(String::as_str),
+        ctx,
+    )?;
     let page = twin.query(
         &tenant,
         &selector,
-        paging.offset,
-        paging.limit,
+        ordering.as_ref(),
+        (paging.offset, paging.limit),
         paging.count,
     )?;
     let body = match repr {

@@ -117,8 +117,8 @@ pub(super) async fn query(
     let local = local_or_none(twin.query(
         tenant,
         selector,
-        0,
-        paging.offset + paging.limit,
+        None,
+        (0, paging.offset + paging.limit),
         paging.count,
     ))?;
     let (entities, local_total) = local

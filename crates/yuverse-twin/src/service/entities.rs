@@ -8,6 +8,7 @@ use super::temporal::deletions;
 use super::{poisoned, Twin};
 use crate::domain::attribute::{self, dataset_of};
 use crate::domain::entity::{self, doc as doc_of, id_of, Doc, Overwrite};
+use crate::domain::ordering::Ordering;
 use crate::domain::{Stamp, Vocabulary};
 use crate::error::{ErrorKind, NgsiError, NgsiResult};
 use crate::store::memory::{Selector, TenantState};
@@ -286,17 +287,28 @@ impl Twin {
             .ok_or_else(|| NgsiError::not_found(format!("no entity `{id}`")))
     }
 
+    /// One page of the entities `selector` matches, in id order, or in `ordering`'s (every
+    /// match is then sorted before the page is cut: a cost in the number of matches that only
+    /// ordered queries pay).
     pub fn query(
         &self,
         tenant: &str,
         selector: &Selector,
-        offset: usize,
-        limit: usize,
+        ordering: Option<&Ordering>,
+        (offset, limit): (usize, usize),
         count: bool,
     ) -> NgsiResult<QueryPage> {
         let state = self.tenant(tenant)?;
         let guard = state.read().map_err(|_| poisoned())?;
-        let (entities, total) = guard.query(selector, offset, limit, count);
+        let Some(ordering) = ordering else {
+            let (entities, total) = guard.query(selector, offset, limit, count);
+            return Ok(QueryPage { entities, total });
+        };
+        let (mut entities, _) = guard.query(selector, 0, usize::MAX, false);
+        drop(guard);
+        let total = count.then_some(entities.len());
+        entities.sort_by(|a, b| ordering.compare(doc_of(a), doc_of(b)));
+        let entities = entities.into_iter().skip(offset).take(limit).collect();
         Ok(QueryPage { entities, total })
     }
 

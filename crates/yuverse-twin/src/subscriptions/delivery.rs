@@ -181,7 +181,13 @@ pub async fn periodic(subscriptions: Subscriptions) {
                 return;
             };
             let data: Vec<Arc<Value>> = twin
-                .query(&tenant, &candidates(&subscription), 0, usize::MAX, false)
+                .query(
+                    &tenant,
+                    &candidates(&subscription),
+                    None,
+                    (0, usize::MAX),
+                    false,
+                )
                 .map(|page| page.entities)
                 .unwrap_or_default()
                 .into_iter()
