@@ -26,6 +26,9 @@ pub enum ErrorKind {
     UnsupportedMediaType,
     PayloadTooLarge,
     MethodNotAllowed,
+    /// 508: a distributed operation came back to this broker (not in the ETSI registry; the
+    /// name other brokers use).
+    LoopDetected,
 }
 
 impl ErrorKind {
@@ -48,6 +51,7 @@ impl ErrorKind {
             ErrorKind::UnsupportedMediaType => "UnsupportedMediaType",
             ErrorKind::PayloadTooLarge => "PayloadTooLarge",
             ErrorKind::MethodNotAllowed => "MethodNotAllowed",
+            ErrorKind::LoopDetected => "LoopDetected",
         }
     }
 
@@ -84,6 +88,7 @@ impl NgsiError {
             ErrorKind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorKind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ErrorKind::LoopDetected => StatusCode::LOOP_DETECTED,
         };
         let title = match kind {
             ErrorKind::InvalidRequest => "The request is not well-formed",
@@ -103,6 +108,7 @@ impl NgsiError {
             ErrorKind::UnsupportedMediaType => "Unsupported media type",
             ErrorKind::PayloadTooLarge => "The body is too large",
             ErrorKind::MethodNotAllowed => "Method not allowed",
+            ErrorKind::LoopDetected => "The request went round a loop of context sources",
         };
         NgsiError {
             kind,

@@ -225,3 +225,73 @@ async fn sources_that_fail_are_reported_and_sources_not_taking_writes_are_not_se
         StatusCode::CREATED
     );
 }
+
+/// A context source that answers every request with success and keeps its headers.
+async fn capturing_source() -> (
+    String,
+    std::sync::Arc<std::sync::Mutex<Vec<reqwest::header::HeaderMap>>>,
+) {
+    use axum::http::{HeaderMap, Method as AxumMethod, StatusCode as AxumStatus};
+    let seen: std::sync::Arc<std::sync::Mutex<Vec<HeaderMap>>> = Default::default();
+    let sink = seen.clone();
+    let app = axum::Router::new().fallback(move |method: AxumMethod, headers: HeaderMap| {
+        let sink = sink.clone();
+        async move {
+            sink.lock().unwrap().push(headers);
+            if method == AxumMethod::POST {
+                AxumStatus::CREATED
+            } else {
+                AxumStatus::NO_CONTENT
+            }
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, seen)
+}
+
+#[tokio::test]
+async fn a_write_that_comes_back_through_via_is_a_loop() {
+    let district = spawn_demo(true).await;
+    let broker = Ngsi::writer(&district).await;
+    let (url, seen) = capturing_source().await;
+    let inclusive = json!({
+        "type": "ContextSourceRegistration",
+        "endpoint": url,
+        "operations": ["createEntity", "deleteEntity", "queryEntity"],
+        "information": [{"entities": [{"type": "Vehicle"}]}],
+    });
+    register(&broker, &inclusive).await;
+
+    // A write passed on names this broker in Via, after the proxies it came through.
+    let car = json!({"id": CAR, "type": "Vehicle", "speed": {"type": "Property", "value": 1}});
+    let r = broker
+        .request(Method::POST, "/entities")
+        .header("content-type", "application/json")
+        .header("via", "1.1 gateway")
+        .body(car.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let via = seen.lock().unwrap()[0]["via"].to_str().unwrap().to_owned();
+    assert!(via.starts_with("1.1 gateway, 1.1 yuverse-"), "{via}");
+
+    // The same Via coming back is refused before anything is done.
+    let r = broker
+        .request(Method::DELETE, &format!("/entities/{CAR}"))
+        .header("via", &via)
+        .send()
+        .await
+        .unwrap();
+    expect_error(r, StatusCode::LOOP_DETECTED, "LoopDetected").await;
+    assert_eq!(local(&broker, CAR).await["speed"]["value"], 1);
+    let r = broker
+        .request(Method::GET, "/entities?type=Vehicle")
+        .header("via", &via)
+        .send()
+        .await
+        .unwrap();
+    expect_error(r, StatusCode::LOOP_DETECTED, "LoopDetected").await;
+}

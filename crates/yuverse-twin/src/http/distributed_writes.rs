@@ -14,7 +14,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
 
@@ -23,7 +23,7 @@ use super::params::flag;
 use crate::domain::attribute::ENTITY_MEMBERS;
 use crate::domain::Vocabulary;
 use crate::error::{ErrorKind, NgsiError, NgsiResult};
-use crate::registrations::{Registrations, WriteRoute, WriteTarget};
+use crate::registrations::{via, Registrations, WriteRoute, WriteTarget};
 use crate::Twin;
 
 /// What a write changes.
@@ -120,7 +120,7 @@ pub(super) async fn write<F, Fut>(
     twin: &Twin,
     tenant: &str,
     ctx: &RequestContext,
-    params: &HashMap<String, String>,
+    (params, headers): (&HashMap<String, String>, &HeaderMap),
     write: Write<'_>,
     local: F,
 ) -> NgsiResult<Response>
@@ -144,6 +144,7 @@ where
     if route.targets.is_empty() {
         return local(write.body()).await;
     }
+    via::check(headers)?;
     let kept: Vec<usize> = (0..names.len())
         .filter(|i| route.keeps(&expanded[*i]))
         .collect();
@@ -158,7 +159,8 @@ where
         };
         Some(local(body).await)
     };
-    let sources = forward_all(registrations, &route, &write, ctx, params);
+    let via = via::forwarded(headers);
+    let sources = forward_all(registrations, &route, &write, ctx, (params, &via));
     let (local_outcome, mut parts) = tokio::join!(local_part, sources);
     for part in &mut parts {
         if part.attributes.is_empty() {
@@ -190,13 +192,13 @@ async fn forward_all(
     route: &WriteRoute,
     write: &Write<'_>,
     ctx: &RequestContext,
-    params: &HashMap<String, String>,
+    (params, via): (&HashMap<String, String>, &str),
 ) -> Vec<Part> {
     let params: Vec<(String, String)> =
         params.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     let query = crate::registrations::forward::local_query(&params);
     let requests = route.targets.iter().map(|target| {
-        let request = source_request(registrations, target, write, ctx, &query);
+        let request = source_request(registrations, target, write, ctx, (&query, via));
         let registration = target.source.registration.id.clone();
         let attributes = target.attributes.clone().unwrap_or_default();
         async move {
@@ -219,12 +221,13 @@ fn source_request(
     target: &WriteTarget,
     write: &Write<'_>,
     ctx: &RequestContext,
-    query: &str,
+    (query, via): (&str, &str),
 ) -> reqwest::RequestBuilder {
     let request = registrations.source_request(
         &target.source.registration,
         write.method.clone(),
         &format!("{}?{query}", write.path),
+        via,
     );
     let body = match (&write.written, &target.attributes) {
         (Written::Body(body), Some(taken)) => {

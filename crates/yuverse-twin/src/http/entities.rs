@@ -93,11 +93,18 @@ pub async fn create(
         written: Written::Body(&body),
     };
     let (twin, tenant, ctx) = (&twin, &tenant, &ctx);
-    distributed_writes::write(twin, tenant, ctx, &p, write, |body| async move {
-        let id = twin.create_entity(tenant, &body, ctx).await?;
-        let location = format!("/ngsi-ld/v1/entities/{id}");
-        Ok((StatusCode::CREATED, [(header::LOCATION, location)]).into_response())
-    })
+    distributed_writes::write(
+        twin,
+        tenant,
+        ctx,
+        (&p, &headers),
+        write,
+        |body| async move {
+            let id = twin.create_entity(tenant, &body, ctx).await?;
+            let location = format!("/ngsi-ld/v1/entities/{id}");
+            Ok((StatusCode::CREATED, [(header::LOCATION, location)]).into_response())
+        },
+    )
     .await
 }
 
@@ -358,10 +365,17 @@ pub async fn replace(
         Written::Body(&body),
     );
     let (twin, tenant, ctx, id) = (&twin, &tenant, &ctx, &id);
-    distributed_writes::write(twin, tenant, ctx, &p, write, |body| async move {
-        twin.replace_entity(tenant, id, &body, ctx).await?;
-        Ok(StatusCode::NO_CONTENT.into_response())
-    })
+    distributed_writes::write(
+        twin,
+        tenant,
+        ctx,
+        (&p, &headers),
+        write,
+        |body| async move {
+            twin.replace_entity(tenant, id, &body, ctx).await?;
+            Ok(StatusCode::NO_CONTENT.into_response())
+        },
+    )
     .await
 }
 
@@ -384,10 +398,17 @@ pub async fn merge(
         Written::Body(&body),
     );
     let (twin, tenant, ctx, id) = (&twin, &tenant, &ctx, &id);
-    distributed_writes::write(twin, tenant, ctx, &p, write, |body| async move {
-        twin.merge_entity(tenant, id, &body, ctx).await?;
-        Ok(StatusCode::NO_CONTENT.into_response())
-    })
+    distributed_writes::write(
+        twin,
+        tenant,
+        ctx,
+        (&p, &headers),
+        write,
+        |body| async move {
+            twin.merge_entity(tenant, id, &body, ctx).await?;
+            Ok(StatusCode::NO_CONTENT.into_response())
+        },
+    )
     .await
 }
 
@@ -409,10 +430,17 @@ pub async fn delete_entity(
         Written::Entity,
     );
     let (twin, tenant, id) = (&twin, &tenant, &id);
-    distributed_writes::write(twin, tenant, &contexts.core(), &p, write, |_| async move {
-        twin.delete_entity(tenant, id).await?;
-        Ok(StatusCode::NO_CONTENT.into_response())
-    })
+    distributed_writes::write(
+        twin,
+        tenant,
+        &contexts.core(),
+        (&p, &headers),
+        write,
+        |_| async move {
+            twin.delete_entity(tenant, id).await?;
+            Ok(StatusCode::NO_CONTENT.into_response())
+        },
+    )
     .await
 }
 
@@ -490,11 +518,18 @@ pub async fn append(
         Written::Body(&body),
     );
     let (twin, tenant, ctx, id) = (&twin, &tenant, &ctx, &id);
-    distributed_writes::write(twin, tenant, ctx, &p, write, |body| async move {
-        let mode = AttrsMode::Append { no_overwrite };
-        let outcome = twin.put_attributes(tenant, id, &body, ctx, mode).await?;
-        Ok(attrs_response(outcome))
-    })
+    distributed_writes::write(
+        twin,
+        tenant,
+        ctx,
+        (&p, &headers),
+        write,
+        |body| async move {
+            let mode = AttrsMode::Append { no_overwrite };
+            let outcome = twin.put_attributes(tenant, id, &body, ctx, mode).await?;
+            Ok(attrs_response(outcome))
+        },
+    )
     .await
 }
 
@@ -518,12 +553,19 @@ pub async fn update(
         Written::Body(&body),
     );
     let (twin, tenant, ctx, id) = (&twin, &tenant, &ctx, &id);
-    distributed_writes::write(twin, tenant, ctx, &p, write, |body| async move {
-        let outcome = twin
-            .put_attributes(tenant, id, &body, ctx, AttrsMode::Update)
-            .await?;
-        Ok(attrs_response(outcome))
-    })
+    distributed_writes::write(
+        twin,
+        tenant,
+        ctx,
+        (&p, &headers),
+        write,
+        |body| async move {
+            let outcome = twin
+                .put_attributes(tenant, id, &body, ctx, AttrsMode::Update)
+                .await?;
+            Ok(attrs_response(outcome))
+        },
+    )
     .await
 }
 
@@ -587,11 +629,18 @@ async fn write_one_attribute(
     let written = Written::Attribute(attr, Some(&body));
     let write = attrs_write(operation, method, id, Some(attr), written);
     let (tenant, ctx) = (&tenant, &ctx);
-    distributed_writes::write(twin, tenant, ctx, &p, write, |body| async move {
-        twin.write_attribute(tenant, id, attr, &body, ctx, replace)
-            .await?;
-        Ok(StatusCode::NO_CONTENT.into_response())
-    })
+    distributed_writes::write(
+        twin,
+        tenant,
+        ctx,
+        (&p, headers),
+        write,
+        |body| async move {
+            twin.write_attribute(tenant, id, attr, &body, ctx, replace)
+                .await?;
+            Ok(StatusCode::NO_CONTENT.into_response())
+        },
+    )
     .await
 }
 
@@ -616,7 +665,7 @@ pub async fn delete_attribute(
         Written::Attribute(&attr, None),
     );
     let (twin, tenant, ctx, id, attr, p) = (&twin, &tenant, &ctx, &id, &attr, &p);
-    distributed_writes::write(twin, tenant, ctx, p, write, |_| async move {
+    distributed_writes::write(twin, tenant, ctx, (p, &headers), write, |_| async move {
         let dataset = p.get("datasetId").map(String::as_str);
         twin.delete_attribute(tenant, id, attr, ctx, dataset, all)
             .await?;

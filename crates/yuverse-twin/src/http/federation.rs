@@ -17,7 +17,7 @@ use crate::domain::entity::doc;
 use crate::domain::render::{render, View};
 use crate::error::{ErrorKind, NgsiError, NgsiResult};
 use crate::registrations::forward::{merge, Gathered};
-use crate::registrations::{Discovery, Stored};
+use crate::registrations::{via, Discovery, Stored};
 use crate::store::memory::Selector;
 use crate::Twin;
 
@@ -101,6 +101,7 @@ pub(super) async fn query(
     uri: &Uri,
     sources: &[Stored],
 ) -> NgsiResult<Response> {
+    via::check(headers)?;
     let Gathered {
         answers,
         total: sources_total,
@@ -111,7 +112,7 @@ pub(super) async fn query(
             sources,
             "entities",
             &source_params(p, Some(paging)),
-            link(headers),
+            (link(headers), &via::forwarded(headers)),
         )
         .await;
     let local = local_or_none(twin.query(
@@ -165,6 +166,7 @@ pub(super) async fn retrieve(
     headers: &HeaderMap,
     sources: &[Stored],
 ) -> NgsiResult<Response> {
+    via::check(headers)?;
     let path = format!(
         "entities/{}",
         percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC)
@@ -173,7 +175,12 @@ pub(super) async fn retrieve(
         answers, warnings, ..
     } = twin
         .registrations()?
-        .ask(sources, &path, &source_params(p, None), link(headers))
+        .ask(
+            sources,
+            &path,
+            &source_params(p, None),
+            (link(headers), &via::forwarded(headers)),
+        )
         .await;
     let local = local_or_none(twin.get_entity(tenant, id))?
         .map(|e| render(doc(&e), view, ctx))

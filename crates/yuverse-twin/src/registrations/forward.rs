@@ -63,7 +63,7 @@ impl Registrations {
         sources: &[Stored],
         path: &str,
         params: &[(String, String)],
-        link: Option<&str>,
+        (link, via): (Option<&str>, &str),
     ) -> Gathered {
         let query = local_query(params);
         let requests = sources.iter().map(|source| {
@@ -72,6 +72,7 @@ impl Registrations {
                 registration,
                 reqwest::Method::GET,
                 &format!("{path}?{query}"),
+                via,
             );
             request = request.header("accept", "application/json");
             if let Some(link) = link {
@@ -101,12 +102,14 @@ impl Registrations {
 
 impl Registrations {
     /// A request to the source of `registration` at `<endpoint>/ngsi-ld/v1/<path>`, with the
-    /// registration's `tenant`, its `contextSourceInfo` as headers, `Via`, and its timeout.
+    /// registration's `tenant`, its `contextSourceInfo` as headers, `via` (see `via`), and its
+    /// timeout.
     pub(crate) fn source_request(
         &self,
         registration: &Registration,
         method: reqwest::Method,
         path: &str,
+        via: &str,
     ) -> reqwest::RequestBuilder {
         let endpoint = registration
             .document
@@ -118,7 +121,7 @@ impl Registrations {
             .inner
             .sources_client
             .request(method, format!("{endpoint}/ngsi-ld/v1/{path}"))
-            .header("via", "1.1 yuverse")
+            .header("via", via)
             .timeout(
                 registration
                     .timeout_ms()

@@ -14,6 +14,7 @@ pub mod forward;
 pub mod http;
 mod model;
 pub mod subscription_http;
+pub mod via;
 mod write_routes;
 
 use std::collections::{BTreeMap, HashMap};
