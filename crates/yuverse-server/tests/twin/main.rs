@@ -25,5 +25,6 @@ mod temporal_aggregate;
 mod temporal_paging;
 mod temporal_pick_and_deletions;
 mod temporal_query;
+mod temporal_requests;
 mod temporal_write;
 mod test_ca;

@@ -205,6 +205,22 @@ impl Twin {
                 "entity `{id}` has no temporal representation"
             )));
         }
+        // Asked only for attributes it never had (clause 5.7.3.4): nothing to retrieve.
+        if let Some(attrs) = &query.attrs {
+            let mut any = false;
+            for attr in attrs {
+                let dataset = &HistoryDataset::All;
+                if history::count(&self.inner.db, tenant, id, Some(attr), dataset).await? > 0 {
+                    any = true;
+                    break;
+                }
+            }
+            if !any {
+                return Err(NgsiError::not_found(format!(
+                    "entity `{id}` has none of the attributes asked for"
+                )));
+            }
+        }
         let target = match types {
             Some(types) => Target {
                 id: id.to_owned(),
