@@ -1,7 +1,8 @@
 //! The temporal representations of one entity: normalized (each attribute an array of its
 //! instances, each with its `instanceId`), simplified (`temporalValues`: `[value, time]` pairs
-//! under `values`, `objects`, … by attribute type) and aggregated. Simplified and aggregated
-//! attributes with several datasetIds become an array, one element per datasetId.
+//! under `values`, `objects`, … by attribute type; a languageMap, JSON or vocab value wrapped
+//! as `{"languageMap": …}`) and aggregated. Simplified and aggregated attributes with several
+//! datasetIds become an array, one element per datasetId.
 
 use std::collections::BTreeMap;
 
@@ -156,9 +157,16 @@ fn by_dataset(
                     object.extend(aggregation.apply(&points, query.timerel));
                 }
                 _ => {
+                    let wrapped = wrapped_in_pairs(&kind);
                     let pairs: Vec<Value> = entries
                         .iter()
-                        .map(|(d, i)| Value::Array(vec![value_of(d), Value::String(wire(&i.time))]))
+                        .map(|(d, i)| {
+                            let mut v = value_of(d);
+                            if wrapped {
+                                v = Value::Object(Map::from_iter([(member.to_owned(), v)]));
+                            }
+                            Value::Array(vec![v, Value::String(wire(&i.time))])
+                        })
                         .collect();
                     object.insert(plural.into(), Value::Array(pairs));
                 }
@@ -173,6 +181,13 @@ fn by_dataset(
         1 => out.remove(0),
         _ => Value::Array(out),
     }
+}
+
+/// Whether the simplified pairs of an attribute type carry its value inside an object named
+/// by its value member (`[{"languageMap": …}, t]`, `{"json": …}`, `{"vocab": …}`, clause
+/// 4.5.9): a bare map, JSON or string would read as a plain Property value. Lists stay bare.
+fn wrapped_in_pairs(kind: &str) -> bool {
+    matches!(kind, "LanguageProperty" | "JsonProperty" | "VocabProperty")
 }
 
 fn compact_vocab(v: Value, vocab: &dyn Vocabulary) -> Value {
