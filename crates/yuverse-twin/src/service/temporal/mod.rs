@@ -449,19 +449,20 @@ impl Twin {
         for attributes in grouped.values_mut() {
             attributes.retain(|name, _| query.projection.wants(name));
         }
-        let range = match &query.format {
+        let cut = match &query.format {
             TemporalFormat::Aggregated(_) => None,
             _ => page::cut(&mut grouped, query, limit),
         };
+        let (range, mut emptied) =
+            cut.map_or_else(Default::default, |c| (Some(c.range), c.emptied));
         let entities = targets
             .iter()
             .map(|t| {
                 let attributes = grouped.remove(&t.id).unwrap_or_default();
                 render::entity(
-                    &t.id,
-                    t.types.as_ref(),
-                    t.deleted_at.as_deref(),
+                    (&t.id, t.types.as_ref(), t.deleted_at.as_deref()),
                     attributes,
+                    &emptied.remove(&t.id).unwrap_or_default(),
                     query,
                     vocab,
                 )

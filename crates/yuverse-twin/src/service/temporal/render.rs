@@ -41,11 +41,11 @@ fn instance_doc(instance: &Instance) -> Option<Map<String, Value>> {
 
 /// `deleted_at` (storage form): when the entity left the current state, shown as its
 /// `deletedAt` like that of a deleted attribute instance.
+/// `emptied`: the attributes whose instances the paging cut all left out, with their type.
 pub(super) fn entity(
-    id: &str,
-    types: Option<&Value>,
-    deleted_at: Option<&str>,
+    (id, types, deleted_at): (&str, Option<&Value>, Option<&str>),
     attributes: BTreeMap<String, Vec<Instance>>,
+    emptied: &BTreeMap<String, String>,
     query: &TemporalQuery,
     vocab: &dyn Vocabulary,
 ) -> Value {
@@ -76,9 +76,15 @@ pub(super) fn entity(
             .iter()
             .filter_map(|i| instance_doc(i).map(|d| (d, i)))
             .collect();
-        let rendered = match &query.format {
-            TemporalFormat::Normalized => normalized(&docs, query.sys_attrs, vocab),
-            other => by_dataset(&docs, other, query, vocab),
+        let rendered = match (&query.format, emptied.get(&name)) {
+            (TemporalFormat::Normalized, _) => normalized(&docs, query.sys_attrs, vocab),
+            (_, Some(kind)) if docs.is_empty() => {
+                let mut object = Map::new();
+                object.insert("type".into(), Value::String(kind.clone()));
+                object.insert(value_members(kind).plural.into(), Value::Array(Vec::new()));
+                Value::Object(object)
+            }
+            (other, _) => by_dataset(&docs, other, query, vocab),
         };
         out.insert(vocab.compact(&name), rendered);
     }
