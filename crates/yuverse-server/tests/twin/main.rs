@@ -26,5 +26,6 @@ mod temporal_paging;
 mod temporal_pick_and_deletions;
 mod temporal_query;
 mod temporal_requests;
+mod temporal_selection;
 mod temporal_write;
 mod test_ca;

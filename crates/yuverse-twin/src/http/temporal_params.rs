@@ -1,5 +1,5 @@
 //! Parameters of the temporal API: `timerel`/`timeAt`/`endTimeAt`/`timeproperty`, `lastN`,
-//! `attrs`, `pick`/`omit` (as for entities), the representation (`format`, or `options` as
+//! `attrs`, `datasetId`, `pick`/`omit` (as for entities), the representation (`format`, or `options` as
 //! before V1.8: `temporalValues`, `aggregatedValues` with `aggrMethods` and
 //! `aggrPeriodDuration`, `sysAttrs`), and the `temporalQ` member of a Query body. Every bad one
 //! is BadRequestData naming it, but an unknown `format` or `options` value: InvalidRequest.
@@ -102,10 +102,28 @@ pub fn temporal_query(
         attrs: p
             .get("attrs")
             .map(|a| list(a).map(|n| ctx.expand(n)).collect()),
+        datasets: p
+            .get("datasetId")
+            .filter(|d| !d.trim().is_empty())
+            .map(|d| datasets(d))
+            .transpose()?,
         format,
         sys_attrs,
         projection,
     })
+}
+
+/// `datasetId`: datasetIds (URIs), `@none` naming the default instance (clause 4.5.5).
+fn datasets(value: &str) -> NgsiResult<Vec<Option<String>>> {
+    list(value)
+        .map(|d| match d {
+            "@none" => Ok(None),
+            d if crate::domain::attribute::is_uri(d) => Ok(Some(d.to_owned())),
+            d => Err(NgsiError::bad_data(format!(
+                "datasetId `{d}` is neither a URI nor @none"
+            ))),
+        })
+        .collect()
 }
 
 fn aggregation(p: &HashMap<String, String>) -> NgsiResult<Aggregation> {
