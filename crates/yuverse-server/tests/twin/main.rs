@@ -26,5 +26,7 @@ mod temporal_aggregate;
 mod temporal_paging;
 mod temporal_pick_and_deletions;
 mod temporal_query;
+mod temporal_requests;
+mod temporal_selection;
 mod temporal_write;
 mod test_ca;

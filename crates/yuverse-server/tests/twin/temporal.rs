@@ -58,3 +58,40 @@ async fn every_change_is_kept_and_read_back_in_time_windows() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn simplified_pairs_wrap_language_maps_json_and_vocabs_but_not_lists() {
+    let app = spawn_demo(true).await;
+    let ngsi = Ngsi::writer(&app).await;
+    let id = "urn:ngsi-ld:Street:s1";
+    let at = "2024-05-01T00:00:00Z";
+    let r = ngsi
+        .post(
+            "/temporal/entities",
+            &json!({"id": id, "type": "Street",
+                "name": {"type": "LanguageProperty", "languageMap": {"fr": "Grand Place", "nl": "Grote Markt"}, "observedAt": at},
+                "config": {"type": "JsonProperty", "json": {"lanes": 2}, "observedAt": at},
+                "surface": {"type": "VocabProperty", "vocab": "asphalt", "observedAt": at},
+                "widths": {"type": "ListProperty", "valueList": [3.5, 3.0], "observedAt": at},
+                "speed": {"type": "Property", "value": 30, "observedAt": at}}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let body = ngsi
+        .get_json(&format!("/temporal/entities/{id}?format=temporalValues"))
+        .await;
+    assert_eq!(
+        body["name"]["languageMaps"],
+        json!([[{"languageMap": {"fr": "Grand Place", "nl": "Grote Markt"}}, at]])
+    );
+    assert_eq!(
+        body["config"]["jsons"],
+        json!([[{"json": {"lanes": 2}}, at]])
+    );
+    assert_eq!(
+        body["surface"]["vocabs"],
+        json!([[{"vocab": "asphalt"}, at]])
+    );
+    assert_eq!(body["widths"]["valueLists"], json!([[[3.5, 3.0], at]]));
+    assert_eq!(body["speed"]["values"], json!([[30, at]]));
+}

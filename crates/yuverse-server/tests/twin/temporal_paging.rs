@@ -152,3 +152,47 @@ async fn the_query_pages_instances_too() {
         json!([[0, hour(0)], [1, hour(1)], [2, hour(2)]])
     );
 }
+
+#[tokio::test]
+async fn attributes_the_cut_empties_still_show_empty() {
+    let (app, _dir) = spawn_with_limit().await;
+    let ngsi = Ngsi::writer(&app).await;
+    seed(&ngsi).await;
+    // `owner` changes only after the forward cut (02:00), `firmware` only before the backward one.
+    let r = ngsi
+        .post(
+            &format!("/temporal/entities/{ID}/attrs"),
+            &json!({
+                "owner": {"type": "Relationship", "object": "urn:ngsi-ld:Person:p1", "observedAt": hour(4)},
+                "firmware": {"type": "Property", "value": "1.0", "observedAt": hour(0)}
+            }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let r = ngsi.get(&format!("/temporal/entities/{ID}")).await;
+    assert_eq!(r.status(), StatusCode::PARTIAL_CONTENT);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["owner"], json!([]), "{body}");
+    assert_eq!(body["firmware"][0]["value"], "1.0");
+    let r = ngsi
+        .get(&format!("/temporal/entities/{ID}?format=temporalValues"))
+        .await;
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(
+        body["owner"],
+        json!({"type": "Relationship", "objects": []})
+    );
+    let r = ngsi.get(&format!("/temporal/entities/{ID}?lastN=4")).await;
+    assert_eq!(r.status(), StatusCode::PARTIAL_CONTENT);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["firmware"], json!([]), "{body}");
+    assert_eq!(body["owner"][0]["object"], "urn:ngsi-ld:Person:p1");
+    // The query shows them the same way.
+    let body: Value = ngsi
+        .get("/temporal/entities?type=Meter&format=temporalValues")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body[0]["owner"]["objects"], json!([]));
+}

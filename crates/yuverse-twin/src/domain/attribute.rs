@@ -123,18 +123,39 @@ pub fn check_attribute_name(name: &str) -> NgsiResult<()> {
     let forbidden =
         |c: char| "<>\"'=;()[]{}|,~!&?".contains(c) || c.is_whitespace() || c.is_control();
     // IRIs (with `:`, `/` and a `#` fragment) are allowed; query-language delimiters are not,
-    // nor a leading `@` (JSON-LD keywords are not attributes).
+    // nor a leading `@` (JSON-LD keywords are not attributes), nor dot segments.
     let fragment_outside_iri = name.contains('#') && !is_uri(name);
     if name.is_empty()
         || name.starts_with('@')
         || fragment_outside_iri
         || name.chars().any(forbidden)
+        || is_dot_segment(name)
     {
         return Err(NgsiError::bad_data(format!(
             "`{name}` is not a valid attribute name"
         )));
     }
     Ok(())
+}
+
+/// Whether a name is `.` or `..` once every layer of percent-encoding is removed: such a
+/// name, put in a path (ours or a context source's), resolves to the entity itself (RFC 3986
+/// clause 5.2.4), so a delete of the attribute would delete more (GS CIM 009 clause 4.6.2: a
+/// name begins with a letter). Names made of other characters are never decoded (hot path).
+fn is_dot_segment(name: &str) -> bool {
+    if !name.chars().all(|c| ".%25eE".contains(c)) {
+        return false;
+    }
+    let mut text = name.to_owned();
+    loop {
+        let decoded = percent_encoding::percent_decode_str(&text)
+            .decode_utf8_lossy()
+            .into_owned();
+        if decoded == text {
+            return text == "." || text == "..";
+        }
+        text = decoded;
+    }
 }
 
 fn is_datetime(value: &Value) -> bool {
@@ -445,6 +466,16 @@ mod tests {
 
     fn stamp(at: &str) -> Stamp {
         Stamp::new(at.into())
+    }
+
+    #[test]
+    fn dot_segments_are_no_names_however_encoded() {
+        for bad in [".", "..", "%2e%2e", "%2E.", "%252e%252e", "%2e"] {
+            assert!(check_attribute_name(bad).is_err(), "{bad}");
+        }
+        for good in ["speed", "e", "...", "%2e%2e%2e", "a.b"] {
+            assert!(check_attribute_name(good).is_ok(), "{good}");
+        }
     }
 
     #[test]

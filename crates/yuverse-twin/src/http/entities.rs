@@ -629,18 +629,11 @@ async fn write_one_attribute(
     let written = Written::Attribute(attr, Some(&body));
     let write = attrs_write(operation, method, id, Some(attr), written);
     let (tenant, ctx) = (&tenant, &ctx);
-    distributed_writes::write(
-        twin,
-        tenant,
-        ctx,
-        (&p, headers),
-        write,
-        |body| async move {
-            twin.write_attribute(tenant, id, attr, &body, ctx, replace)
-                .await?;
-            Ok(StatusCode::NO_CONTENT.into_response())
-        },
-    )
+    distributed_writes::write(twin, tenant, ctx, (&p, headers), write, |body| async move {
+        twin.write_attribute(tenant, id, attr, &body, ctx, replace)
+            .await?;
+        Ok(StatusCode::NO_CONTENT.into_response())
+    })
     .await
 }
 

@@ -1,8 +1,8 @@
 //! Parameters of the temporal API: `timerel`/`timeAt`/`endTimeAt`/`timeproperty`, `lastN`,
-//! `attrs`, `pick`/`omit` (as for entities), the representation (`format`, or `options` as
+//! `attrs`, `datasetId`, `pick`/`omit` (as for entities), the representation (`format`, or `options` as
 //! before V1.8: `temporalValues`, `aggregatedValues` with `aggrMethods` and
 //! `aggrPeriodDuration`, `sysAttrs`), and the `temporalQ` member of a Query body. Every bad one
-//! is BadRequestData naming it.
+//! is BadRequestData naming it, but an unknown `format` or `options` value: InvalidRequest.
 
 use std::collections::HashMap;
 
@@ -67,8 +67,10 @@ pub fn temporal_query(
         match option {
             "temporalValues" | "aggregatedValues" => representation = Some(option),
             "sysAttrs" => sys_attrs = true,
+            // InvalidRequest, as the conformance suite checks (021_20): the request itself is
+            // not one the operation knows, unlike a bad value of a known parameter.
             other => {
-                return Err(NgsiError::bad_data(format!(
+                return Err(NgsiError::invalid(format!(
                     "unknown option `{other}` (temporalValues, aggregatedValues or sysAttrs)"
                 )))
             }
@@ -80,7 +82,7 @@ pub fn temporal_query(
             "temporalValues" | "aggregatedValues" => Some(format.as_str()),
             "normalized" => None,
             other => {
-                return Err(NgsiError::bad_data(format!(
+                return Err(NgsiError::invalid(format!(
                     "unknown format `{other}` (normalized, temporalValues or aggregatedValues)"
                 )))
             }
@@ -100,10 +102,28 @@ pub fn temporal_query(
         attrs: p
             .get("attrs")
             .map(|a| list(a).map(|n| ctx.expand(n)).collect()),
+        datasets: p
+            .get("datasetId")
+            .filter(|d| !d.trim().is_empty())
+            .map(|d| datasets(d))
+            .transpose()?,
         format,
         sys_attrs,
         projection,
     })
+}
+
+/// `datasetId`: datasetIds (URIs), `@none` naming the default instance (clause 4.5.5).
+fn datasets(value: &str) -> NgsiResult<Vec<Option<String>>> {
+    list(value)
+        .map(|d| match d {
+            "@none" => Ok(None),
+            d if crate::domain::attribute::is_uri(d) => Ok(Some(d.to_owned())),
+            d => Err(NgsiError::bad_data(format!(
+                "datasetId `{d}` is neither a URI nor @none"
+            ))),
+        })
+        .collect()
 }
 
 fn aggregation(p: &HashMap<String, String>) -> NgsiResult<Aggregation> {

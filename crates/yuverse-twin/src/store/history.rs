@@ -17,14 +17,28 @@ pub enum TimeColumn {
     Observed,
     Created,
     Modified,
+    /// The deletion instances only, at the time they were recorded (their `deletedAt`).
+    Deleted,
 }
 
 impl TimeColumn {
     fn sql(self) -> &'static str {
         match self {
             Self::Observed => "COALESCE(observed_at, created_at)",
-            Self::Created => "created_at",
+            Self::Created | Self::Deleted => "created_at",
             Self::Modified => "modified_at",
+        }
+    }
+
+    /// The rows the column applies to. Deletion instances are the broker's own, written
+    /// without observedAt and with a `deletedAt` member (`service::temporal::deletion`): a text
+    /// match on the stored document finds them without another column on the ingestion path.
+    /// (A client instance without observedAt whose value holds the text `"deletedAt":` would
+    /// match too: an accepted imprecision.)
+    fn rows(self) -> &'static str {
+        match self {
+            Self::Deleted => " AND observed_at IS NULL AND doc LIKE '%\"deletedAt\":%'",
+            _ => "",
         }
     }
 }
@@ -57,11 +71,18 @@ pub struct Instance {
     pub in_window: usize,
 }
 
-/// The entities a selection reads, and optionally the attributes.
+/// The entities a selection reads, and optionally the attributes and datasetIds (`None` in
+/// the list: the default instance, without datasetId).
 pub struct Scope<'a> {
     pub tenant: &'a str,
     pub entity_ids: &'a [String],
     pub attrs: Option<&'a [String]>,
+    pub datasets: Option<&'a [Option<String>]>,
+}
+
+/// The named datasetIds of a dataset filter.
+fn named(datasets: &[Option<String>]) -> Vec<String> {
+    datasets.iter().flatten().cloned().collect()
 }
 
 /// Appends `IN ($n, …)` for `values` to `sql`, numbering from `next` (an empty list selects
@@ -82,7 +103,7 @@ fn in_list(sql: &mut String, column: &str, values: &[String], next: &mut usize) 
 }
 
 /// The shared `WHERE` of a selection in a window, and the number of its parameters; binds in
-/// order: tenant, ids, attrs, from, until.
+/// order: tenant, ids, attrs, datasetIds, from, until.
 fn selection(scope: &Scope, window: &Window) -> (String, usize) {
     let mut sql = String::from("tenant = $1");
     let mut next = 2;
@@ -90,6 +111,23 @@ fn selection(scope: &Scope, window: &Window) -> (String, usize) {
     if let Some(attrs) = scope.attrs {
         in_list(&mut sql, "attr", attrs, &mut next);
     }
+    if let Some(datasets) = scope.datasets {
+        let names = named(datasets);
+        let mut named_sql = String::new();
+        if !names.is_empty() {
+            in_list(&mut named_sql, "dataset_id", &names, &mut next);
+        }
+        // `in_list` writes ` AND dataset_id IN (…)`: keep the list, join it with the default.
+        let named_sql = named_sql.trim_start_matches(" AND ");
+        let default = datasets.iter().any(Option::is_none);
+        match (default, named_sql.is_empty()) {
+            (true, true) => sql.push_str(" AND dataset_id IS NULL"),
+            (true, false) => sql.push_str(&format!(" AND (dataset_id IS NULL OR {named_sql})")),
+            (false, true) => sql.push_str(" AND 1 = 0"),
+            (false, false) => sql.push_str(&format!(" AND {named_sql}")),
+        }
+    }
+    sql.push_str(window.column.rows());
     let time = window.column.sql();
     if window.from.is_some() {
         sql.push_str(&format!(" AND {time} >= ${next}"));
@@ -113,6 +151,9 @@ fn bind_selection<'q>(
     }
     for a in scope.attrs.into_iter().flatten() {
         q = q.bind(a);
+    }
+    for d in scope.datasets.into_iter().flatten().flatten() {
+        q = q.bind(d);
     }
     if let Some(from) = &window.from {
         q = q.bind(from);

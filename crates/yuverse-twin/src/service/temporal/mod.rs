@@ -39,6 +39,8 @@ pub struct TemporalQuery {
     pub last_n: Option<usize>,
     /// Expanded attribute names to keep.
     pub attrs: Option<Vec<String>>,
+    /// `datasetId`: the instances to keep by datasetId (`None`: the default instance, `@none`).
+    pub datasets: Option<Vec<Option<String>>>,
     pub format: TemporalFormat,
     /// `options=sysAttrs`: createdAt/modifiedAt on each instance (normalized only).
     pub sys_attrs: bool,
@@ -102,6 +104,8 @@ pub enum TimeProperty {
     ObservedAt,
     CreatedAt,
     ModifiedAt,
+    /// Only the deletion instances, each at its `deletedAt` (clause 4.8, table 5.2.2-1).
+    DeletedAt,
 }
 
 impl TimeProperty {
@@ -110,8 +114,9 @@ impl TimeProperty {
             "observedAt" => Ok(Self::ObservedAt),
             "createdAt" => Ok(Self::CreatedAt),
             "modifiedAt" => Ok(Self::ModifiedAt),
+            "deletedAt" => Ok(Self::DeletedAt),
             other => Err(NgsiError::bad_data(format!(
-                "timeproperty `{other}`: use observedAt, createdAt or modifiedAt"
+                "timeproperty `{other}`: use observedAt, createdAt, modifiedAt or deletedAt"
             ))),
         }
     }
@@ -121,6 +126,7 @@ impl TimeProperty {
             Self::ObservedAt => TimeColumn::Observed,
             Self::CreatedAt => TimeColumn::Created,
             Self::ModifiedAt => TimeColumn::Modified,
+            Self::DeletedAt => TimeColumn::Deleted,
         }
     }
 }
@@ -204,6 +210,22 @@ impl Twin {
             return Err(NgsiError::not_found(format!(
                 "entity `{id}` has no temporal representation"
             )));
+        }
+        // Asked only for attributes it never had (clause 5.7.3.4): nothing to retrieve.
+        if let Some(attrs) = &query.attrs {
+            let mut any = false;
+            for attr in attrs {
+                let dataset = &HistoryDataset::All;
+                if history::count(&self.inner.db, tenant, id, Some(attr), dataset).await? > 0 {
+                    any = true;
+                    break;
+                }
+            }
+            if !any {
+                return Err(NgsiError::not_found(format!(
+                    "entity `{id}` has none of the attributes asked for"
+                )));
+            }
         }
         let target = match types {
             Some(types) => Target {
@@ -347,6 +369,7 @@ impl Twin {
             tenant,
             entity_ids: ids,
             attrs,
+            datasets: query.datasets.as_deref(),
         };
         let with_instances = history::entities_with_instances(db, &scope, window).await?;
         let names = conditions.attribute_names();
@@ -359,10 +382,12 @@ impl Twin {
         }
         let rows = history::instances(
             db,
+            // q reads the attributes it names whatever datasetIds the answer shows.
             &Scope {
                 tenant,
                 entity_ids: ids,
                 attrs: Some(&names),
+                datasets: None,
             },
             window,
             Take::All,
@@ -419,6 +444,7 @@ impl Twin {
             tenant,
             entity_ids: &ids,
             attrs: query.attrs.as_deref(),
+            datasets: query.datasets.as_deref(),
         };
         let window = query.window();
         let limit = self.instance_limit();
@@ -433,19 +459,20 @@ impl Twin {
         for attributes in grouped.values_mut() {
             attributes.retain(|name, _| query.projection.wants(name));
         }
-        let range = match &query.format {
+        let cut = match &query.format {
             TemporalFormat::Aggregated(_) => None,
             _ => page::cut(&mut grouped, query, limit),
         };
+        let (range, mut emptied) =
+            cut.map_or_else(Default::default, |c| (Some(c.range), c.emptied));
         let entities = targets
             .iter()
             .map(|t| {
                 let attributes = grouped.remove(&t.id).unwrap_or_default();
                 render::entity(
-                    &t.id,
-                    t.types.as_ref(),
-                    t.deleted_at.as_deref(),
+                    (&t.id, t.types.as_ref(), t.deleted_at.as_deref()),
                     attributes,
+                    &emptied.remove(&t.id).unwrap_or_default(),
                     query,
                     vocab,
                 )

@@ -4,7 +4,10 @@
 //! `Content-Range: date-time <range-start>-<range-end>/<size>`. Without `lastN` paging runs
 //! forwards (oldest first; size `*`), with `lastN` backwards (newest first; size = `lastN`).
 
+use std::collections::BTreeMap;
+
 use super::{Grouped, TemporalQuery, TimeRel};
+use crate::store::history::Instance;
 
 /// The instant range a cut answer covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,13 +36,20 @@ pub(super) fn wire_time(t: yuverse_core::time::Timestamp) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 
+/// Attributes the cut left without instances, by entity, with their attribute type: they
+/// still show, empty (`[]`, or `{"type": …, "values": []}` simplified), so that a client sees
+/// they have instances past the range served (as clause 6.3.10 pages them).
+pub(super) type Emptied = BTreeMap<String, BTreeMap<String, String>>;
+
+/// What a cut served.
+pub(super) struct Cut {
+    pub range: ContentRange,
+    pub emptied: Emptied,
+}
+
 /// Cuts `grouped` (read with at most `limit` instances per attribute) at the instant where the
 /// first attribute ran out, and answers the range served; `None` when nothing was cut.
-pub(super) fn cut(
-    grouped: &mut Grouped,
-    query: &TemporalQuery,
-    limit: usize,
-) -> Option<ContentRange> {
+pub(super) fn cut(grouped: &mut Grouped, query: &TemporalQuery, limit: usize) -> Option<Cut> {
     let backwards = query.last_n.is_some();
     // Attributes that have more instances in the window than the answer could take.
     let cut_groups = grouped
@@ -60,8 +70,10 @@ pub(super) fn cut(
             .filter_map(|l| l.last().map(|i| i.time.clone()))
             .min()?
     };
-    for attrs in grouped.values_mut() {
-        for list in attrs.values_mut() {
+    let mut emptied = Emptied::new();
+    for (entity, attrs) in grouped.iter_mut() {
+        for (name, list) in attrs.iter_mut() {
+            let kind = list.first().map(kind_of);
             list.retain(|i| {
                 if backwards {
                     i.time >= boundary
@@ -69,8 +81,13 @@ pub(super) fn cut(
                     i.time <= boundary
                 }
             });
+            if let (true, Some(kind)) = (list.is_empty(), kind) {
+                emptied
+                    .entry(entity.clone())
+                    .or_default()
+                    .insert(name.clone(), kind);
+            }
         }
-        attrs.retain(|_, list| !list.is_empty());
     }
     let times = || {
         grouped
@@ -85,9 +102,20 @@ pub(super) fn cut(
         (_, false) => wire(times().min()?),
         (_, true) => wire(times().max()?),
     };
-    Some(ContentRange {
-        start,
-        end: wire(&boundary),
-        size: query.last_n,
+    Some(Cut {
+        range: ContentRange {
+            start,
+            end: wire(&boundary),
+            size: query.last_n,
+        },
+        emptied,
     })
+}
+
+/// The attribute type of a stored instance (only read for attributes the cut emptied).
+fn kind_of(instance: &Instance) -> String {
+    serde_json::from_str::<serde_json::Value>(&instance.row.doc)
+        .ok()
+        .and_then(|d| d.get("type").and_then(|t| t.as_str()).map(str::to_owned))
+        .unwrap_or_else(|| "Property".to_owned())
 }

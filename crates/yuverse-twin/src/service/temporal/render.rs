@@ -1,7 +1,8 @@
 //! The temporal representations of one entity: normalized (each attribute an array of its
 //! instances, each with its `instanceId`), simplified (`temporalValues`: `[value, time]` pairs
-//! under `values`, `objects`, … by attribute type) and aggregated. Simplified and aggregated
-//! attributes with several datasetIds become an array, one element per datasetId.
+//! under `values`, `objects`, … by attribute type; a languageMap, JSON or vocab value wrapped
+//! as `{"languageMap": …}`) and aggregated. Simplified and aggregated attributes with several
+//! datasetIds become an array, one element per datasetId.
 
 use std::collections::BTreeMap;
 
@@ -40,11 +41,11 @@ fn instance_doc(instance: &Instance) -> Option<Map<String, Value>> {
 
 /// `deleted_at` (storage form): when the entity left the current state, shown as its
 /// `deletedAt` like that of a deleted attribute instance.
+/// `emptied`: the attributes whose instances the paging cut all left out, with their type.
 pub(super) fn entity(
-    id: &str,
-    types: Option<&Value>,
-    deleted_at: Option<&str>,
+    (id, types, deleted_at): (&str, Option<&Value>, Option<&str>),
     attributes: BTreeMap<String, Vec<Instance>>,
+    emptied: &BTreeMap<String, String>,
     query: &TemporalQuery,
     vocab: &dyn Vocabulary,
 ) -> Value {
@@ -75,9 +76,15 @@ pub(super) fn entity(
             .iter()
             .filter_map(|i| instance_doc(i).map(|d| (d, i)))
             .collect();
-        let rendered = match &query.format {
-            TemporalFormat::Normalized => normalized(&docs, query.sys_attrs, vocab),
-            other => by_dataset(&docs, other, query, vocab),
+        let rendered = match (&query.format, emptied.get(&name)) {
+            (TemporalFormat::Normalized, _) => normalized(&docs, query.sys_attrs, vocab),
+            (_, Some(kind)) if docs.is_empty() => {
+                let mut object = Map::new();
+                object.insert("type".into(), Value::String(kind.clone()));
+                object.insert(value_members(kind).plural.into(), Value::Array(Vec::new()));
+                Value::Object(object)
+            }
+            (other, _) => by_dataset(&docs, other, query, vocab),
         };
         out.insert(vocab.compact(&name), rendered);
     }
@@ -156,9 +163,16 @@ fn by_dataset(
                     object.extend(aggregation.apply(&points, query.timerel));
                 }
                 _ => {
+                    let wrapped = wrapped_in_pairs(&kind);
                     let pairs: Vec<Value> = entries
                         .iter()
-                        .map(|(d, i)| Value::Array(vec![value_of(d), Value::String(wire(&i.time))]))
+                        .map(|(d, i)| {
+                            let mut v = value_of(d);
+                            if wrapped {
+                                v = Value::Object(Map::from_iter([(member.to_owned(), v)]));
+                            }
+                            Value::Array(vec![v, Value::String(wire(&i.time))])
+                        })
                         .collect();
                     object.insert(plural.into(), Value::Array(pairs));
                 }
@@ -173,6 +187,13 @@ fn by_dataset(
         1 => out.remove(0),
         _ => Value::Array(out),
     }
+}
+
+/// Whether the simplified pairs of an attribute type carry its value inside an object named
+/// by its value member (`[{"languageMap": …}, t]`, `{"json": …}`, `{"vocab": …}`, clause
+/// 4.5.9): a bare map, JSON or string would read as a plain Property value. Lists stay bare.
+fn wrapped_in_pairs(kind: &str) -> bool {
+    matches!(kind, "LanguageProperty" | "JsonProperty" | "VocabProperty")
 }
 
 fn compact_vocab(v: Value, vocab: &dyn Vocabulary) -> Value {

@@ -87,6 +87,18 @@ fn observed_at(instance: &Map<String, Value>) -> Option<String> {
         .map(yuverse_core::time::to_db)
 }
 
+/// An instanceId is a URI (clause 4.5.7): anything else is a malformed request, not an
+/// instance that is merely missing.
+fn check_instance_id(instance_id: &str) -> NgsiResult<()> {
+    if attribute::is_uri(instance_id) {
+        Ok(())
+    } else {
+        Err(NgsiError::bad_data(format!(
+            "`{instance_id}` is not a valid instanceId (a URI)"
+        )))
+    }
+}
+
 /// The current entity made from the newest instance of each attribute and datasetId, and
 /// which instances (attribute, instance index) it took.
 fn current_entity(
@@ -306,6 +318,7 @@ impl Twin {
     ) -> NgsiResult<()> {
         check_id(id)?;
         attribute::check_attribute_name(attr)?;
+        check_instance_id(instance_id)?;
         self.tenant(tenant)?;
         let name = vocab.expand(attr);
         let object = body
@@ -383,6 +396,7 @@ impl Twin {
     ) -> NgsiResult<()> {
         check_id(id)?;
         attribute::check_attribute_name(attr)?;
+        check_instance_id(instance_id)?;
         self.tenant(tenant)?;
         let name = vocab.expand(attr);
         if history::instance(&self.inner.db, tenant, id, &name, instance_id)
