@@ -124,10 +124,14 @@ async fn hosted_contexts_are_listed_served_deleted_and_kept_across_restarts() {
 async fn bad_context_requests_are_refused() {
     let app = spawn_demo(true).await;
     let ngsi = Ngsi::writer(&app).await;
-    for body in [json!({"x": 1}), json!([1]), json!({"@context": 7})] {
+    // Not a context document at all: InvalidRequest (as 050_02 of the conformance suite).
+    for body in [json!({"x": 1}), json!([1])] {
         let r = ngsi.post("/jsonldContexts", &body).await;
-        expect_error(r, StatusCode::BAD_REQUEST, "BadRequestData").await;
+        expect_error(r, StatusCode::BAD_REQUEST, "InvalidRequest").await;
     }
+    // A document whose @context is not a JSON-LD context: BadRequestData.
+    let r = ngsi.post("/jsonldContexts", &json!({"@context": 7})).await;
+    expect_error(r, StatusCode::BAD_REQUEST, "BadRequestData").await;
     // A context naming an unavailable remote context is not hosted.
     let r = ngsi
         .post(
@@ -149,6 +153,11 @@ async fn bad_context_requests_are_refused() {
         .await
         .unwrap();
     expect_error(r, StatusCode::NOT_FOUND, "ResourceNotFound").await;
+    // Nothing to reload is a bad request, not a missing resource (051_04 of the suite).
+    let r = ngsi
+        .delete("/jsonldContexts/urn:ngsi-ld:jsonldContext:none?reload=true")
+        .await;
+    expect_error(r, StatusCode::BAD_REQUEST, "BadRequestData").await;
     assert_eq!(ngsi.get_json("/jsonldContexts").await, json!([]));
 }
 

@@ -136,6 +136,7 @@ impl Contexts {
                 NgsiError::new(ErrorKind::OperationNotSupported, why)
             }
             StoreError::BadRequestData(why) => NgsiError::bad_data(why),
+            StoreError::InvalidRequest(why) => NgsiError::invalid(why),
             StoreError::Context(e) => self.error(e),
         }
     }
@@ -146,7 +147,7 @@ impl Contexts {
         let entry = self
             .inner
             .cache
-            .add_hosted_at(document, base_url, &self.sources())
+            .add_hosted_at(document, base_url, None, &self.sources())
             .map_err(|e| self.store_error(e))?;
         if let Some(db) = &self.inner.db {
             if let Err(e) = crate::store::contexts::save(db, &entry).await {

@@ -36,6 +36,7 @@ pub async fn load(db: &Database) -> Result<Vec<StoredContext>, sqlx::Error> {
                 expires_at: None,
                 last_usage: None,
                 number_of_hits: 0,
+                tenant: None,
             }),
             _ => tracing::error!(local_id, "skipping an unreadable stored @context"),
         }
