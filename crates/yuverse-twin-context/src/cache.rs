@@ -74,11 +74,22 @@ pub struct StoredContext {
     pub expires_at: Option<SystemTime>,
     /// When it was last found in the store while resolving a context.
     pub last_usage: Option<SystemTime>,
-    /// How many times it was found in the store while resolving a context.
+    /// How many times it was used to resolve a context: the first download of a `Cached`
+    /// copy, every later look-up in the store, and every reuse of a processed context that
+    /// names its URL.
     pub number_of_hits: u64,
+    /// The tenant a `Hosted` or `ImplicitlyCreated` context belongs to (clause 5.5.10: a
+    /// client's documents stay within its tenant); `None` for `Cached` copies of public
+    /// documents, which every tenant shares.
+    pub tenant: Option<String>,
 }
 
 impl StoredContext {
+    /// Whether a request of `tenant` may see this entry.
+    pub fn visible_to(&self, tenant: &str) -> bool {
+        self.tenant.as_deref().is_none_or(|t| t == tenant)
+    }
+
     /// The metadata object of `GET /jsonldContexts?details=true` (clause 5.13.3.5):
     /// `URL`, `localId`, `kind`, `createdAt`, and when known `expiresAt`, `lastUsage`,
     /// `numberOfHits`. Times are RFC 3339 UTC with microseconds.
@@ -115,10 +126,14 @@ pub enum StoreError {
     /// A `Cached` context cannot be served: `OperationNotSupported` (422).
     #[error("{0}")]
     OperationNotSupported(String),
-    /// The request is wrong (e.g. reloading a non-`Cached` context, a body without
-    /// `@context`): `BadRequestData` (400).
+    /// The request is wrong (e.g. reloading a non-`Cached` or unknown context):
+    /// `BadRequestData` (400).
     #[error("{0}")]
     BadRequestData(String),
+    /// The body is not a context document at all (not an object with `@context`):
+    /// `InvalidRequest` (400), as the conformance tests of clause 5.13.2 expect.
+    #[error("{0}")]
+    InvalidRequest(String),
     /// Processing or (re)loading the context failed; mapped like [`ContextError`].
     #[error(transparent)]
     Context(#[from] ContextError),
@@ -211,6 +226,30 @@ impl Inner {
             Some(id_or_url.to_string())
         } else {
             self.by_url.get(id_or_url).cloned()
+        }
+    }
+
+    /// The entry a context URL names: the one stored under that URL, or else a served one
+    /// whose local id ends the URL's path (`…/jsonldContexts/<local id>`), so a hosted
+    /// context resolves whatever host name or path prefix the client put before it.
+    fn lookup_url(&self, url: &str) -> Option<String> {
+        if let Some(id) = self.by_url.get(url) {
+            return Some(id.clone());
+        }
+        let (_, id) = url.rsplit_once("/jsonldContexts/")?;
+        self.entries
+            .get(id)
+            .filter(|e| e.kind.is_served())
+            .map(|e| e.local_id.clone())
+    }
+
+    /// Counts one use of the entry `url` names, if any (see [`StoredContext::number_of_hits`]).
+    fn hit(&mut self, url: &str, now: SystemTime) {
+        if let Some(id) = self.lookup_url(url) {
+            if let Some(e) = self.entries.get_mut(&id) {
+                e.number_of_hits += 1;
+                e.last_usage = Some(now);
+            }
         }
     }
 
@@ -356,6 +395,10 @@ impl ContextCache {
             });
             if let Some(ctx) = fresh {
                 inner.active_lru.touch(&key);
+                // A reused processed context is still a use of the documents it names.
+                for url in top_level_urls(value) {
+                    inner.hit(url, now);
+                }
                 return Ok(ctx);
             }
         }
@@ -389,22 +432,23 @@ impl ContextCache {
         document: &Value,
         remote: &dyn ContextLoader,
     ) -> Result<StoredContext, StoreError> {
-        self.add_hosted_at(document, &self.config.serving_base_url, remote)
+        self.add_hosted_at(document, &self.config.serving_base_url, None, remote)
     }
 
     /// [`add_hosted`](Self::add_hosted), served under `base_url` instead of the configured
-    /// one (e.g. the host name the client used).
+    /// one (e.g. the host name the client used), and owned by `tenant`.
     pub fn add_hosted_at(
         &self,
         document: &Value,
         base_url: &str,
+        tenant: Option<&str>,
         remote: &dyn ContextLoader,
     ) -> Result<StoredContext, StoreError> {
         let context = document
             .as_object()
             .and_then(|m| m.get("@context"))
             .ok_or_else(|| {
-                StoreError::BadRequestData(
+                StoreError::InvalidRequest(
                     "the body must be a JSON object with an @context member".into(),
                 )
             })?;
@@ -419,6 +463,7 @@ impl ContextCache {
             expires_at: None,
             last_usage: None,
             number_of_hits: 0,
+            tenant: tenant.map(str::to_owned),
         };
         self.lock()
             .insert(entry.clone(), self.config.max_cached_documents);
@@ -430,18 +475,31 @@ impl ContextCache {
     /// go out as `application/json` with a `Link` header. An identical `ImplicitlyCreated`
     /// document already stored is reused. Not validated: pass contexts already processed.
     pub fn add_implicit(&self, context: &Value) -> StoredContext {
+        self.add_implicit_at(context, &self.config.serving_base_url, None)
+            .0
+    }
+
+    /// [`add_implicit`](Self::add_implicit), served under `base_url` and owned by `tenant`
+    /// (an identical document of another tenant is not reused). Also answers whether the
+    /// entry is new (false when an existing one was reused).
+    pub fn add_implicit_at(
+        &self,
+        context: &Value,
+        base_url: &str,
+        tenant: Option<&str>,
+    ) -> (StoredContext, bool) {
         let document = wrap(context.clone());
         let mut inner = self.lock();
-        if let Some(existing) = inner
-            .entries
-            .values()
-            .find(|e| e.kind == ContextKind::ImplicitlyCreated && *e.document == document)
-        {
-            return existing.clone();
+        if let Some(existing) = inner.entries.values().find(|e| {
+            e.kind == ContextKind::ImplicitlyCreated
+                && e.tenant.as_deref() == tenant
+                && *e.document == document
+        }) {
+            return (existing.clone(), false);
         }
         let local_id = self.new_local_id();
         let entry = StoredContext {
-            url: format!("{}{local_id}", self.config.serving_base_url),
+            url: format!("{base_url}{local_id}"),
             local_id,
             kind: ContextKind::ImplicitlyCreated,
             document: Arc::new(document),
@@ -449,9 +507,10 @@ impl ContextCache {
             expires_at: None,
             last_usage: None,
             number_of_hits: 0,
+            tenant: tenant.map(str::to_owned),
         };
         inner.insert(entry.clone(), self.config.max_cached_documents);
-        entry
+        (entry, true)
     }
 
     /// Puts an entry back (e.g. restored from the broker's database), replacing any entry
@@ -528,16 +587,17 @@ impl ContextCache {
     /// `DELETE /jsonldContexts/{id}?reload=true` (clause 5.13.5): downloads a `Cached`
     /// context again from its URL through `remote` and replaces the stored copy. A failed or
     /// invalid download is [`ContextError::NotAvailable`] (`LdContextNotAvailable`) and
-    /// leaves the stored copy as it was; other kinds are
+    /// leaves the stored copy as it was; other kinds, and unknown ids (clause 5.13.5.4 asks
+    /// for BadRequestData whenever a reload is impossible), are
     /// [`BadRequestData`](StoreError::BadRequestData).
     pub fn reload(
         &self,
         id_or_url: &str,
         remote: &dyn ContextLoader,
     ) -> Result<StoredContext, StoreError> {
-        let entry = self
-            .get(id_or_url)
-            .ok_or_else(|| StoreError::NotFound(id_or_url.to_string()))?;
+        let entry = self.get(id_or_url).ok_or_else(|| {
+            StoreError::BadRequestData(format!("no stored @context {id_or_url:?} to reload"))
+        })?;
         if entry.kind != ContextKind::Cached {
             return Err(StoreError::BadRequestData(format!(
                 "only Cached @contexts can be reloaded; this one is {}",
@@ -577,7 +637,7 @@ impl ContextCache {
         let now = self.now();
         let stale = {
             let mut inner = self.lock();
-            match inner.lookup_id(url) {
+            match inner.lookup_url(url) {
                 Some(id) => {
                     let entry = inner.entries.get(&id).cloned();
                     match entry {
@@ -607,11 +667,14 @@ impl ContextCache {
                         "the document at {url} is not a JSON object with an @context member"
                     )));
                 }
+                // The download is itself a use: the first one counts as a hit.
                 let entry = match stale {
                     Some(old) => StoredContext {
                         document: Arc::new(document.clone()),
                         created_at: now,
                         expires_at: self.expiry(now),
+                        last_usage: Some(now),
+                        number_of_hits: old.number_of_hits + 1,
                         ..old
                     },
                     None => StoredContext {
@@ -621,8 +684,9 @@ impl ContextCache {
                         document: Arc::new(document.clone()),
                         created_at: now,
                         expires_at: self.expiry(now),
-                        last_usage: None,
-                        number_of_hits: 0,
+                        last_usage: Some(now),
+                        number_of_hits: 1,
+                        tenant: None,
                     },
                 };
                 let mut inner = self.lock();
@@ -642,6 +706,15 @@ impl ContextCache {
                 None => Err(e),
             },
         }
+    }
+}
+
+/// The URLs a `@context` value names directly (a URL, or the URLs of an array).
+fn top_level_urls(value: &Value) -> Vec<&str> {
+    match value {
+        Value::String(url) => vec![url.as_str()],
+        Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
     }
 }
 

@@ -78,7 +78,8 @@ fn remote_documents_are_fetched_once_and_counted() {
     let entry = cache.get(SDM_URL).unwrap();
     assert_eq!(entry.kind, ContextKind::Cached);
     assert_eq!(entry.url, SDM_URL);
-    assert_eq!(entry.number_of_hits, 1);
+    // The download counts, and so does the second look-up in the store.
+    assert_eq!(entry.number_of_hits, 2);
     assert!(entry.local_id.starts_with("urn:ngsi-ld:jsonldContext:"));
     let meta = entry.metadata();
     assert_eq!(meta["URL"], SDM_URL);
@@ -87,7 +88,7 @@ fn remote_documents_are_fetched_once_and_counted() {
     assert_eq!(meta["createdAt"], "2023-11-14T22:13:20.000000Z");
     assert_eq!(meta["expiresAt"], "2023-11-14T23:13:20.000000Z");
     assert_eq!(meta["lastUsage"], "2023-11-14T22:13:20.000000Z");
-    assert_eq!(meta["numberOfHits"], 1);
+    assert_eq!(meta["numberOfHits"], 2);
     // Found by local id as well.
     assert_eq!(cache.get(&entry.local_id).unwrap().url, SDM_URL);
     // Core URLs are answered locally.
@@ -235,7 +236,7 @@ fn hosted_contexts() {
     // Invalid bodies.
     assert!(matches!(
         cache.add_hosted(&json!({"no": "context"}), &NoRemoteLoader),
-        Err(StoreError::BadRequestData(_))
+        Err(StoreError::InvalidRequest(_))
     ));
     assert!(matches!(
         cache.add_hosted(&json!({"@context": {"x": 5}}), &NoRemoteLoader),
@@ -309,7 +310,7 @@ fn cached_contexts_are_not_served_and_can_be_reloaded() {
     ));
     assert!(matches!(
         cache.reload("urn:nope", &remote),
-        Err(StoreError::NotFound(_))
+        Err(StoreError::BadRequestData(_))
     ));
 }
 
@@ -377,4 +378,81 @@ fn the_cache_is_shared_between_threads() {
     }
     assert!(remote.calls() >= 1);
     assert_eq!(cache.list(Some(ContextKind::Cached)).len(), 1);
+}
+
+#[test]
+fn every_use_of_a_stored_document_counts_as_a_hit() {
+    let cache = ContextCache::new(config());
+    let remote = Remote::with(SDM_URL, json!({"@context": sdm_context()}));
+    let hits = |url: &str| cache.get(url).unwrap().number_of_hits;
+    // The first download is a use.
+    cache.active_context(&json!(SDM_URL), &remote).unwrap();
+    assert_eq!(hits(SDM_URL), 1);
+    // So is every request served from the processed context, alone or in an array.
+    cache.active_context(&json!(SDM_URL), &remote).unwrap();
+    cache.active_context(&json!(SDM_URL), &remote).unwrap();
+    assert_eq!(hits(SDM_URL), 3);
+    let array = json!([SDM_URL, {"x": "https://example.org/x"}]);
+    cache.active_context(&array, &remote).unwrap();
+    cache.active_context(&array, &remote).unwrap();
+    assert_eq!(hits(SDM_URL), 5);
+    assert_eq!(remote.calls(), 1);
+    // A hosted context: adding it is not a use, the first request naming it is.
+    let hosted = cache
+        .add_hosted(
+            &json!({"@context": {"y": "https://example.org/y"}}),
+            &NoRemoteLoader,
+        )
+        .unwrap();
+    assert_eq!(hits(&hosted.url), 0);
+    cache
+        .active_context(&json!(hosted.url), &NoRemoteLoader)
+        .unwrap();
+    cache
+        .active_context(&json!(hosted.url), &NoRemoteLoader)
+        .unwrap();
+    assert_eq!(hits(&hosted.url), 2);
+}
+
+#[test]
+fn a_served_context_resolves_under_any_prefix_of_its_local_id() {
+    let cache = ContextCache::new(config());
+    let hosted = cache
+        .add_hosted(
+            &json!({"@context": {"y": "https://example.org/y"}}),
+            &NoRemoteLoader,
+        )
+        .unwrap();
+    // Another host name, or a doubled API prefix, still names the hosted document: it is
+    // neither fetched nor copied as a Cached entry.
+    let other = format!(
+        "http://10.0.0.7:9090/ngsi-ld/v1/ngsi-ld/v1/jsonldContexts/{}",
+        hosted.local_id
+    );
+    let ctx = cache
+        .active_context(&json!(other), &NoRemoteLoader)
+        .unwrap();
+    assert_eq!(ctx.expand_term("y"), "https://example.org/y");
+    assert_eq!(cache.list(Some(ContextKind::Cached)).len(), 0);
+    assert_eq!(cache.get(&hosted.local_id).unwrap().number_of_hits, 1);
+}
+
+#[test]
+fn implicit_and_hosted_contexts_belong_to_a_tenant() {
+    let cache = ContextCache::new(config());
+    let base = "http://b/ngsi-ld/v1/jsonldContexts/";
+    let ctx = json!([{"x": "https://example.org/x"}]);
+    let (a, new_a) = cache.add_implicit_at(&ctx, base, Some("a"));
+    let (again, new_again) = cache.add_implicit_at(&ctx, base, Some("a"));
+    let (b, new_b) = cache.add_implicit_at(&ctx, base, Some("b"));
+    assert!(new_a && !new_again && new_b);
+    assert_eq!(a.local_id, again.local_id);
+    assert_ne!(a.local_id, b.local_id, "tenants do not share documents");
+    assert!(a.url.starts_with(base));
+    assert!(a.visible_to("a") && !a.visible_to("b"));
+    let hosted = cache
+        .add_hosted_at(&json!({"@context": {}}), base, Some("a"), &NoRemoteLoader)
+        .unwrap();
+    assert_eq!(hosted.tenant.as_deref(), Some("a"));
+    assert!(!hosted.visible_to("b"));
 }

@@ -15,7 +15,7 @@ async fn user_contexts_expand_and_compact_terms() {
         }}))
         .await;
     assert_eq!(r.status(), StatusCode::CREATED);
-    let url = r.headers()["location"].to_str().unwrap().to_owned();
+    let url = app.url(r.headers()["location"].to_str().unwrap());
     let link = format!(
         "<{url}>; rel=\"http://www.w3.org/ns/json-ld#context\"; type=\"application/ld+json\""
     );

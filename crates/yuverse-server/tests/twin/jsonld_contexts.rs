@@ -14,6 +14,9 @@ fn link(url: &str) -> String {
     format!("<{url}>; rel=\"http://www.w3.org/ns/json-ld#context\"; type=\"application/ld+json\"")
 }
 
+/// The core context's pseudo-entry, listed with the stored contexts.
+const CORE: &str = "https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.9.jsonld";
+
 fn parking_context() -> Value {
     json!({"@context": {"occupancy": "https://smartdatamodels.org/dataModel.Parking/occupancy"}})
 }
@@ -29,11 +32,9 @@ async fn read_with(ngsi: &Ngsi, url: &str) -> (StatusCode, Value) {
     (r.status(), r.json().await.unwrap_or(Value::Null))
 }
 
-/// A web server on a free port serving `body` at `/ctx.jsonld` after `delay`. It runs on a
-/// thread of its own: the broker waits for @context downloads synchronously, which would
-/// stall a server sharing the test's single-threaded runtime.
+/// A web server on a free port serving `body` at `/ctx.jsonld` after `delay`.
 fn context_server(body: Value, delay: Duration) -> String {
-    let app = axum::Router::new().route(
+    serve_on_thread(axum::Router::new().route(
         "/ctx.jsonld",
         get(move || {
             let body = body.clone();
@@ -42,7 +43,13 @@ fn context_server(body: Value, delay: Duration) -> String {
                 axum::Json(body)
             }
         }),
-    );
+    ))
+}
+
+/// Serves `app` on a free port; answers the URL of its `/ctx.jsonld`. It runs on a thread
+/// of its own: the broker waits for @context downloads synchronously, which would stall a
+/// server sharing the test's single-threaded runtime.
+fn serve_on_thread(app: axum::Router) -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
     let url = format!("http://{}/ctx.jsonld", listener.local_addr().unwrap());
@@ -65,11 +72,16 @@ async fn hosted_contexts_are_listed_served_deleted_and_kept_across_restarts() {
     let ngsi = Ngsi::writer(&app).await;
     let r = ngsi.post("/jsonldContexts", &parking_context()).await;
     assert_eq!(r.status(), StatusCode::CREATED);
-    let url = r.headers()["location"].to_str().unwrap().to_owned();
-    let id = url.rsplit('/').next().unwrap().to_owned();
+    // Location is the path the context is served at; its URL is that path on this broker.
+    let location = r.headers()["location"].to_str().unwrap().to_owned();
+    let id = location
+        .strip_prefix("/ngsi-ld/v1/jsonldContexts/")
+        .unwrap()
+        .to_owned();
     assert!(id.starts_with("urn:ngsi-ld:jsonldContext:"), "{id}");
+    let url = app.url(&location);
 
-    assert_eq!(ngsi.get_json("/jsonldContexts").await, json!([url]));
+    assert_eq!(ngsi.get_json("/jsonldContexts").await, json!([url, CORE]));
     let details = ngsi
         .get_json("/jsonldContexts?details=true&kind=Hosted")
         .await;
@@ -79,7 +91,7 @@ async fn hosted_contexts_are_listed_served_deleted_and_kept_across_restarts() {
     assert!(details[0]["createdAt"].is_string());
     assert_eq!(
         ngsi.get_json("/jsonldContexts?kind=Cached").await,
-        json!([])
+        json!([CORE])
     );
 
     let (settings, _dir) = app.stop().await;
@@ -88,8 +100,9 @@ async fn hosted_contexts_are_listed_served_deleted_and_kept_across_restarts() {
         base: app.url("/ngsi-ld/v1"),
         ..ngsi
     };
-    let served = ngsi.get_json(&format!("/jsonldContexts/{id}")).await;
-    assert_eq!(served, parking_context());
+    let r = ngsi.get(&format!("/jsonldContexts/{id}")).await;
+    assert_eq!(r.headers()["content-type"], "application/json");
+    assert_eq!(r.json::<Value>().await.unwrap(), parking_context());
     // The context still expands terms after the restart.
     let r = ngsi
         .request(Method::POST, "/entities")
@@ -117,17 +130,21 @@ async fn hosted_contexts_are_listed_served_deleted_and_kept_across_restarts() {
         base: app.url("/ngsi-ld/v1"),
         ..ngsi
     };
-    assert_eq!(ngsi.get_json("/jsonldContexts").await, json!([]));
+    assert_eq!(ngsi.get_json("/jsonldContexts").await, json!([CORE]));
 }
 
 #[tokio::test]
 async fn bad_context_requests_are_refused() {
     let app = spawn_demo(true).await;
     let ngsi = Ngsi::writer(&app).await;
-    for body in [json!({"x": 1}), json!([1]), json!({"@context": 7})] {
+    // Not a context document at all: InvalidRequest (as 050_02 of the conformance suite).
+    for body in [json!({"x": 1}), json!([1])] {
         let r = ngsi.post("/jsonldContexts", &body).await;
-        expect_error(r, StatusCode::BAD_REQUEST, "BadRequestData").await;
+        expect_error(r, StatusCode::BAD_REQUEST, "InvalidRequest").await;
     }
+    // A document whose @context is not a JSON-LD context: BadRequestData.
+    let r = ngsi.post("/jsonldContexts", &json!({"@context": 7})).await;
+    expect_error(r, StatusCode::BAD_REQUEST, "BadRequestData").await;
     // A context naming an unavailable remote context is not hosted.
     let r = ngsi
         .post(
@@ -149,7 +166,12 @@ async fn bad_context_requests_are_refused() {
         .await
         .unwrap();
     expect_error(r, StatusCode::NOT_FOUND, "ResourceNotFound").await;
-    assert_eq!(ngsi.get_json("/jsonldContexts").await, json!([]));
+    // Nothing to reload is a bad request, not a missing resource (051_04 of the suite).
+    let r = ngsi
+        .delete("/jsonldContexts/urn:ngsi-ld:jsonldContext:none?reload=true")
+        .await;
+    expect_error(r, StatusCode::BAD_REQUEST, "BadRequestData").await;
+    assert_eq!(ngsi.get_json("/jsonldContexts").await, json!([CORE]));
 }
 
 #[tokio::test]
@@ -229,5 +251,13 @@ async fn downloads_happen_only_when_allowed_and_within_the_timeout() {
         "https://uri.etsi.org/ngsi-ld/errors/LdContextNotAvailable"
     );
     let cached = ngsi.get_json("/jsonldContexts?kind=Cached").await;
-    assert_eq!(cached, json!([quick]));
+    assert_eq!(cached, json!([quick, CORE]));
+
+    // A document that arrives but is not JSON is an invalid context, not an unavailable one.
+    let broken = serve_on_thread(
+        axum::Router::new().route("/ctx.jsonld", get(|| async { "this is { not json" })),
+    );
+    let (status, body) = read_with(&ngsi, &broken).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["type"], format!("{ERRORS}BadRequestData"));
 }

@@ -14,6 +14,7 @@ mod distributed_writes;
 mod entities;
 mod federation;
 mod https_receiver;
+mod jsonld_context_kinds;
 mod jsonld_contexts;
 mod linked_entities;
 mod live;

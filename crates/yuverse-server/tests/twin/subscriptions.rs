@@ -199,7 +199,7 @@ async fn notifications_are_compacted_with_the_subscriptions_jsonld_context() {
         )
         .await;
     assert_eq!(r.status(), StatusCode::CREATED);
-    let url = r.headers()["location"].to_str().unwrap().to_owned();
+    let url = app.url(r.headers()["location"].to_str().unwrap());
     let body = subscription(&rx.url, json!({"jsonldContext": url}));
     assert_eq!(
         ngsi.post("/subscriptions", &body).await.status(),

@@ -7,6 +7,7 @@
 //! 503 when configured). Processed contexts are cached.
 
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use axum::body::Bytes;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -58,6 +59,8 @@ struct ContextsInner {
     unavailable_status: StatusCode,
     /// Where hosted contexts are kept; `None` keeps them in memory only.
     db: Option<Database>,
+    /// When the broker started: the `createdAt` of the core context's pseudo-entry.
+    started: SystemTime,
 }
 
 impl std::fmt::Debug for Contexts {
@@ -109,6 +112,7 @@ impl Contexts {
                 sources,
                 unavailable_status,
                 db,
+                started: SystemTime::now(),
             }),
         }
     }
@@ -136,18 +140,52 @@ impl Contexts {
                 NgsiError::new(ErrorKind::OperationNotSupported, why)
             }
             StoreError::BadRequestData(why) => NgsiError::bad_data(why),
+            StoreError::InvalidRequest(why) => NgsiError::invalid(why),
             StoreError::Context(e) => self.error(e),
         }
     }
 
-    /// Hosts a context document (`POST /jsonldContexts`): checks that it processes, stores it
-    /// under a new local id served at `<base_url><local id>`, and keeps it in SQL.
-    pub(super) async fn host(&self, document: &Value, base_url: &str) -> NgsiResult<StoredContext> {
+    /// Hosts a context document (`POST /jsonldContexts`) for `tenant`: checks that it
+    /// processes, stores it under a new local id served at `<base_url><local id>`, and keeps
+    /// it in SQL.
+    pub(super) async fn host(
+        &self,
+        document: &Value,
+        base_url: &str,
+        tenant: &str,
+    ) -> NgsiResult<StoredContext> {
         let entry = self
             .inner
             .cache
-            .add_hosted_at(document, base_url, &self.sources())
+            .add_hosted_at(document, base_url, Some(tenant), &self.sources())
             .map_err(|e| self.store_error(e))?;
+        self.keep(entry).await
+    }
+
+    /// Gives a `@context` that is not a single URL (an array or an object) a URL of its own:
+    /// an `ImplicitlyCreated` context of `tenant`, served at `<base_url><local id>` and kept
+    /// in SQL (clause 5.13.1), so that documents made with it, such as subscriptions, can
+    /// name it in a `Link` header. `None` for a URL, `null`, or nothing.
+    pub async fn implicit_url(
+        &self,
+        value: &Value,
+        base_url: &str,
+        tenant: &str,
+    ) -> NgsiResult<Option<String>> {
+        if !(value.is_array() || value.is_object()) {
+            return Ok(None);
+        }
+        let (entry, new) = self
+            .inner
+            .cache
+            .add_implicit_at(value, base_url, Some(tenant));
+        let entry = if new { self.keep(entry).await? } else { entry };
+        Ok(Some(entry.url))
+    }
+
+    /// Writes a new hosted or implicit entry to SQL; on failure it is dropped from the cache
+    /// too, so nothing is half-written.
+    async fn keep(&self, entry: StoredContext) -> NgsiResult<StoredContext> {
         if let Some(db) = &self.inner.db {
             if let Err(e) = crate::store::contexts::save(db, &entry).await {
                 // Not stored, so not hosted: nothing is half-written.
@@ -158,21 +196,68 @@ impl Contexts {
         Ok(entry)
     }
 
+    /// The stored context `id` (local id or URL) as `tenant` sees it: its own hosted and
+    /// implicit contexts, every cached one, and the core context's pseudo-entry.
+    pub(super) fn find(&self, id: &str, tenant: &str) -> Option<StoredContext> {
+        if is_core(id) {
+            return Some(self.core_entry());
+        }
+        self.inner.cache.get(id).filter(|s| s.visible_to(tenant))
+    }
+
+    /// The stored contexts of `kind` (all when `None`) that `tenant` sees, the core context
+    /// last (it counts as `Cached`: the broker holds a copy of a public document).
+    pub(super) fn list(&self, kind: Option<ContextKind>, tenant: &str) -> Vec<StoredContext> {
+        let core = kind
+            .is_none_or(|k| k == ContextKind::Cached)
+            .then(|| self.core_entry());
+        let stored = self.inner.cache.list(kind);
+        stored
+            .into_iter()
+            .filter(|s| s.visible_to(tenant))
+            .chain(core)
+            .collect()
+    }
+
+    /// The pseudo-entry of the embedded core context: listed and described like a cached
+    /// document, never deleted, and "reloaded" without effect (it is compiled in).
+    fn core_entry(&self) -> StoredContext {
+        StoredContext {
+            local_id: CORE_LOCAL_ID.to_owned(),
+            url: CORE_CONTEXT_URL.to_owned(),
+            kind: ContextKind::Cached,
+            document: Arc::new(yuverse_twin_context::core::core_context_document().clone()),
+            created_at: self.inner.started,
+            expires_at: None,
+            last_usage: None,
+            number_of_hits: 0,
+            tenant: None,
+        }
+    }
+
     /// Removes a stored context (`DELETE /jsonldContexts/{id}`), or with `reload` downloads a
-    /// cached one again.
-    pub(super) async fn remove(&self, id: &str, reload: bool) -> NgsiResult<()> {
+    /// cached one again. Another tenant's context is as absent as an unknown one.
+    pub(super) async fn remove(&self, id: &str, reload: bool, tenant: &str) -> NgsiResult<()> {
+        if is_core(id) {
+            // Clause 5.13.5.4: the core context cannot be deleted; reloading the embedded
+            // copy changes nothing.
+            return match reload {
+                true => Ok(()),
+                false => Err(NgsiError::bad_data("the core @context cannot be deleted")),
+            };
+        }
+        let found = self.find(id, tenant);
         if reload {
+            let entry = found.ok_or_else(|| {
+                NgsiError::bad_data(format!("no stored @context `{id}` to reload"))
+            })?;
             self.inner
                 .cache
-                .reload(id, &self.sources())
+                .reload(&entry.local_id, &self.sources())
                 .map_err(|e| self.store_error(e))?;
             return Ok(());
         }
-        let entry = self
-            .inner
-            .cache
-            .get(id)
-            .ok_or_else(|| NgsiError::not_found(format!("no @context `{id}`")))?;
+        let entry = found.ok_or_else(|| NgsiError::not_found(format!("no @context `{id}`")))?;
         if let (Some(db), true) = (&self.inner.db, entry.kind != ContextKind::Cached) {
             crate::store::contexts::delete(db, &entry.local_id).await?;
         }
@@ -181,10 +266,6 @@ impl Contexts {
             .delete(&entry.local_id)
             .map_err(|e| self.store_error(e))?;
         Ok(())
-    }
-
-    pub(super) fn cache(&self) -> &ContextCache {
-        &self.inner.cache
     }
 
     pub fn core(&self) -> RequestContext {
@@ -265,6 +346,13 @@ impl Contexts {
         };
         Ok((ctx, strip_context(body)))
     }
+}
+
+/// The local id of the core context's pseudo-entry.
+const CORE_LOCAL_ID: &str = "urn:ngsi-ld:jsonldContext:core";
+
+fn is_core(id: &str) -> bool {
+    id == CORE_LOCAL_ID || yuverse_twin_context::core::is_core_context_url(id)
 }
 
 fn strip_context(mut body: Value) -> Value {

@@ -16,6 +16,16 @@ use crate::outbound::Outbound;
 /// The path hosted contexts are served under.
 pub const HOSTED_PATH: &str = "/ngsi-ld/v1/jsonldContexts/";
 
+/// The URL prefix the broker serves contexts under, as the client of `headers` reaches it
+/// (the broker knows no public address of its own).
+pub fn hosted_base_url(headers: &axum::http::HeaderMap) -> String {
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    format!("http://{host}{HOSTED_PATH}")
+}
+
 /// Largest @context document read from a file or downloaded.
 const MAX_DOCUMENT_BYTES: u64 = 4 * 1024 * 1024;
 
@@ -50,12 +60,13 @@ impl ContextLoader for Sources<'_> {
         }
         if let Some(path) = self.config.dir.as_deref().and_then(|d| mirror_path(d, url)) {
             if path.is_file() {
-                return read_file(&path).map_err(|why| ContextError::not_available(url, why));
+                return read_file(url, &path);
             }
         }
         match self.config.fetch_timeout {
             Some(timeout) => fetch(&self.config.outbound, url, timeout)
-                .map_err(|why| ContextError::not_available(url, why)),
+                .map_err(|why| ContextError::not_available(url, why))
+                .and_then(|bytes| parse(url, &bytes)),
             None => Err(ContextError::not_available(
                 url,
                 "not hosted here nor pre-loaded, and fetching remote contexts is off (--ld-context-fetch)",
@@ -85,19 +96,32 @@ fn mirror_path(dir: &Path, url: &str) -> Option<PathBuf> {
     Some(dir.join(relative))
 }
 
-fn read_file(path: &Path) -> Result<Value, String> {
-    let size = std::fs::metadata(path).map_err(|e| e.to_string())?.len();
+fn read_file(url: &str, path: &Path) -> Result<Value, ContextError> {
+    let unavailable = |why: String| ContextError::not_available(url, why);
+    let size = std::fs::metadata(path)
+        .map_err(|e| unavailable(e.to_string()))?
+        .len();
     if size > MAX_DOCUMENT_BYTES {
-        return Err(format!("{} is larger than 4 MiB", path.display()));
+        return Err(unavailable(format!(
+            "{} is larger than 4 MiB",
+            path.display()
+        )));
     }
-    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
-    serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", path.display()))
+    let bytes = std::fs::read(path).map_err(|e| unavailable(e.to_string()))?;
+    parse(url, &bytes)
+}
+
+/// A document that was obtained but is not JSON is an invalid @context, not an unavailable
+/// one (clause 5.5.6: BadRequestData rather than LdContextNotAvailable).
+fn parse(url: &str, bytes: &[u8]) -> Result<Value, ContextError> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| ContextError::Invalid(format!("the document at {url} is not JSON: {e}")))
 }
 
 /// Downloads a context. Context processing is synchronous, so the download runs on a thread
 /// of its own with a small runtime and this thread waits for it, at most `timeout`; results
-/// are cached, so a context is downloaded once per cache lifetime.
-fn fetch(outbound: &Outbound, url: &str, timeout: Duration) -> Result<Value, String> {
+/// are cached, so a context is downloaded once per cache lifetime. Answers the body.
+fn fetch(outbound: &Outbound, url: &str, timeout: Duration) -> Result<Vec<u8>, String> {
     let url = url.to_owned();
     let client = outbound.client(timeout, timeout);
     std::thread::scope(|scope| {
@@ -114,7 +138,7 @@ fn fetch(outbound: &Outbound, url: &str, timeout: Duration) -> Result<Value, Str
     })
 }
 
-async fn download(client: &reqwest::Client, url: &str) -> Result<Value, String> {
+async fn download(client: &reqwest::Client, url: &str) -> Result<Vec<u8>, String> {
     let response = client
         .get(url)
         .header("accept", "application/ld+json, application/json")
@@ -131,7 +155,7 @@ async fn download(client: &reqwest::Client, url: &str) -> Result<Value, String> 
         return Err("the document is larger than 4 MiB".into());
     }
     let bytes = response.bytes().await.map_err(|e| e.to_string())?;
-    serde_json::from_slice(&bytes).map_err(|e| format!("the document is not JSON: {e}"))
+    Ok(bytes.to_vec())
 }
 
 #[cfg(test)]

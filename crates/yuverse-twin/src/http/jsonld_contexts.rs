@@ -1,6 +1,7 @@
 //! The `/jsonldContexts` endpoints (NGSI-LD clause 5.13): add a hosted context, list stored
 //! contexts (URLs, or their metadata with `details=true`, optionally of one `kind`), serve one,
-//! and delete one (or download a cached one again with `reload=true`).
+//! and delete one (or download a cached one again with `reload=true`). Hosted and implicitly
+//! created contexts belong to the tenant (`NGSILD-Tenant`) that made them.
 
 use std::collections::HashMap;
 
@@ -12,32 +13,35 @@ use serde_json::Value;
 use yuverse_twin_context::ContextKind;
 
 use super::context::Contexts;
-use super::context_sources::HOSTED_PATH;
+use super::context_sources::{hosted_base_url, HOSTED_PATH};
 use super::params::flag;
-use super::request::json_body;
+use super::request::{json_body, tenant};
 use crate::error::{NgsiError, NgsiResult};
 
 type Params = Query<HashMap<String, String>>;
 
-/// `POST /jsonldContexts`: hosts a context document; answers its URL in `Location`.
+/// `POST /jsonldContexts`: hosts a context document; answers where it is served in
+/// `Location`, as a path (clients resolve it against the address they used, and the
+/// conformance suite takes the local id from what follows the path prefix).
 pub async fn add(
     State(contexts): State<Contexts>,
     headers: HeaderMap,
     body: Bytes,
 ) -> NgsiResult<Response> {
     let document = json_body(&headers, &body, false)?;
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
     let stored = contexts
-        .host(&document, &format!("http://{host}{HOSTED_PATH}"))
+        .host(&document, &hosted_base_url(&headers), &tenant(&headers)?)
         .await?;
-    Ok((StatusCode::CREATED, [(header::LOCATION, stored.url)]).into_response())
+    let location = format!("{HOSTED_PATH}{}", stored.local_id);
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)]).into_response())
 }
 
 /// `GET /jsonldContexts`: URLs of the stored contexts, or their metadata with `details=true`.
-pub async fn list(State(contexts): State<Contexts>, Query(params): Params) -> NgsiResult<Response> {
+pub async fn list(
+    State(contexts): State<Contexts>,
+    headers: HeaderMap,
+    Query(params): Params,
+) -> NgsiResult<Response> {
     let kind = match params.get("kind") {
         None => None,
         Some(k) => Some(ContextKind::parse(k).ok_or_else(|| {
@@ -46,7 +50,7 @@ pub async fn list(State(contexts): State<Contexts>, Query(params): Params) -> Ng
             ))
         })?),
     };
-    let stored = contexts.cache().list(kind);
+    let stored = contexts.list(kind, &tenant(&headers)?);
     let body: Vec<Value> = if flag(&params, "details")? {
         stored.iter().map(|s| s.metadata()).collect()
     } else {
@@ -60,22 +64,25 @@ pub async fn list(State(contexts): State<Contexts>, Query(params): Params) -> Ng
 pub async fn serve(
     State(contexts): State<Contexts>,
     Path(id): Path<String>,
+    headers: HeaderMap,
     Query(params): Params,
 ) -> NgsiResult<Response> {
+    let stored = contexts
+        .find(&id, &tenant(&headers)?)
+        .ok_or_else(|| NgsiError::not_found(format!("no @context `{id}`")))?;
     if flag(&params, "details")? {
-        let stored = contexts
-            .cache()
-            .get(&id)
-            .ok_or_else(|| NgsiError::not_found(format!("no @context `{id}`")))?;
         return Ok(axum::Json(stored.metadata()).into_response());
     }
-    let document = contexts
-        .cache()
-        .serve(&id)
-        .map_err(|e| contexts.store_error(e))?;
+    if !stored.kind.is_served() {
+        return Err(NgsiError::new(
+            crate::error::ErrorKind::OperationNotSupported,
+            "a Cached @context is not served; ask for details=true",
+        ));
+    }
+    // Clause 5.13.4.4 serves the document as plain JSON (the conformance suite checks it).
     Ok((
-        [(header::CONTENT_TYPE, "application/ld+json")],
-        document.to_string(),
+        [(header::CONTENT_TYPE, "application/json")],
+        stored.document.to_string(),
     )
         .into_response())
 }
@@ -84,8 +91,11 @@ pub async fn serve(
 pub async fn remove(
     State(contexts): State<Contexts>,
     Path(id): Path<String>,
+    headers: HeaderMap,
     Query(params): Params,
 ) -> NgsiResult<StatusCode> {
-    contexts.remove(&id, flag(&params, "reload")?).await?;
+    contexts
+        .remove(&id, flag(&params, "reload")?, &tenant(&headers)?)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -21,7 +21,7 @@ use axum::Router;
 use yuverse_governance::Governance;
 
 pub use context::{Contexts, RequestContext};
-pub use context_sources::ContextSourcesConfig;
+pub use context_sources::{hosted_base_url, ContextSourcesConfig};
 pub use entities::respond;
 pub use params::{paging, parse_query_string, selector, Paging};
 pub use request::{accept, json_body, tenant, Caller};

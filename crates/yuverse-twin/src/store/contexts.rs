@@ -11,7 +11,8 @@ use yuverse_twin_context::{ContextKind, StoredContext};
 /// an error in the log rather than stopping the server.
 pub async fn load(db: &Database) -> Result<Vec<StoredContext>, sqlx::Error> {
     let rows = sqlx::query(
-        "SELECT local_id, url, kind, document, created_at FROM twin_jsonld_contexts ORDER BY created_at",
+        "SELECT local_id, url, kind, document, created_at, tenant FROM twin_jsonld_contexts \
+         ORDER BY created_at",
     )
     .fetch_all(&db.pool)
     .await?;
@@ -21,6 +22,7 @@ pub async fn load(db: &Database) -> Result<Vec<StoredContext>, sqlx::Error> {
         let kind: String = col(&row, "kind")?;
         let document: String = col(&row, "document")?;
         let created_at: String = col(&row, "created_at")?;
+        let tenant: Option<String> = col(&row, "tenant")?;
         let parsed = (
             ContextKind::parse(&kind),
             serde_json::from_str::<Value>(&document),
@@ -36,6 +38,8 @@ pub async fn load(db: &Database) -> Result<Vec<StoredContext>, sqlx::Error> {
                 expires_at: None,
                 last_usage: None,
                 number_of_hits: 0,
+                // Rows from before tenants were recorded were made in the default tenant.
+                tenant: Some(tenant.unwrap_or_else(|| crate::service::DEFAULT_TENANT.to_owned())),
             }),
             _ => tracing::error!(local_id, "skipping an unreadable stored @context"),
         }
@@ -47,14 +51,15 @@ pub async fn save(db: &Database, context: &StoredContext) -> Result<(), sqlx::Er
     let created_at = yuverse_core::time::to_db(context.created_at.into());
     let mut tx = db.write().await?;
     sqlx::query(
-        "INSERT INTO twin_jsonld_contexts (local_id, url, kind, document, created_at) \
-         VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO twin_jsonld_contexts (local_id, url, kind, document, created_at, tenant) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(&context.local_id)
     .bind(&context.url)
     .bind(context.kind.as_str())
     .bind(context.document.to_string())
     .bind(created_at)
+    .bind(&context.tenant)
     .execute(tx.conn())
     .await?;
     tx.commit().await

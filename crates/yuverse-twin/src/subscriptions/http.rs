@@ -23,11 +23,15 @@ pub async fn create(
 ) -> NgsiResult<Response> {
     let (ctx, body) = contexts.write_request(&twin, actor.as_ref(), &headers, &body, false)?;
     let (id, document) = new_document(body, "subscription", "Subscription")?;
-    let subscription = Subscription::parse(id, document, ctx.value.clone(), &ctx)?;
-    let id = twin
-        .subscriptions()?
-        .create(&tenant(&headers)?, subscription)
-        .await?;
+    let tenant = tenant(&headers)?;
+    let mut subscription = Subscription::parse(id, document, ctx.value.clone(), &ctx)?;
+    if subscription.notification_context.is_none() {
+        let base = crate::http::hosted_base_url(&headers);
+        if let Some(url) = contexts.implicit_url(&ctx.value, &base, &tenant).await? {
+            subscription.name_context(url);
+        }
+    }
+    let id = twin.subscriptions()?.create(&tenant, subscription).await?;
     Ok(created(format!("/ngsi-ld/v1/subscriptions/{id}")))
 }
 

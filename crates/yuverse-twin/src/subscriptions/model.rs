@@ -348,6 +348,18 @@ impl Subscription {
         })
     }
 
+    /// Names the @context the subscription was made with by `url` (an ImplicitlyCreated
+    /// context holding it, clause 5.13.1) as its `jsonldContext`, unless the client chose
+    /// one: notifications then name that single URL in `Link`, compacted with the same
+    /// terms, and a retrieved subscription shows where its context is served.
+    pub fn name_context(&mut self, url: String) {
+        if self.notification_context.is_none() {
+            self.document
+                .insert("jsonldContext".into(), Value::String(url.clone()));
+            self.notification_context = Some(Value::String(url));
+        }
+    }
+
     /// The @context notifications are compacted with: `jsonldContext`, or the one the
     /// subscription was made with.
     pub fn notification_context(&self) -> &Value {
