@@ -17,6 +17,7 @@ mod jsonld_contexts;
 mod linked_entities;
 mod live;
 mod persist;
+mod projection;
 mod queries;
 mod registrations;
 mod subscriptions;

@@ -1,6 +1,7 @@
 //! Query-string parameters of the entity and temporal queries, parsed into a `Selector`
 //! (what to find), a `View` (how to show it) and paging. Every bad parameter is BadRequestData
-//! naming the parameter; none reaches a 500.
+//! naming the parameter (an unknown `format` or `options` value: InvalidRequest); none
+//! reaches a 500.
 
 use std::collections::HashMap;
 
@@ -92,7 +93,8 @@ pub fn paging(p: &HashMap<String, String>, config: &TwinConfig) -> NgsiResult<Pa
     })
 }
 
-/// `options` and `format`, `attrs`/`pick`/`omit`, `lang`.
+/// `options` and `format`, `attrs`/`pick`/`omit`, `lang`. An unknown format or option is
+/// InvalidRequest (clauses 6.3.7, 6.3.20).
 pub fn view(p: &HashMap<String, String>, ctx: &RequestContext) -> NgsiResult<View> {
     let mut view = View::default();
     for option in p.get("options").map(|o| list(o)).unwrap_or_default() {
@@ -103,7 +105,7 @@ pub fn view(p: &HashMap<String, String>, ctx: &RequestContext) -> NgsiResult<Vie
             "sysAttrs" => view.sys_attrs = true,
             // Options of write operations that may appear on shared parameter sets.
             "noOverwrite" | "replace" | "update" => {}
-            other => return Err(NgsiError::bad_data(format!("unknown option `{other}`"))),
+            other => return Err(NgsiError::invalid(format!("unknown option `{other}`"))),
         }
     }
     if let Some(format) = p.get("format") {
@@ -111,7 +113,7 @@ pub fn view(p: &HashMap<String, String>, ctx: &RequestContext) -> NgsiResult<Vie
             "keyValues" | "simplified" => Format::Simplified,
             "concise" => Format::Concise,
             "normalized" => Format::Normalized,
-            other => return Err(NgsiError::bad_data(format!("unknown format `{other}`"))),
+            other => return Err(NgsiError::invalid(format!("unknown format `{other}`"))),
         };
     }
     projection(p, ctx, &mut view)?;

@@ -1,0 +1,62 @@
+//! Entity projection (clause 4.21 `pick`/`omit`, with linked entity retrieval, clause 4.5.23),
+//! `datasetId` and the errors of the retrieval parameters (clauses 5.7.1.4, 5.7.2.4, 6.3.7).
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::common::*;
+use crate::ngsi::*;
+
+const BUILDING: &str = "/entities/urn:ngsi-ld:Building:b1";
+
+/// A building located in a city in a country, a second building without links, and a vehicle.
+async fn town(ngsi: &Ngsi) {
+    for body in [
+        json!({"id": "urn:ngsi-ld:Country:cn", "type": "Country", "name": "中国",
+               "description": "a country"}),
+        json!({"id": "urn:ngsi-ld:City:cq", "type": "City", "name": "重庆",
+               "description": "a city",
+               "isInCountry": {"type": "Relationship", "object": "urn:ngsi-ld:Country:cn"}}),
+        json!({"id": "urn:ngsi-ld:Building:b1", "type": "Building", "name": "解放碑",
+               "floors": 3,
+               "locatedAt": {"type": "Relationship", "object": "urn:ngsi-ld:City:cq"}}),
+        json!({"id": "urn:ngsi-ld:Building:b2", "type": "Building", "name": "洪崖洞",
+               "floors": 11}),
+        json!({"id": "urn:ngsi-ld:Vehicle:v1", "type": "Vehicle", "speed": 3}),
+    ] {
+        assert_eq!(
+            ngsi.post("/entities", &body).await.status(),
+            StatusCode::CREATED
+        );
+    }
+}
+
+async fn bad(ngsi: &Ngsi, path: &str, kind: &str) {
+    let r = ngsi.get(path).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{path}");
+    expect_error(r, StatusCode::BAD_REQUEST, kind).await;
+}
+
+#[tokio::test]
+async fn unknown_format_or_options_are_invalid_request() {
+    let app = spawn_demo(true).await;
+    let ngsi = Ngsi::writer(&app).await;
+    town(&ngsi).await;
+    for query in [
+        "format=invalidFormat",
+        "options=invalidOptions",
+        "options=keyValues,invalid",
+        "format=keyValues&options=invalid",
+    ] {
+        // Checked before the entity is looked for: an unknown id is 400 too.
+        for path in [BUILDING, "/entities/urn:ngsi-ld:Building:nowhere"] {
+            bad(&ngsi, &format!("{path}?{query}"), "InvalidRequest").await;
+        }
+        bad(
+            &ngsi,
+            &format!("/entities?type=Building&{query}"),
+            "InvalidRequest",
+        )
+        .await;
+    }
+}
