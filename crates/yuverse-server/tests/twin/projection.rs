@@ -38,6 +38,30 @@ async fn bad(ngsi: &Ngsi, path: &str, kind: &str) {
 }
 
 #[tokio::test]
+async fn flat_join_without_linked_entities_answers_the_entity_alone() {
+    let app = spawn_demo(true).await;
+    let ngsi = Ngsi::writer(&app).await;
+    town(&ngsi).await;
+    let alone = ngsi
+        .get_json("/entities/urn:ngsi-ld:Building:b2?join=flat")
+        .await;
+    assert_eq!(alone["id"], "urn:ngsi-ld:Building:b2");
+    // A link to an entity the broker does not hold is no linked entity either.
+    let body = json!({"id": "urn:ngsi-ld:Building:b3", "type": "Building",
+                      "locatedAt": {"type": "Relationship", "object": "urn:ngsi-ld:City:gone"}});
+    assert_eq!(
+        ngsi.post("/entities", &body).await.status(),
+        StatusCode::CREATED
+    );
+    let alone = ngsi
+        .get_json("/entities/urn:ngsi-ld:Building:b3?join=flat")
+        .await;
+    assert_eq!(alone["locatedAt"]["object"], "urn:ngsi-ld:City:gone");
+    let listed = ngsi.get_json(&format!("{BUILDING}?join=flat")).await;
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
 async fn unknown_format_or_options_are_invalid_request() {
     let app = spawn_demo(true).await;
     let ngsi = Ngsi::writer(&app).await;

@@ -142,10 +142,11 @@ pub async fn retrieve(
             let lookup = |id: &str| twin.get_entity(&tenant, id).ok();
             let mut linked =
                 render_linked(std::slice::from_ref(&entity), &view, &ctx, linking, &lookup);
-            // `flat` answers the entity and those it links to as one list.
+            // `flat` answers the entity and those it links to as one list, or the entity
+            // alone when it links to none.
             match linking.join {
-                Join::Flat => Value::Array(linked),
-                Join::Inline => linked.swap_remove(0),
+                Join::Flat if linked.len() > 1 => Value::Array(linked),
+                _ => linked.swap_remove(0),
             }
         }
     };
