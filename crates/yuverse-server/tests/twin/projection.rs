@@ -62,6 +62,62 @@ async fn flat_join_without_linked_entities_answers_the_entity_alone() {
 }
 
 #[tokio::test]
+async fn dataset_id_keeps_the_instances_listed() {
+    let app = spawn_demo(true).await;
+    let ngsi = Ngsi::writer(&app).await;
+    let body = json!({"id": "urn:ngsi-ld:Building:ds", "type": "Building",
+        "name": [{"type": "Property", "value": "Eiffel Tower"},
+                 {"type": "Property", "value": "Tour Eiffel", "datasetId": "urn:ngsi-ld:Dataset:fr"},
+                 {"type": "Property", "value": "Eiffelturm", "datasetId": "urn:ngsi-ld:Dataset:de"}],
+        "locatedAt": [{"type": "Relationship", "object": "urn:ngsi-ld:City:Paris"},
+                      {"type": "Relationship", "object": "urn:ngsi-ld:Ciudad:Paris", "datasetId": "urn:ngsi-ld:Dataset:es"}]});
+    assert_eq!(
+        ngsi.post("/entities", &body).await.status(),
+        StatusCode::CREATED
+    );
+    let path = "/entities/urn:ngsi-ld:Building:ds";
+
+    let french = ngsi
+        .get_json(&format!("{path}?datasetId=urn:ngsi-ld:Dataset:fr"))
+        .await;
+    assert_eq!(
+        french,
+        json!({"id": "urn:ngsi-ld:Building:ds", "type": "Building",
+               "name": {"type": "Property", "value": "Tour Eiffel", "datasetId": "urn:ngsi-ld:Dataset:fr"}})
+    );
+    let default = ngsi.get_json(&format!("{path}?datasetId=@none")).await;
+    assert_eq!(default["name"]["value"], "Eiffel Tower");
+    assert_eq!(default["locatedAt"]["object"], "urn:ngsi-ld:City:Paris");
+    let two = ngsi
+        .get_json(&format!(
+            "{path}?datasetId=urn:ngsi-ld:Dataset:de,urn:ngsi-ld:Dataset:es"
+        ))
+        .await;
+    assert_eq!(two["name"]["value"], "Eiffelturm");
+    assert_eq!(two["locatedAt"]["datasetId"], "urn:ngsi-ld:Dataset:es");
+
+    // In a query, an entity with no instance left keeps its id and type.
+    let none = ngsi
+        .get_json("/entities?type=Building&attrs=name&datasetId=urn:ngsi-ld:Dataset:es")
+        .await;
+    assert_eq!(
+        none,
+        json!([{"id": "urn:ngsi-ld:Building:ds", "type": "Building"}])
+    );
+    let german = ngsi
+        .get_json("/entities?type=Building&attrs=name&datasetId=urn:ngsi-ld:Dataset:de")
+        .await;
+    assert_eq!(german[0]["name"]["value"], "Eiffelturm");
+    assert!(german[0].get("locatedAt").is_none());
+    bad(
+        &ngsi,
+        &format!("{path}?datasetId=not%20a%20uri"),
+        "BadRequestData",
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn unknown_format_or_options_are_invalid_request() {
     let app = spawn_demo(true).await;
     let ngsi = Ngsi::writer(&app).await;

@@ -9,7 +9,7 @@ use percent_encoding::percent_decode_str;
 use serde_json::Value;
 
 use super::context::RequestContext;
-use crate::domain::render::{Format, View};
+use crate::domain::render::{Format, View, NO_DATASET};
 use crate::domain::Vocabulary;
 use crate::error::{ErrorKind, NgsiError, NgsiResult};
 use crate::store::memory::Selector;
@@ -93,7 +93,7 @@ pub fn paging(p: &HashMap<String, String>, config: &TwinConfig) -> NgsiResult<Pa
     })
 }
 
-/// `options` and `format`, `attrs`/`pick`/`omit`, `lang`. An unknown format or option is
+/// `options` and `format`, `attrs`/`pick`/`omit`, `lang`, `datasetId`. An unknown format or option is
 /// InvalidRequest (clauses 6.3.7, 6.3.20).
 pub fn view(p: &HashMap<String, String>, ctx: &RequestContext) -> NgsiResult<View> {
     let mut view = View::default();
@@ -123,6 +123,21 @@ pub fn view(p: &HashMap<String, String>, ctx: &RequestContext) -> NgsiResult<Vie
         }
     }
     view.lang = p.get("lang").cloned();
+    if let Some(datasets) = p.get("datasetId") {
+        let datasets = list(datasets);
+        if let Some(bad) = datasets
+            .iter()
+            .find(|d| *d != NO_DATASET && !crate::domain::attribute::is_uri(d))
+        {
+            return Err(NgsiError::bad_data(format!(
+                "datasetId `{bad}` is neither a URI nor @none"
+            )));
+        }
+        if datasets.is_empty() {
+            return Err(NgsiError::bad_data("datasetId needs at least one value"));
+        }
+        view.datasets = Some(datasets);
+    }
     Ok(view)
 }
 
