@@ -2,6 +2,8 @@
 //! with or without system attributes, filtered by `attrs`/`pick`/`omit`, one language (`lang`),
 //! and GeoJSON features. Names are compacted with the client's vocabulary.
 
+use std::collections::BTreeMap;
+
 use serde_json::{Map, Value};
 
 use super::attribute::{GEO_PROPERTY, LANGUAGE_PROPERTY, RELATIONSHIP};
@@ -33,6 +35,9 @@ pub struct View {
     /// `datasetId=`: the attribute instances shown, by datasetId (`@none` for the default
     /// instance); `None` for all. An attribute left without instances is left out.
     pub datasets: Option<Vec<String>>,
+    /// Nested `pick`/`omit` (`rel{a,b}`): the projection of the entities each relationship
+    /// (expanded name) links to, with `join`; only the projection members are used.
+    pub linked: BTreeMap<String, View>,
 }
 
 impl View {

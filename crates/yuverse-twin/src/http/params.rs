@@ -9,6 +9,7 @@ use percent_encoding::percent_decode_str;
 use serde_json::Value;
 
 use super::context::RequestContext;
+use crate::domain::join::Linking;
 use crate::domain::render::{Format, View, NO_DATASET};
 use crate::domain::Vocabulary;
 use crate::error::{ErrorKind, NgsiError, NgsiResult};
@@ -93,9 +94,14 @@ pub fn paging(p: &HashMap<String, String>, config: &TwinConfig) -> NgsiResult<Pa
     })
 }
 
-/// `options` and `format`, `attrs`/`pick`/`omit`, `lang`, `datasetId`. An unknown format or option is
-/// InvalidRequest (clauses 6.3.7, 6.3.20).
-pub fn view(p: &HashMap<String, String>, ctx: &RequestContext) -> NgsiResult<View> {
+/// `options` and `format`, `attrs`/`pick`/`omit`, `lang`, `datasetId`; `linking` is the
+/// request's `join`, which nested projections need. An unknown format or option is
+/// InvalidRequest (clause 6.3.7 / 6.3.20).
+pub fn view(
+    p: &HashMap<String, String>,
+    ctx: &RequestContext,
+    linking: Option<Linking>,
+) -> NgsiResult<View> {
     let mut view = View::default();
     for option in p.get("options").map(|o| list(o)).unwrap_or_default() {
         match option.as_str() {
@@ -116,7 +122,7 @@ pub fn view(p: &HashMap<String, String>, ctx: &RequestContext) -> NgsiResult<Vie
             other => return Err(NgsiError::invalid(format!("unknown format `{other}`"))),
         };
     }
-    projection(p, ctx, &mut view)?;
+    projection(p, ctx, &mut view, linking.map(|l| l.level))?;
     if view.only.is_none() {
         if let Some(attrs) = p.get("attrs") {
             view.only = Some(list(attrs).iter().map(|a| ctx.expand(a)).collect());
@@ -142,50 +148,92 @@ pub fn view(p: &HashMap<String, String>, ctx: &RequestContext) -> NgsiResult<Vie
 }
 
 /// `pick` (the members to keep) or `omit` (the members to drop) of each entity, which may name
-/// `id` and `type` besides attributes; both at once is BadRequestData. Shared by the entity
-/// and the temporal endpoints.
+/// `id` and `type` besides attributes, and `rel{…}` for the entities a relationship links to
+/// (clause 4.21). BadRequestData: both at once, either with `attrs`, a malformed value, or
+/// `{…}` without `join` or nested deeper than `join_level`. Shared by the entity and the
+/// temporal endpoints (the latter without join).
 pub fn projection(
     p: &HashMap<String, String>,
     ctx: &RequestContext,
     view: &mut View,
+    join_level: Option<usize>,
 ) -> NgsiResult<()> {
-    for key in ["pick", "omit"] {
-        if p.get(key).is_some_and(|v| list(v).is_empty()) {
+    let (key, text) =
+        match (p.get("pick"), p.get("omit")) {
+            (None, None) => return Ok(()),
+            (Some(_), Some(_)) => return Err(NgsiError::bad_data(
+                "pick and omit cannot be used together: give the members to keep or those to drop",
+            )),
+            (Some(pick), None) => ("pick", pick),
+            (None, Some(omit)) => ("omit", omit),
+        };
+    if p.contains_key("attrs") {
+        return Err(NgsiError::bad_data(format!(
+            "{key} and attrs cannot be used together: {key} chooses the members already"
+        )));
+    }
+    let terms =
+        super::projection::parse(text).map_err(|e| NgsiError::bad_data(format!("{key}: {e}")))?;
+    let hops = super::projection::depth(&terms);
+    match join_level {
+        None if hops > 0 => {
             return Err(NgsiError::bad_data(format!(
-                "{key} needs at least one name"
-            )));
+                "{key}: `{{…}}` projects linked entities, which needs join=inline or join=flat"
+            )))
+        }
+        Some(level) if hops > level => {
+            return Err(NgsiError::bad_data(format!(
+                "{key}: the projection reaches {hops} linked entities deep, joinLevel only {level}"
+            )))
+        }
+        _ => {}
+    }
+    apply(&terms, key == "pick", ctx, view)
+}
+
+/// Sets the projection members of `view` from parsed terms, the nested ones recursively.
+fn apply(
+    terms: &[super::projection::Term],
+    pick: bool,
+    ctx: &RequestContext,
+    view: &mut View,
+) -> NgsiResult<()> {
+    let mut picked = Vec::new();
+    if pick {
+        view.omit_id = true;
+        view.omit_type = true;
+    }
+    for term in terms {
+        let name = term.name.as_str();
+        if matches!(name, "id" | "type") {
+            if term.linked.is_some() {
+                return Err(NgsiError::bad_data(format!(
+                    "`{name}` links no entity: it cannot have a `{{…}}` projection"
+                )));
+            }
+            match name {
+                "id" => view.omit_id = !pick,
+                _ => view.omit_type = !pick,
+            }
+            continue;
+        }
+        let expanded = ctx.expand(name);
+        if let Some(inner) = &term.linked {
+            let mut linked = View::default();
+            apply(inner, pick, ctx, &mut linked)?;
+            view.linked.insert(expanded.clone(), linked);
+        }
+        // In omit, `rel{…}` drops members of the linked entities, not the relationship.
+        if pick {
+            picked.push(expanded);
+        } else if term.linked.is_none() {
+            view.omit.push(expanded);
         }
     }
-    match (p.get("pick"), p.get("omit")) {
-        (Some(_), Some(_)) => Err(NgsiError::bad_data(
-            "pick and omit cannot be used together: give the members to keep or those to drop",
-        )),
-        (Some(pick), None) => {
-            view.omit_id = true;
-            view.omit_type = true;
-            let mut picked = Vec::new();
-            for name in list(pick) {
-                match name.as_str() {
-                    "id" => view.omit_id = false,
-                    "type" => view.omit_type = false,
-                    _ => picked.push(ctx.expand(&name)),
-                }
-            }
-            view.only = Some(picked);
-            Ok(())
-        }
-        (None, Some(omit)) => {
-            for name in list(omit) {
-                match name.as_str() {
-                    "id" => view.omit_id = true,
-                    "type" => view.omit_type = true,
-                    _ => view.omit.push(ctx.expand(&name)),
-                }
-            }
-            Ok(())
-        }
-        (None, None) => Ok(()),
+    if pick {
+        view.only = Some(picked);
     }
+    Ok(())
 }
 
 /// The selector of `GET /entities` (also used for purge and temporal queries).
