@@ -19,6 +19,7 @@ mod jsonld_contexts;
 mod linked_entities;
 mod live;
 mod persist;
+mod projection;
 mod queries;
 mod registrations;
 mod subscriptions;

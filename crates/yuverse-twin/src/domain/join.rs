@@ -5,8 +5,11 @@
 //! never linked into itself, a target the broker does not hold is left out, and a
 //! Relationship's `objectType`, when given, must be among the target's types.
 //!
-//! Linked entities are rendered in the answer's format, language and system attributes, but
-//! whole: `attrs`, `pick` and `omit` choose the attributes of the answer's own entities.
+//! Linked entities are rendered in the answer's format, language and system attributes, and
+//! whole unless a nested `pick`/`omit` (`rel{…}`, clause 4.21) projects the entities that
+//! relationship links to: `attrs`, `pick`, `omit` and `datasetId` choose the answer's own
+//! members. Only the relationships an entity is shown with are followed, and an entity
+//! left without any member is left out.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -71,15 +74,21 @@ impl Linking {
 /// Finds a held entity by id.
 pub type Lookup<'a> = &'a dyn Fn(&str) -> Option<Arc<Value>>;
 
-/// The targets of a document's Relationships and ListRelationships, in order, that pass their
-/// `objectType`.
-fn targets(doc: &Doc, lookup: Lookup<'_>) -> Vec<(String, usize, Arc<Value>)> {
+/// The targets of the Relationships and ListRelationships a document is shown with under
+/// `view`, in order, that pass their `objectType`: (relationship, instance index, target).
+fn targets(doc: &Doc, view: &View, lookup: Lookup<'_>) -> Vec<(String, usize, Arc<Value>)> {
     let mut out = Vec::new();
     for (name, instances) in doc {
         let Value::Array(instances) = instances else {
             continue;
         };
+        if !view.wants(name) {
+            continue;
+        }
         for (index, instance) in instances.iter().enumerate() {
+            if !view.keeps_instance(instance) {
+                continue;
+            }
             for object in objects(instance) {
                 let Some(target) = lookup(object) else {
                     continue;
@@ -120,17 +129,25 @@ fn fits_type(instance: &Value, target: &Value) -> bool {
     wanted.iter().any(|w| types.contains(w))
 }
 
-/// The view linked entities are rendered in: the answer's, without its attribute choice.
-fn linked_view(view: &View) -> View {
+/// The view of the entities `relationship` links to: the answer's format, language and system
+/// attributes, with the nested projection given for that relationship, if any.
+fn linked_view(view: &View, relationship: &str) -> View {
+    let projection = view.linked.get(relationship).cloned().unwrap_or_default();
     View {
         format: view.format,
         sys_attrs: view.sys_attrs,
         lang: view.lang.clone(),
-        ..View::default()
+        ..projection
     }
 }
 
-/// Renders `entities` with their linked entities.
+/// Whether a rendered entity has no member left (a projection took them all).
+pub fn is_empty(rendered: &Value) -> bool {
+    rendered.as_object().is_some_and(Map::is_empty)
+}
+
+/// Renders `entities` with their linked entities; entities left empty by the projection are
+/// left out.
 pub fn render_linked(
     entities: &[Arc<Value>],
     view: &View,
@@ -144,11 +161,12 @@ pub fn render_linked(
             .map(|e| {
                 let mut path = vec![id_of(doc(e)).to_owned()];
                 render(
-                    &inlined(doc(e), vocab, linking.level, lookup, &mut path, view),
+                    &inlined(doc(e), view, vocab, linking.level, lookup, &mut path),
                     view,
                     vocab,
                 )
             })
+            .filter(|e| !is_empty(e))
             .collect(),
         Join::Flat => {
             let mut seen: HashSet<String> =
@@ -156,16 +174,21 @@ pub fn render_linked(
             let mut out: Vec<Value> = entities
                 .iter()
                 .map(|e| render(doc(e), view, vocab))
+                .filter(|e| !is_empty(e))
                 .collect();
-            let mut frontier: Vec<Arc<Value>> = entities.to_vec();
-            let linked = linked_view(view);
+            let mut frontier: Vec<(Arc<Value>, View)> =
+                entities.iter().map(|e| (e.clone(), view.clone())).collect();
             for _ in 0..linking.level {
                 let mut next = Vec::new();
-                for entity in &frontier {
-                    for (_, _, target) in targets(doc(entity), lookup) {
+                for (entity, entity_view) in &frontier {
+                    for (name, _, target) in targets(doc(entity), entity_view, lookup) {
                         if seen.insert(id_of(doc(&target)).to_owned()) {
-                            out.push(render(doc(&target), &linked, vocab));
-                            next.push(target);
+                            let linked = linked_view(entity_view, &name);
+                            let rendered = render(doc(&target), &linked, vocab);
+                            if !is_empty(&rendered) {
+                                out.push(rendered);
+                            }
+                            next.push((target, linked));
                         }
                     }
                 }
@@ -176,34 +199,37 @@ pub fn render_linked(
     }
 }
 
-/// `doc` with each relationship instance holding its rendered target (`entity`, or
-/// `entityList` for a ListRelationship), `level` deep; `path` holds the ids above, which are
-/// not linked again.
+/// `doc` (to be rendered in `view`) with each relationship instance holding its rendered
+/// target (`entity`, or `entityList` for a ListRelationship), `level` deep; `path` holds the
+/// ids above, which are not linked again.
 fn inlined(
     doc_in: &Doc,
+    view: &View,
     vocab: &dyn Vocabulary,
     level: usize,
     lookup: Lookup<'_>,
     path: &mut Vec<String>,
-    view: &View,
 ) -> Doc {
     let mut out = doc_in.clone();
     if level == 0 {
         return out;
     }
-    let linked = linked_view(view);
-    for (name, index, target) in targets(doc_in, lookup) {
+    for (name, index, target) in targets(doc_in, view, lookup) {
         let target_id = id_of(doc(&target)).to_owned();
         if path.contains(&target_id) {
             continue;
         }
+        let linked = linked_view(view, &name);
         path.push(target_id);
         let rendered = render(
-            &inlined(doc(&target), vocab, level - 1, lookup, path, view),
+            &inlined(doc(&target), &linked, vocab, level - 1, lookup, path),
             &linked,
             vocab,
         );
         path.pop();
+        if is_empty(&rendered) {
+            continue;
+        }
         let Some(Value::Object(instance)) = out
             .get_mut(&name)
             .and_then(Value::as_array_mut)

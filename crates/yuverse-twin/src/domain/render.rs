@@ -2,6 +2,8 @@
 //! with or without system attributes, filtered by `attrs`/`pick`/`omit`, one language (`lang`),
 //! and GeoJSON features. Names are compacted with the client's vocabulary.
 
+use std::collections::BTreeMap;
+
 use serde_json::{Map, Value};
 
 use super::attribute::{GEO_PROPERTY, LANGUAGE_PROPERTY, RELATIONSHIP};
@@ -30,6 +32,12 @@ pub struct View {
     pub omit_type: bool,
     /// `lang=`: render LanguageProperties as one string in this language (`*` for all).
     pub lang: Option<String>,
+    /// `datasetId=`: the attribute instances shown, by datasetId (`@none` for the default
+    /// instance); `None` for all. An attribute left without instances is left out.
+    pub datasets: Option<Vec<String>>,
+    /// Nested `pick`/`omit` (`rel{a,b}`): the projection of the entities each relationship
+    /// (expanded name) links to, with `join`; only the projection members are used.
+    pub linked: BTreeMap<String, View>,
 }
 
 impl View {
@@ -39,7 +47,22 @@ impl View {
             .is_none_or(|o| o.iter().any(|n| n == name))
             && !self.omit.iter().any(|n| n == name)
     }
+
+    /// Whether `datasetId=` keeps this attribute instance.
+    pub fn keeps_instance(&self, instance: &Value) -> bool {
+        let Some(datasets) = &self.datasets else {
+            return true;
+        };
+        let dataset = instance
+            .get("datasetId")
+            .and_then(Value::as_str)
+            .unwrap_or(NO_DATASET);
+        datasets.iter().any(|d| d == dataset)
+    }
 }
+
+/// The `datasetId=` name of the default instance, the one without a datasetId.
+pub const NO_DATASET: &str = "@none";
 
 const SYSTEM: [&str; 2] = ["createdAt", "modifiedAt"];
 
@@ -71,7 +94,19 @@ pub fn render(doc: &Doc, view: &View, vocab: &dyn Vocabulary) -> Value {
         if super::attribute::ENTITY_MEMBERS.contains(&name.as_str()) || !view.wants(name) {
             continue;
         }
-        if let Some(rendered) = render_attribute(instances, view, vocab) {
+        let rendered = match (&view.datasets, instances) {
+            (Some(_), Value::Array(list)) => {
+                let kept: Vec<Value> = list
+                    .iter()
+                    .filter(|i| view.keeps_instance(i))
+                    .cloned()
+                    .collect();
+                render_attribute(&Value::Array(kept), view, vocab)
+            }
+            (Some(_), single) if !view.keeps_instance(single) => None,
+            _ => render_attribute(instances, view, vocab),
+        };
+        if let Some(rendered) = rendered {
             out.insert(vocab.compact(name), rendered);
         }
     }

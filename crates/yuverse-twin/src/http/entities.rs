@@ -11,7 +11,7 @@ use super::distributed_writes::{self, Write, Written};
 use super::federation;
 use super::params::{self, flag, has_selector, parse_query_string};
 use super::request::{accept, json_body, tenant, Caller, Representation};
-use crate::domain::join::{render_linked, Join, Linking};
+use crate::domain::join::{is_empty, render_linked, Join, Linking};
 use crate::domain::ordering::Ordering;
 use crate::domain::render::{render, render_feature, View};
 use crate::domain::Vocabulary;
@@ -118,7 +118,8 @@ pub async fn retrieve(
     let repr = accept(&headers, true)?;
     let ctx = contexts.for_read(&headers)?;
     let p = parse_query_string(raw.as_deref())?;
-    let view = params::view(&p, &ctx)?;
+    let linking = linking(&p)?;
+    let view = params::view(&p, &ctx, linking)?;
     let tenant = tenant(&headers)?;
     // Sources registered for this entity (by id, or its type when the client gives it).
     let discovery: std::collections::HashMap<String, String> = ["type", "attrs", "csf"]
@@ -148,21 +149,50 @@ pub async fn retrieve(
     }
     let entity = twin.get_entity(&tenant, &id)?;
     let doc = crate::domain::entity::doc(&entity);
-    let body = match (repr, linking(&p)?) {
+    nothing_left(doc, &view, &p, &ctx)?;
+    let body = match (repr, linking) {
         (Representation::GeoJson, _) => render_feature(doc, &view, &ctx, &geo_property(&p, &ctx)),
         (_, None) => render(doc, &view, &ctx),
         (_, Some(linking)) => {
             let lookup = |id: &str| twin.get_entity(&tenant, id).ok();
             let mut linked =
                 render_linked(std::slice::from_ref(&entity), &view, &ctx, linking, &lookup);
-            // `flat` answers the entity and those it links to as one list.
+            // `flat` answers the entity and those it links to as one list, or the entity
+            // alone when it links to none.
             match linking.join {
-                Join::Flat => Value::Array(linked),
-                Join::Inline => linked.swap_remove(0),
+                Join::Flat if linked.len() > 1 => Value::Array(linked),
+                _ => linked.swap_remove(0),
             }
         }
     };
     Ok(respond(StatusCode::OK, body, repr, &ctx))
+}
+
+/// A retrieval whose projection leaves nothing of the entity is ResourceNotFound
+/// (clause 5.7.1.4): `attrs` naming none of its attributes, or `pick`/`omit` leaving no member.
+fn nothing_left(
+    doc: &crate::domain::entity::Doc,
+    view: &View,
+    p: &std::collections::HashMap<String, String>,
+    ctx: &RequestContext,
+) -> NgsiResult<()> {
+    if let Some(attrs) = p.get("attrs") {
+        let held = attrs
+            .split(',')
+            .filter(|a| !a.is_empty())
+            .any(|a| doc.contains_key(&ctx.expand(a)));
+        if !held {
+            return Err(NgsiError::not_found(format!(
+                "the entity has none of the attributes `{attrs}`"
+            )));
+        }
+    }
+    if is_empty(&render(doc, view, ctx)) {
+        return Err(NgsiError::not_found(
+            "pick/omit leave no member of the entity",
+        ));
+    }
+    Ok(())
 }
 
 /// `join` and `joinLevel`.
@@ -187,7 +217,8 @@ async fn run_query(
             "a query needs at least one of id, idPattern, type, attrs, q or a geo-query",
         ));
     }
-    let view: View = params::view(p, ctx)?;
+    let linking = linking(p)?;
+    let view: View = params::view(p, ctx, linking)?;
     let paging = params::paging(p, twin.config())?;
     let tenant = tenant(headers)?;
     let sources = federation::sources(twin, &tenant, p, p, (ctx, repr), "queryEntity")?;
@@ -222,11 +253,13 @@ async fn run_query(
             json!({"type": "FeatureCollection", "features":
                 page.entities.iter().map(|e| render_feature(crate::domain::entity::doc(e), &view, ctx, &geometry)).collect::<Vec<_>>()})
         }
-        _ => match linking(p)? {
+        _ => match linking {
+            // Entities the projection leaves empty are left out of the answer.
             None => Value::Array(
                 page.entities
                     .iter()
                     .map(|e| render(crate::domain::entity::doc(e), &view, ctx))
+                    .filter(|e| !is_empty(e))
                     .collect(),
             ),
             Some(linking) => {

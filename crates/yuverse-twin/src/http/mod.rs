@@ -11,6 +11,7 @@ mod entities;
 mod federation;
 mod jsonld_contexts;
 mod params;
+mod projection;
 mod request;
 mod temporal;
 mod temporal_params;

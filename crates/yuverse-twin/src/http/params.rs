@@ -1,6 +1,7 @@
 //! Query-string parameters of the entity and temporal queries, parsed into a `Selector`
 //! (what to find), a `View` (how to show it) and paging. Every bad parameter is BadRequestData
-//! naming the parameter; none reaches a 500.
+//! naming the parameter (an unknown `format` or `options` value: InvalidRequest); none
+//! reaches a 500.
 
 use std::collections::HashMap;
 
@@ -8,7 +9,8 @@ use percent_encoding::percent_decode_str;
 use serde_json::Value;
 
 use super::context::RequestContext;
-use crate::domain::render::{Format, View};
+use crate::domain::join::Linking;
+use crate::domain::render::{Format, View, NO_DATASET};
 use crate::domain::Vocabulary;
 use crate::error::{ErrorKind, NgsiError, NgsiResult};
 use crate::store::memory::Selector;
@@ -92,8 +94,14 @@ pub fn paging(p: &HashMap<String, String>, config: &TwinConfig) -> NgsiResult<Pa
     })
 }
 
-/// `options` and `format`, `attrs`/`pick`/`omit`, `lang`.
-pub fn view(p: &HashMap<String, String>, ctx: &RequestContext) -> NgsiResult<View> {
+/// `options` and `format`, `attrs`/`pick`/`omit`, `lang`, `datasetId`; `linking` is the
+/// request's `join`, which nested projections need. An unknown format or option is
+/// InvalidRequest (clause 6.3.7 / 6.3.20).
+pub fn view(
+    p: &HashMap<String, String>,
+    ctx: &RequestContext,
+    linking: Option<Linking>,
+) -> NgsiResult<View> {
     let mut view = View::default();
     for option in p.get("options").map(|o| list(o)).unwrap_or_default() {
         match option.as_str() {
@@ -103,7 +111,7 @@ pub fn view(p: &HashMap<String, String>, ctx: &RequestContext) -> NgsiResult<Vie
             "sysAttrs" => view.sys_attrs = true,
             // Options of write operations that may appear on shared parameter sets.
             "noOverwrite" | "replace" | "update" => {}
-            other => return Err(NgsiError::bad_data(format!("unknown option `{other}`"))),
+            other => return Err(NgsiError::invalid(format!("unknown option `{other}`"))),
         }
     }
     if let Some(format) = p.get("format") {
@@ -111,64 +119,121 @@ pub fn view(p: &HashMap<String, String>, ctx: &RequestContext) -> NgsiResult<Vie
             "keyValues" | "simplified" => Format::Simplified,
             "concise" => Format::Concise,
             "normalized" => Format::Normalized,
-            other => return Err(NgsiError::bad_data(format!("unknown format `{other}`"))),
+            other => return Err(NgsiError::invalid(format!("unknown format `{other}`"))),
         };
     }
-    projection(p, ctx, &mut view)?;
+    projection(p, ctx, &mut view, linking.map(|l| l.level))?;
     if view.only.is_none() {
         if let Some(attrs) = p.get("attrs") {
             view.only = Some(list(attrs).iter().map(|a| ctx.expand(a)).collect());
         }
     }
     view.lang = p.get("lang").cloned();
+    if let Some(datasets) = p.get("datasetId") {
+        let datasets = list(datasets);
+        if let Some(bad) = datasets
+            .iter()
+            .find(|d| *d != NO_DATASET && !crate::domain::attribute::is_uri(d))
+        {
+            return Err(NgsiError::bad_data(format!(
+                "datasetId `{bad}` is neither a URI nor @none"
+            )));
+        }
+        if datasets.is_empty() {
+            return Err(NgsiError::bad_data("datasetId needs at least one value"));
+        }
+        view.datasets = Some(datasets);
+    }
     Ok(view)
 }
 
 /// `pick` (the members to keep) or `omit` (the members to drop) of each entity, which may name
-/// `id` and `type` besides attributes; both at once is BadRequestData. Shared by the entity
-/// and the temporal endpoints.
+/// `id` and `type` besides attributes, and `rel{…}` for the entities a relationship links to
+/// (clause 4.21). BadRequestData: both at once, either with `attrs`, a malformed value, or
+/// `{…}` without `join` or nested deeper than `join_level`. Shared by the entity and the
+/// temporal endpoints (the latter without join).
 pub fn projection(
     p: &HashMap<String, String>,
     ctx: &RequestContext,
     view: &mut View,
+    join_level: Option<usize>,
 ) -> NgsiResult<()> {
-    for key in ["pick", "omit"] {
-        if p.get(key).is_some_and(|v| list(v).is_empty()) {
+    let (key, text) =
+        match (p.get("pick"), p.get("omit")) {
+            (None, None) => return Ok(()),
+            (Some(_), Some(_)) => return Err(NgsiError::bad_data(
+                "pick and omit cannot be used together: give the members to keep or those to drop",
+            )),
+            (Some(pick), None) => ("pick", pick),
+            (None, Some(omit)) => ("omit", omit),
+        };
+    if p.contains_key("attrs") {
+        return Err(NgsiError::bad_data(format!(
+            "{key} and attrs cannot be used together: {key} chooses the members already"
+        )));
+    }
+    let terms =
+        super::projection::parse(text).map_err(|e| NgsiError::bad_data(format!("{key}: {e}")))?;
+    let hops = super::projection::depth(&terms);
+    match join_level {
+        None if hops > 0 => {
             return Err(NgsiError::bad_data(format!(
-                "{key} needs at least one name"
-            )));
+                "{key}: `{{…}}` projects linked entities, which needs join=inline or join=flat"
+            )))
+        }
+        Some(level) if hops > level => {
+            return Err(NgsiError::bad_data(format!(
+                "{key}: the projection reaches {hops} linked entities deep, joinLevel only {level}"
+            )))
+        }
+        _ => {}
+    }
+    apply(&terms, key == "pick", ctx, view)
+}
+
+/// Sets the projection members of `view` from parsed terms, the nested ones recursively.
+fn apply(
+    terms: &[super::projection::Term],
+    pick: bool,
+    ctx: &RequestContext,
+    view: &mut View,
+) -> NgsiResult<()> {
+    let mut picked = Vec::new();
+    if pick {
+        view.omit_id = true;
+        view.omit_type = true;
+    }
+    for term in terms {
+        let name = term.name.as_str();
+        if matches!(name, "id" | "type") {
+            if term.linked.is_some() {
+                return Err(NgsiError::bad_data(format!(
+                    "`{name}` links no entity: it cannot have a `{{…}}` projection"
+                )));
+            }
+            match name {
+                "id" => view.omit_id = !pick,
+                _ => view.omit_type = !pick,
+            }
+            continue;
+        }
+        let expanded = ctx.expand(name);
+        if let Some(inner) = &term.linked {
+            let mut linked = View::default();
+            apply(inner, pick, ctx, &mut linked)?;
+            view.linked.insert(expanded.clone(), linked);
+        }
+        // In omit, `rel{…}` drops members of the linked entities, not the relationship.
+        if pick {
+            picked.push(expanded);
+        } else if term.linked.is_none() {
+            view.omit.push(expanded);
         }
     }
-    match (p.get("pick"), p.get("omit")) {
-        (Some(_), Some(_)) => Err(NgsiError::bad_data(
-            "pick and omit cannot be used together: give the members to keep or those to drop",
-        )),
-        (Some(pick), None) => {
-            view.omit_id = true;
-            view.omit_type = true;
-            let mut picked = Vec::new();
-            for name in list(pick) {
-                match name.as_str() {
-                    "id" => view.omit_id = false,
-                    "type" => view.omit_type = false,
-                    _ => picked.push(ctx.expand(&name)),
-                }
-            }
-            view.only = Some(picked);
-            Ok(())
-        }
-        (None, Some(omit)) => {
-            for name in list(omit) {
-                match name.as_str() {
-                    "id" => view.omit_id = true,
-                    "type" => view.omit_type = true,
-                    _ => view.omit.push(ctx.expand(&name)),
-                }
-            }
-            Ok(())
-        }
-        (None, None) => Ok(()),
+    if pick {
+        view.only = Some(picked);
     }
+    Ok(())
 }
 
 /// The selector of `GET /entities` (also used for purge and temporal queries).

@@ -94,7 +94,7 @@ pub fn temporal_query(
         Some(_) => TemporalFormat::Aggregated(aggregation(p)?),
     };
     let mut projection = View::default();
-    params::projection(p, ctx, &mut projection)?;
+    params::projection(p, ctx, &mut projection, None)?;
     Ok(TemporalQuery {
         timerel,
         time_property,
