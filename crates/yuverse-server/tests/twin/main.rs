@@ -19,6 +19,7 @@ mod live;
 mod persist;
 mod queries;
 mod registrations;
+mod subscription_documents;
 mod subscriptions;
 mod temporal;
 mod temporal_aggregate;

@@ -33,6 +33,16 @@ pub fn new_document(
     Ok((id, document))
 }
 
+/// The id of a request's path, which must be a URI (clauses 5.8.2, 5.9.3, 5.11.3…: an id that
+/// is not one is a bad request, not a document that does not exist).
+pub fn path_id(id: String) -> NgsiResult<String> {
+    if is_uri(&id) {
+        Ok(id)
+    } else {
+        Err(NgsiError::bad_data(format!("`{id}` is not a URI")))
+    }
+}
+
 /// 201 Created with the new resource's path in `Location`.
 pub fn created(path: String) -> Response {
     (StatusCode::CREATED, [(header::LOCATION, path)]).into_response()

@@ -9,7 +9,7 @@ use axum::response::Response;
 
 use super::{Discovery, Registration, Registrations};
 use crate::error::{NgsiError, NgsiResult};
-use crate::http::documents::{created, new_document, page, patch_members};
+use crate::http::documents::{created, new_document, page, patch_members, path_id};
 use crate::http::Contexts;
 use crate::http::{accept, parse_query_string, respond, tenant, Caller};
 use crate::Twin;
@@ -85,6 +85,7 @@ pub async fn retrieve(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> NgsiResult<Response> {
+    let id = path_id(id)?;
     let repr = accept(&headers, false)?;
     let ctx = contexts.for_read(&headers)?;
     let sys_attrs = sys_attrs(&parse_query_string(raw.as_deref())?)?;
@@ -107,6 +108,7 @@ pub async fn update(
     headers: HeaderMap,
     body: Bytes,
 ) -> NgsiResult<StatusCode> {
+    let id = path_id(id)?;
     let (_, patch) = contexts.write_request(&twin, actor.as_ref(), &headers, &body, true)?;
     let patch = patch_members(patch, &id)?;
     if patch.is_empty() {
@@ -130,6 +132,7 @@ pub async fn delete(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> NgsiResult<StatusCode> {
+    let id = path_id(id)?;
     twin.authorize_write(actor.as_ref())?;
     twin.registrations()?
         .delete(&tenant(&headers)?, &id)

@@ -9,21 +9,22 @@ use yuverse_core::time::now_db;
 
 use super::CsourceSubscription;
 use crate::error::NgsiResult;
-use crate::http::documents::{created, new_document, page, patch_members};
+use crate::http::documents::{created, new_document, page, patch_members, path_id};
 use crate::http::Contexts;
 use crate::http::{accept, parse_query_string, respond, tenant, Caller};
 use crate::subscriptions::status::Status;
 use crate::subscriptions::Subscriptions;
 use crate::Twin;
 
-/// The subscription as the API shows it: as entity subscriptions are, with its status.
+/// The subscription as the API shows it: as entity subscriptions are, with its status (but
+/// no `notificationTrigger`, which context source subscriptions do not have).
 fn render(subscription: &CsourceSubscription, now: &str) -> Value {
     let status = subscription
         .status
         .lock()
         .map(|s| s.clone())
         .unwrap_or_default();
-    Subscriptions::render(&subscription.subscription, &status, now)
+    Subscriptions::render_with_status(&subscription.subscription, &status, now)
 }
 
 pub async fn create(
@@ -65,6 +66,7 @@ pub async fn retrieve(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> NgsiResult<Response> {
+    let id = path_id(id)?;
     let repr = accept(&headers, false)?;
     let ctx = contexts.for_read(&headers)?;
     let subscription = twin
@@ -87,6 +89,7 @@ pub async fn update(
     headers: HeaderMap,
     body: Bytes,
 ) -> NgsiResult<StatusCode> {
+    let id = path_id(id)?;
     let (_, patch) = contexts.write_request(&twin, actor.as_ref(), &headers, &body, true)?;
     let patch = patch_members(patch, &id)?;
     let tenant = tenant(&headers)?;
@@ -108,6 +111,7 @@ pub async fn delete(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> NgsiResult<StatusCode> {
+    let id = path_id(id)?;
     twin.authorize_write(actor.as_ref())?;
     twin.registrations()?
         .unsubscribe(&tenant(&headers)?, &id)

@@ -9,7 +9,7 @@ use yuverse_core::time::now_db;
 use super::model::Subscription;
 use super::registry::Subscriptions;
 use crate::error::NgsiResult;
-use crate::http::documents::{created, new_document, page, patch_members};
+use crate::http::documents::{created, new_document, page, patch_members, path_id};
 use crate::http::Contexts;
 use crate::http::{accept, parse_query_string, respond, tenant, Caller};
 use crate::Twin;
@@ -58,6 +58,7 @@ pub async fn retrieve(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> NgsiResult<Response> {
+    let id = path_id(id)?;
     let repr = accept(&headers, false)?;
     let ctx = contexts.for_read(&headers)?;
     let (s, status) = twin.subscriptions()?.get(&tenant(&headers)?, &id)?;
@@ -78,6 +79,7 @@ pub async fn update(
     headers: HeaderMap,
     body: Bytes,
 ) -> NgsiResult<StatusCode> {
+    let id = path_id(id)?;
     let (_, patch) = contexts.write_request(&twin, actor.as_ref(), &headers, &body, true)?;
     let patch = patch_members(patch, &id)?;
     let tenant = tenant(&headers)?;
@@ -98,6 +100,7 @@ pub async fn delete(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> NgsiResult<StatusCode> {
+    let id = path_id(id)?;
     twin.authorize_write(actor.as_ref())?;
     twin.subscriptions()?
         .delete(&tenant(&headers)?, &id)

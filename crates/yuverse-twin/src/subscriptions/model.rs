@@ -20,6 +20,9 @@ pub const TRIGGERS: [&str; 6] = [
     "attributeDeleted",
 ];
 
+/// The triggers of a subscription that names none (clause 5.2.12).
+pub const DEFAULT_TRIGGERS: [&str; 2] = ["attributeCreated", "attributeUpdated"];
+
 /// An entity selector of a subscription, expanded.
 #[derive(Debug, Clone)]
 pub struct EntitySelector {
@@ -191,7 +194,7 @@ impl Subscription {
             ));
         }
         let triggers = match document.get("notificationTrigger") {
-            None => vec!["attributeCreated".to_owned(), "attributeUpdated".to_owned()],
+            None => DEFAULT_TRIGGERS.map(str::to_owned).to_vec(),
             Some(v) => {
                 let list = strings(Some(v), "notificationTrigger")?;
                 if let Some(bad) = list.iter().find(|t| !TRIGGERS.contains(&t.as_str())) {

@@ -214,8 +214,22 @@ impl Subscriptions {
         Ok(out)
     }
 
-    /// The subscription as the API shows it: the client's document plus status fields.
+    /// The subscription as the API shows it: the client's document, the default
+    /// `notificationTrigger` when it gave none, and the status fields.
     pub fn render(subscription: &Subscription, status: &Status, now: &str) -> Value {
+        let mut shown = Self::render_with_status(subscription, status, now);
+        if let Value::Object(doc) = &mut shown {
+            doc.entry("notificationTrigger")
+                .or_insert_with(|| serde_json::json!(super::model::DEFAULT_TRIGGERS));
+        }
+        shown
+    }
+
+    /// The client's document plus `status` and, once a notification was attempted, the
+    /// delivery members of `notification` (clause 5.2.14: they describe notifications sent,
+    /// so a subscription that never notified has none). `isActive` is shown only when the
+    /// client gave it, as `status` already tells whether it is paused.
+    pub fn render_with_status(subscription: &Subscription, status: &Status, now: &str) -> Value {
         let mut doc: Map<String, Value> = subscription.document.clone();
         let state = if subscription.expired(now) {
             "expired"
@@ -225,8 +239,9 @@ impl Subscriptions {
             "paused"
         };
         doc.insert("status".into(), Value::String(state.into()));
-        doc.insert("isActive".into(), Value::Bool(subscription.active));
-        if let Some(Value::Object(n)) = doc.get_mut("notification") {
+        if let (Some(Value::Object(n)), Some(_)) =
+            (doc.get_mut("notification"), &status.last_notification)
+        {
             n.insert("timesSent".into(), status.times_sent.into());
             n.insert("timesFailed".into(), status.times_failed.into());
             for (k, v) in [

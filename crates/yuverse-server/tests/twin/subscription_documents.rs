@@ -1,0 +1,112 @@
+//! How `/subscriptions`, `/csourceRegistrations` and `/csourceSubscriptions` show their
+//! documents and refuse malformed requests, as the ETSI conformance suite checks them
+//! (GS CIM 009 V1.9.1, clauses 5.8 to 5.11).
+
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::common::*;
+use crate::ngsi::*;
+
+fn building_subscription(id: &str, uri: &str) -> Value {
+    json!({
+        "id": id,
+        "type": "Subscription",
+        "entities": [{"type": "Building"}],
+        "notification": {"format": "keyValues",
+            "endpoint": {"uri": uri, "accept": "application/json"}}
+    })
+}
+
+/// Polls `path` until `check` holds on it (or a generous deadline passes).
+async fn wait_until(ngsi: &Ngsi, path: &str, check: impl Fn(&Value) -> bool) -> Value {
+    let mut last = Value::Null;
+    for _ in 0..200 {
+        last = ngsi.get_json(path).await;
+        if check(&last) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    last
+}
+
+#[tokio::test]
+async fn a_subscription_shows_what_the_client_gave_and_the_delivery_status_once_notified() {
+    let app = spawn_demo(true).await;
+    let ngsi = Ngsi::writer(&app).await;
+    let id = "urn:ngsi-ld:Subscription:buildings";
+    // Port 9 (discard) is closed here: every attempt fails at once.
+    let r = ngsi
+        .post(
+            "/subscriptions",
+            &building_subscription(id, "http://127.0.0.1:9/notify"),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let shown = ngsi.get_json(&format!("/subscriptions/{id}")).await;
+    assert_eq!(shown["status"], "active");
+    assert!(shown.get("isActive").is_none(), "not given: {shown}");
+    assert_eq!(
+        shown["notificationTrigger"],
+        json!(["attributeCreated", "attributeUpdated"])
+    );
+    let notification = shown["notification"].as_object().unwrap();
+    for member in ["status", "timesSent", "timesFailed", "lastNotification"] {
+        assert!(!notification.contains_key(member), "{member}: {shown}");
+    }
+
+    ngsi.post(
+        "/entities",
+        &json!({"id": "urn:ngsi-ld:Building:b1", "type": "Building", "name": "解放碑"}),
+    )
+    .await;
+    let path = format!("/subscriptions/{id}");
+    let shown = wait_until(&ngsi, &path, |s| s["notification"]["timesFailed"] == 1).await;
+    // A failed notification was sent all the same.
+    assert_eq!(shown["notification"]["timesSent"], 1, "{shown}");
+    assert_eq!(shown["notification"]["status"], "failed");
+    assert!(shown["notification"]["lastFailure"].is_string());
+
+    let r = ngsi
+        .send_json(Method::PATCH, &path, &json!({"isActive": false}))
+        .await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let shown = ngsi.get_json(&path).await;
+    assert_eq!(shown["isActive"], false);
+    assert_eq!(shown["status"], "paused");
+}
+
+#[tokio::test]
+async fn ids_in_paths_must_be_uris() {
+    let app = spawn_demo(true).await;
+    let ngsi = Ngsi::writer(&app).await;
+    for resource in [
+        "/subscriptions",
+        "/csourceRegistrations",
+        "/csourceSubscriptions",
+    ] {
+        let path = format!("{resource}/invalidId");
+        expect_error(
+            ngsi.get(&path).await,
+            StatusCode::BAD_REQUEST,
+            "BadRequestData",
+        )
+        .await;
+        expect_error(
+            ngsi.send_json(Method::PATCH, &path, &json!({"description": "x"}))
+                .await,
+            StatusCode::BAD_REQUEST,
+            "BadRequestData",
+        )
+        .await;
+        expect_error(
+            ngsi.delete(&path).await,
+            StatusCode::BAD_REQUEST,
+            "BadRequestData",
+        )
+        .await;
+    }
+}
