@@ -19,6 +19,7 @@ mod live;
 mod persist;
 mod queries;
 mod registrations;
+mod subscription_deletions;
 mod subscription_documents;
 mod subscriptions;
 mod temporal;

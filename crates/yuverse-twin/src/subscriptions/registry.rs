@@ -271,13 +271,13 @@ impl Subscriptions {
             return Vec::new();
         };
         let doc = crate::domain::entity::doc(doc);
-        // A new entity is watched by every member it has; otherwise by what the change touched
-        // (as `delivery` decides).
-        let created = event.before.is_none();
+        // A new or deleted entity is watched by every member it has; otherwise by what the
+        // change touched (as `delivery` decides).
+        let whole = event.before.is_none() || event.after.is_none();
         let attributes = event
             .attributes
             .iter()
-            .chain(doc.keys().filter(|_| created))
+            .chain(doc.keys().filter(|_| whole))
             .map(String::as_str);
         self.inner
             .by_tenant
@@ -315,14 +315,19 @@ impl Subscriptions {
 pub(super) fn change_kind(event: &ChangeEvent) -> Vec<&'static str> {
     match (&event.before, &event.after) {
         (None, Some(_)) => vec!["entityCreated", "attributeCreated"],
-        (Some(_), None) => vec!["entityDeleted"],
-        (Some(before), Some(after)) => {
-            let before = crate::domain::entity::doc(before);
-            let after = crate::domain::entity::doc(after);
+        // Deleting an entity deletes its attributes too.
+        (Some(_), None) => vec!["entityDeleted", "attributeDeleted"],
+        (Some(old), Some(new)) => {
+            let before = crate::domain::entity::doc(old);
+            let after = crate::domain::entity::doc(new);
             let mut kinds = vec!["entityUpdated"];
             for a in &event.attributes {
                 match (before.contains_key(a), after.contains_key(a)) {
                     (false, true) => kinds.push("attributeCreated"),
+                    // Deleting one datasetId of an attribute deletes an attribute instance.
+                    (true, true) if super::deletions::deleted_an_instance(old, new, a) => {
+                        kinds.push("attributeDeleted")
+                    }
                     (true, true) => kinds.push("attributeUpdated"),
                     (true, false) => kinds.push("attributeDeleted"),
                     (false, false) => {}
