@@ -106,7 +106,7 @@ impl Discovery {
         registration
             .information
             .iter()
-            .any(|info| self.covers_entities(info) && self.covers_attributes(info))
+            .any(|info| self.covers_information(info))
             && self
                 .csf
                 .as_ref()
@@ -131,6 +131,11 @@ impl Discovery {
                     .as_ref()
                     .is_some_and(|i| overlaps(i, from.as_deref(), until.as_deref()))
             })
+    }
+
+    /// Whether one `information` item covers the asked entities and attributes.
+    pub fn covers_information(&self, info: &RegistrationInfo) -> bool {
+        self.covers_entities(info) && self.covers_attributes(info)
     }
 
     fn covers_entities(&self, info: &RegistrationInfo) -> bool {
