@@ -110,3 +110,51 @@ async fn ids_in_paths_must_be_uris() {
         .await;
     }
 }
+
+#[tokio::test]
+async fn subscription_lists_link_their_previous_and_next_pages() {
+    let app = spawn_demo(true).await;
+    let ngsi = Ngsi::writer(&app).await;
+    for resource in ["/subscriptions", "/csourceSubscriptions"] {
+        for n in 1..=3 {
+            let id = format!("urn:ngsi-ld:Subscription:page{n}");
+            let r = ngsi
+                .post(
+                    resource,
+                    &building_subscription(&id, "http://127.0.0.1:9/notify"),
+                )
+                .await;
+            assert_eq!(r.status(), StatusCode::CREATED);
+        }
+        let r = ngsi.get(&format!("{resource}?limit=1&offset=1")).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let links: Vec<String> = r
+            .headers()
+            .get_all("link")
+            .iter()
+            .map(|v| v.to_str().unwrap().replace(' ', ""))
+            .collect();
+        let expected = |offset: usize, rel: &str| {
+            format!(
+                "</ngsi-ld/v1{resource}?limit=1&offset={offset}>;rel=\"{rel}\";type=\"application/ld+json\""
+            )
+        };
+        assert!(links.contains(&expected(0, "prev")), "{links:?}");
+        assert!(links.contains(&expected(2, "next")), "{links:?}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body.as_array().unwrap().len(), 1);
+
+        let r = ngsi.get(&format!("{resource}?limit=2&offset=2")).await;
+        let links: Vec<String> = r
+            .headers()
+            .get_all("link")
+            .iter()
+            .map(|v| v.to_str().unwrap().replace(' ', ""))
+            .collect();
+        assert!(links.contains(&expected(0, "prev").replace("limit=1", "limit=2")));
+        assert!(
+            !links.iter().any(|l| l.contains("rel=\"next\"")),
+            "{links:?}"
+        );
+    }
+}

@@ -2,7 +2,7 @@
 //! `/csourceSubscriptions`): each is a JSON document that the client creates whole and patches
 //! member by member, kept with the @context it was written in, and listed in pages.
 
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 
@@ -64,10 +64,12 @@ pub fn patch_members(body: Value, id: &str) -> NgsiResult<Map<String, Value>> {
 }
 
 /// The page of `items` that `paging` asks for, rendered, with `NGSILD-Results-Count` (all
-/// of them) when asked for.
+/// of them) when asked for and `Link` headers to the previous and next pages (typed as JSON-LD,
+/// as the conformance suite's 031_02 and 041_03 expect them).
 pub fn page<T>(
     items: &[T],
     paging: &Paging,
+    uri: &Uri,
     render: impl Fn(&T) -> Value,
     repr: Representation,
     ctx: &RequestContext,
@@ -78,11 +80,25 @@ pub fn page<T>(
         .take(paging.limit)
         .map(render)
         .collect();
+    let shown_count = shown.len();
     let mut response = respond(StatusCode::OK, Value::Array(shown), repr, ctx);
     if paging.count {
         response
             .headers_mut()
             .insert("ngsild-results-count", items.len().into());
+    }
+    let links = super::entities::paging_links(
+        uri,
+        paging.offset,
+        paging.limit,
+        shown_count,
+        Some(items.len()),
+    );
+    for link in links {
+        let typed = format!("{link}; type=\"application/ld+json\"");
+        if let Ok(v) = HeaderValue::from_str(&typed) {
+            response.headers_mut().append(header::LINK, v);
+        }
     }
     response
 }

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{OriginalUri, Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
@@ -58,6 +58,7 @@ pub async fn query(
     State(twin): State<Twin>,
     State(contexts): State<Contexts>,
     RawQuery(raw): RawQuery,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> NgsiResult<Response> {
     let repr = accept(&headers, false)?;
@@ -72,6 +73,7 @@ pub async fn query(
     Ok(page(
         &found,
         &paging,
+        &uri,
         |s| Registrations::render(s, sys_attrs),
         repr,
         &ctx,

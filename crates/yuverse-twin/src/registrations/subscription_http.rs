@@ -1,7 +1,7 @@
 //! `/csourceSubscriptions` handlers (clause 6.10), shaped as those of `/subscriptions`.
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{OriginalUri, Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::Value;
@@ -49,6 +49,7 @@ pub async fn list(
     State(twin): State<Twin>,
     State(contexts): State<Contexts>,
     RawQuery(raw): RawQuery,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> NgsiResult<Response> {
     let repr = accept(&headers, false)?;
@@ -57,7 +58,7 @@ pub async fn list(
     let paging = crate::http::paging(&p, twin.config())?;
     let all = twin.registrations()?.subscriptions(&tenant(&headers)?)?;
     let now = now_db();
-    Ok(page(&all, &paging, |s| render(s, &now), repr, &ctx))
+    Ok(page(&all, &paging, &uri, |s| render(s, &now), repr, &ctx))
 }
 
 pub async fn retrieve(

@@ -1,7 +1,7 @@
 //! `/subscriptions` handlers.
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{OriginalUri, Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use yuverse_core::time::now_db;
@@ -35,6 +35,7 @@ pub async fn list(
     State(twin): State<Twin>,
     State(contexts): State<Contexts>,
     RawQuery(raw): RawQuery,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> NgsiResult<Response> {
     let repr = accept(&headers, false)?;
@@ -46,6 +47,7 @@ pub async fn list(
     Ok(page(
         &all,
         &paging,
+        &uri,
         |(s, status)| Subscriptions::render(s, status, &now),
         repr,
         &ctx,
