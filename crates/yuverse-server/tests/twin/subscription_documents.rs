@@ -158,3 +158,58 @@ async fn subscription_lists_link_their_previous_and_next_pages() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_patch_with_null_removes_a_member_and_an_entity_subscription_cannot_be_expired() {
+    let app = spawn_demo(true).await;
+    let ngsi = Ngsi::writer(&app).await;
+    let id = "urn:ngsi-ld:Subscription:expiring";
+    let mut body = building_subscription(id, "http://127.0.0.1:9/notify");
+    body["expiresAt"] = json!("2100-01-01T00:00:00Z");
+    body["description"] = json!("到期");
+    assert_eq!(
+        ngsi.post("/subscriptions", &body).await.status(),
+        StatusCode::CREATED
+    );
+    let path = format!("/subscriptions/{id}");
+    expect_error(
+        ngsi.send_json(
+            Method::PATCH,
+            &path,
+            &json!({"expiresAt": "2000-01-01T00:00:00Z"}),
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+        "BadRequestData",
+    )
+    .await;
+    let r = ngsi
+        .send_json(Method::PATCH, &path, &json!({"expiresAt": null}))
+        .await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let shown = ngsi.get_json(&path).await;
+    assert!(shown.get("expiresAt").is_none(), "{shown}");
+    assert_eq!(shown["description"], "到期");
+
+    let registration = "urn:ngsi-ld:ContextSourceRegistration:expiring";
+    let r = ngsi
+        .post(
+            "/csourceRegistrations",
+            &json!({"id": registration, "type": "ContextSourceRegistration",
+                "information": [{"entities": [{"type": "Building"}]}],
+                "endpoint": "http://source.example:1026",
+                "expiresAt": "2100-01-01T00:00:00Z"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let path = format!("/csourceRegistrations/{registration}");
+    let r = ngsi
+        .send_json(
+            Method::PATCH,
+            &path,
+            &json!({"id": registration, "expiresAt": null}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert!(ngsi.get_json(&path).await.get("expiresAt").is_none());
+}

@@ -63,6 +63,18 @@ pub fn patch_members(body: Value, id: &str) -> NgsiResult<Map<String, Value>> {
     Ok(patch)
 }
 
+/// Merges the members of a PATCH into a document: each replaces the stored one, and `null`
+/// removes it (clause 5.9.3 and 5.8.2: the member goes back to its default).
+pub fn merge_patch(document: &mut Map<String, Value>, patch: Map<String, Value>) {
+    for (name, value) in patch {
+        if value.is_null() {
+            document.remove(&name);
+        } else {
+            document.insert(name, value);
+        }
+    }
+}
+
 /// The page of `items` that `paging` asks for, rendered, with `NGSILD-Results-Count` (all
 /// of them) when asked for and `Link` headers to the previous and next pages (typed as JSON-LD,
 /// as the conformance suite's 031_02 and 041_03 expect them).

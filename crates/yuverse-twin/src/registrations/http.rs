@@ -9,7 +9,7 @@ use axum::response::Response;
 
 use super::{Discovery, Registration, Registrations};
 use crate::error::{NgsiError, NgsiResult};
-use crate::http::documents::{created, new_document, page, patch_members, path_id};
+use crate::http::documents::{created, merge_patch, new_document, page, patch_members, path_id};
 use crate::http::Contexts;
 use crate::http::{accept, parse_query_string, respond, tenant, Caller};
 use crate::Twin;
@@ -120,7 +120,7 @@ pub async fn update(
     let registrations = twin.registrations()?;
     let current = registrations.get(&tenant, &id)?.registration;
     let mut document = current.document.clone();
-    document.extend(patch);
+    merge_patch(&mut document, patch);
     // The registration's terms keep the @context it was created with.
     let vocab = contexts.resolve_value(&current.context)?;
     let updated = Registration::parse(id, document, current.context.clone(), &vocab)?;

@@ -9,7 +9,7 @@ use yuverse_core::time::now_db;
 
 use super::CsourceSubscription;
 use crate::error::NgsiResult;
-use crate::http::documents::{created, new_document, page, patch_members, path_id};
+use crate::http::documents::{created, merge_patch, new_document, page, patch_members, path_id};
 use crate::http::Contexts;
 use crate::http::{accept, parse_query_string, respond, tenant, Caller};
 use crate::subscriptions::status::Status;
@@ -97,7 +97,7 @@ pub async fn update(
     let registrations = twin.registrations()?;
     let current = registrations.subscription(&tenant, &id)?;
     let mut document = current.subscription.document.clone();
-    document.extend(patch);
+    merge_patch(&mut document, patch);
     let context = current.subscription.context.clone();
     let vocab = contexts.resolve_value(&context)?;
     let status = current.status.lock().map(|s| s.clone()).unwrap_or_default();

@@ -8,8 +8,8 @@ use yuverse_core::time::now_db;
 
 use super::model::Subscription;
 use super::registry::Subscriptions;
-use crate::error::NgsiResult;
-use crate::http::documents::{created, new_document, page, patch_members, path_id};
+use crate::error::{NgsiError, NgsiResult};
+use crate::http::documents::{created, merge_patch, new_document, page, patch_members, path_id};
 use crate::http::Contexts;
 use crate::http::{accept, parse_query_string, respond, tenant, Caller};
 use crate::Twin;
@@ -88,10 +88,16 @@ pub async fn update(
     let subscriptions = twin.subscriptions()?;
     let (current, _) = subscriptions.get(&tenant, &id)?;
     let mut document = current.document.clone();
+    // An entity subscription cannot be made to expire already (unlike a context source
+    // subscription, which the conformance suite's 047_07_02 lets expire so).
+    let new_expiry = patch.get("expiresAt").is_some_and(|e| !e.is_null());
     // The members sent replace the stored ones (for_body already removed @context).
-    document.extend(patch);
+    merge_patch(&mut document, patch);
     let vocab = contexts.resolve_value(&current.context)?;
     let updated = Subscription::parse(id, document, current.context.clone(), &vocab)?;
+    if new_expiry && updated.expired(&now_db()) {
+        return Err(NgsiError::expired_on_creation());
+    }
     subscriptions.replace(&tenant, updated).await?;
     Ok(StatusCode::NO_CONTENT)
 }
