@@ -271,6 +271,20 @@ async fn discovery_filters_by_entities_attributes_and_the_sources_own_members() 
         .await,
         only(v)
     );
+    // `timeproperty` names an entity's time property: observedAt for the observation interval,
+    // createdAt and modifiedAt for the management interval (which neither has).
+    assert_eq!(
+        ids(
+            &ngsi,
+            "timeproperty=observedAt&timerel=after&timeAt=2026-08-01T00:00:00Z"
+        )
+        .await,
+        only(a)
+    );
+    for property in ["createdAt", "modifiedAt"] {
+        let query = format!("timeproperty={property}&timerel=after&timeAt=2026-08-01T00:00:00Z");
+        assert!(ids(&ngsi, &query).await.is_empty(), "{property}");
+    }
 
     // Paging and the count.
     let r = ngsi.get(&format!("{PATH}?limit=1&count=true")).await;
@@ -291,7 +305,7 @@ async fn discovery_filters_by_entities_attributes_and_the_sources_own_members() 
     for bad in [
         "csf=operator==",
         "timerel=after",
-        "timerel=after&timeAt=2026-08-01T00:00:00Z&timeproperty=modifiedAt",
+        "timerel=after&timeAt=2026-08-01T00:00:00Z&timeproperty=deletedAt",
         "georel=near;maxDistance==10",
         "idPattern=(",
         "id=not-a-uri",

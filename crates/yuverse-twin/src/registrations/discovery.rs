@@ -53,12 +53,15 @@ impl Discovery {
             time_param(p, "timeAt")?,
             time_param(p, "endTimeAt")?,
         )?;
+        // The standard names the entity's time properties here: `observedAt` stands for the
+        // registration's observationInterval, `createdAt` and `modifiedAt` for its
+        // managementInterval (the conformance suite's 037_09); the interval names are kept.
         let property = match p.get("timeproperty").map(String::as_str) {
-            None | Some("observationInterval") => IntervalProperty::Observation,
-            Some("managementInterval") => IntervalProperty::Management,
+            None | Some("observedAt" | "observationInterval") => IntervalProperty::Observation,
+            Some("createdAt" | "modifiedAt" | "managementInterval") => IntervalProperty::Management,
             Some(other) => {
                 return Err(NgsiError::bad_data(format!(
-                    "timeproperty `{other}`: use observationInterval or managementInterval"
+                    "timeproperty `{other}`: use observedAt, createdAt or modifiedAt"
                 )))
             }
         };
