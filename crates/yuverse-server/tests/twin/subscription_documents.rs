@@ -213,3 +213,39 @@ async fn a_patch_with_null_removes_a_member_and_an_entity_subscription_cannot_be
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     assert!(ngsi.get_json(&path).await.get("expiresAt").is_none());
 }
+
+#[tokio::test]
+async fn registrations_must_fit_their_mode_and_management_rules() {
+    let app = spawn_demo(true).await;
+    let ngsi = Ngsi::writer(&app).await;
+    let registration = |extra: Value| {
+        let mut r = json!({"type": "ContextSourceRegistration",
+            "information": [{"entities": [{"type": "Building"}]}],
+            "endpoint": "http://source.example:1026"});
+        for (k, v) in extra.as_object().unwrap() {
+            r[k] = v.clone();
+        }
+        r
+    };
+    for bad in [
+        json!({"management": {"cacheDuration": "bogus"}}),
+        json!({"management": {"cooldown": 0}}),
+        json!({"management": {"timeout": -5}}),
+        json!({"mode": "auxiliary", "operations": ["updateEntity"]}),
+        json!({"mode": "exclusive", "information": [{"entities": [{"type": "Building"}], "propertyNames": ["name"]}]}),
+    ] {
+        expect_error(
+            ngsi.post("/csourceRegistrations", &registration(bad)).await,
+            StatusCode::BAD_REQUEST,
+            "BadRequestData",
+        )
+        .await;
+    }
+    let fine = registration(json!({
+        "management": {"cacheDuration": "PT5M", "cooldown": 500, "timeout": 3000, "localOnly": true}
+    }));
+    assert_eq!(
+        ngsi.post("/csourceRegistrations", &fine).await.status(),
+        StatusCode::CREATED
+    );
+}
