@@ -21,6 +21,7 @@ mod queries;
 mod registrations;
 mod subscription_deletions;
 mod subscription_documents;
+mod subscription_selection;
 mod subscriptions;
 mod temporal;
 mod temporal_aggregate;

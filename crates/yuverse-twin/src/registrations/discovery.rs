@@ -83,8 +83,11 @@ impl Discovery {
             selector: Selector {
                 ids: entity.and_then(|e| e.id.clone()).map(|id| vec![id]),
                 id_pattern: entity.and_then(|e| e.id_pattern.clone()),
-                types: entity
-                    .map(|e| TypeExpr::Any(e.types.iter().cloned().map(TypeExpr::Name).collect())),
+                types: entity.map(|e| {
+                    e.type_expr.clone().unwrap_or_else(|| {
+                        TypeExpr::Any(e.types.iter().cloned().map(TypeExpr::Name).collect())
+                    })
+                }),
                 attrs: (!subscription.watched.is_empty()).then(|| subscription.watched.clone()),
                 q: subscription.q.clone(),
                 scope_q: None,

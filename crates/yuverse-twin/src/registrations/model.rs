@@ -209,6 +209,7 @@ fn entity_selector(item: &Value, vocab: &dyn Vocabulary) -> NgsiResult<EntitySel
         }
     };
     Ok(EntitySelector {
+        type_expr: None,
         id,
         id_pattern,
         types: types.iter().map(|t| vocab.expand(t)).collect(),

@@ -24,6 +24,7 @@ use super::registry::{change_kind, Subscriptions};
 use super::show_changes::with_previous;
 use super::status::Status;
 use super::{ChangeEvent, Notice};
+use crate::domain::attribute::{dataset_of, ENTITY_MEMBERS};
 use crate::domain::entity;
 use crate::domain::render::{render, render_feature};
 use crate::domain::Vocabulary;
@@ -297,7 +298,7 @@ fn notification_data(
         let geometry = vocab.expand("location");
         json!({"type": "FeatureCollection", "features": data
             .iter()
-            .map(|e| render_feature(&without_deleted_at(e).0, &subscription.view, vocab, &geometry))
+            .map(|e| render_feature(&prepared(e, subscription).0, &subscription.view, vocab, &geometry))
             .collect::<Vec<_>>()})
     } else {
         // In JSON-LD each entity carries its @context (clause 5.8.6, as the conformance
@@ -307,7 +308,7 @@ fn notification_data(
         Value::Array(
             data.iter()
                 .map(|e| {
-                    let (doc, deleted_at) = without_deleted_at(e);
+                    let (doc, deleted_at) = prepared(e, subscription);
                     let mut shown = render(&doc, &subscription.view, vocab);
                     if let Value::Object(o) = &mut shown {
                         if let Some(at) = deleted_at {
@@ -324,19 +325,34 @@ fn notification_data(
     }
 }
 
-/// A notified entity's document without the `deletedAt` [`deletions`] gives a deleted one
-/// (which the renderer would take for an attribute), and that `deletedAt`.
-fn without_deleted_at(e: &Value) -> (std::borrow::Cow<'_, entity::Doc>, Option<Value>) {
+/// A notified entity's document as it is rendered: without the `deletedAt` [`deletions`]
+/// gives a deleted one (which the renderer would take for an attribute), returned apart, and
+/// with only the attribute instances of the subscription's `datasetId`, if it has one.
+fn prepared<'a>(
+    e: &'a Value,
+    subscription: &Subscription,
+) -> (std::borrow::Cow<'a, entity::Doc>, Option<Value>) {
     let doc = entity::doc(e);
-    match doc.get(deletions::DELETED_AT) {
-        None => (std::borrow::Cow::Borrowed(doc), None),
-        Some(at) => {
-            let at = at.clone();
-            let mut doc = doc.clone();
-            doc.remove(deletions::DELETED_AT);
-            (std::borrow::Cow::Owned(doc), Some(at))
-        }
+    let deleted_at = doc.get(deletions::DELETED_AT).cloned();
+    if deleted_at.is_none() && subscription.datasets.is_none() {
+        return (std::borrow::Cow::Borrowed(doc), None);
     }
+    let mut doc = doc.clone();
+    doc.remove(deletions::DELETED_AT);
+    if let Some(datasets) = &subscription.datasets {
+        let wanted = |instance: &Value| {
+            let dataset = dataset_of(instance).unwrap_or("@none");
+            datasets.iter().any(|d| d == dataset)
+        };
+        doc.retain(|name, value| match value {
+            Value::Array(instances) if !ENTITY_MEMBERS.contains(&name.as_str()) => {
+                instances.retain(wanted);
+                !instances.is_empty()
+            }
+            _ => true,
+        });
+    }
+    (std::borrow::Cow::Owned(doc), deleted_at)
 }
 
 /// Delivers a notification body to the subscription's endpoint: up to [`ATTEMPTS`] attempts
