@@ -249,3 +249,58 @@ async fn registrations_must_fit_their_mode_and_management_rules() {
         StatusCode::CREATED
     );
 }
+
+#[tokio::test]
+async fn stored_terms_are_shown_in_the_readers_context() {
+    let app = spawn_demo(true).await;
+    let ngsi = Ngsi::writer(&app).await;
+    let context = json!([
+        {"Tower": "https://example.org/cq#Tower", "height": "https://example.org/cq#height"},
+        "https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context.jsonld"
+    ]);
+    let post = |path: &'static str, mut body: Value| {
+        body["@context"] = context.clone();
+        let ngsi = &ngsi;
+        async move {
+            let r = ngsi
+                .request(Method::POST, path)
+                .header("content-type", "application/ld+json")
+                .body(body.to_string())
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::CREATED, "{path}");
+        }
+    };
+    let sub = "urn:ngsi-ld:Subscription:towers";
+    let mut body = building_subscription(sub, "http://127.0.0.1:9/notify");
+    body["entities"] = json!([{"type": "Tower"}]);
+    body["watchedAttributes"] = json!(["height"]);
+    post("/subscriptions", body).await;
+    let reg = "urn:ngsi-ld:ContextSourceRegistration:towers";
+    post(
+        "/csourceRegistrations",
+        json!({"id": reg, "type": "ContextSourceRegistration",
+            "information": [{"entities": [{"type": "Tower"}], "propertyNames": ["height"]}],
+            "endpoint": "http://source.example:1026"}),
+    )
+    .await;
+
+    // Read without a context: the core context has no term for them.
+    let shown = ngsi.get_json(&format!("/subscriptions/{sub}")).await;
+    assert_eq!(shown["entities"][0]["type"], "https://example.org/cq#Tower");
+    assert_eq!(
+        shown["watchedAttributes"][0],
+        "https://example.org/cq#height"
+    );
+    let shown = ngsi.get_json(&format!("/csourceRegistrations/{reg}")).await;
+    let information = &shown["information"][0];
+    assert_eq!(
+        information["entities"][0]["type"],
+        "https://example.org/cq#Tower"
+    );
+    assert_eq!(
+        information["propertyNames"][0],
+        "https://example.org/cq#height"
+    );
+}

@@ -11,6 +11,7 @@ mod entities;
 mod federation;
 mod jsonld_contexts;
 mod params;
+pub mod recompact;
 mod request;
 mod temporal;
 mod temporal_params;

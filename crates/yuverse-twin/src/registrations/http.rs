@@ -10,6 +10,7 @@ use axum::response::Response;
 use super::{Discovery, Registration, Registrations};
 use crate::error::{NgsiError, NgsiResult};
 use crate::http::documents::{created, merge_patch, new_document, page, patch_members, path_id};
+use crate::http::recompact;
 use crate::http::Contexts;
 use crate::http::{accept, parse_query_string, respond, tenant, Caller};
 use crate::Twin;
@@ -34,6 +35,22 @@ fn sys_attrs(p: &HashMap<String, String>) -> NgsiResult<bool> {
         }
     }
     Ok(sys_attrs)
+}
+
+/// The registration as the API shows it, in the words of the reader's @context.
+fn shown(
+    contexts: &Contexts,
+    stored: &super::Stored,
+    sys_attrs: bool,
+    ctx: &crate::http::RequestContext,
+) -> serde_json::Value {
+    recompact::for_reader(
+        Registrations::render(stored, sys_attrs),
+        &stored.registration.context,
+        ctx,
+        contexts,
+        recompact::registration,
+    )
 }
 
 pub async fn create(
@@ -74,7 +91,7 @@ pub async fn query(
         &found,
         &paging,
         &uri,
-        |s| Registrations::render(s, sys_attrs),
+        |s| shown(&contexts, s, sys_attrs, &ctx),
         repr,
         &ctx,
     ))
@@ -94,7 +111,7 @@ pub async fn retrieve(
     let stored = twin.registrations()?.get(&tenant(&headers)?, &id)?;
     Ok(respond(
         StatusCode::OK,
-        Registrations::render(&stored, sys_attrs),
+        shown(&contexts, &stored, sys_attrs, &ctx),
         repr,
         &ctx,
     ))

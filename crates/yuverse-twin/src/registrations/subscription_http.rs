@@ -10,21 +10,34 @@ use yuverse_core::time::now_db;
 use super::CsourceSubscription;
 use crate::error::NgsiResult;
 use crate::http::documents::{created, merge_patch, new_document, page, patch_members, path_id};
-use crate::http::Contexts;
+use crate::http::recompact;
 use crate::http::{accept, parse_query_string, respond, tenant, Caller};
+use crate::http::{Contexts, RequestContext};
 use crate::subscriptions::status::Status;
 use crate::subscriptions::Subscriptions;
 use crate::Twin;
 
 /// The subscription as the API shows it: as entity subscriptions are, with its status (but
 /// no `notificationTrigger`, which context source subscriptions do not have).
-fn render(subscription: &CsourceSubscription, now: &str) -> Value {
+fn render(
+    subscription: &CsourceSubscription,
+    now: &str,
+    ctx: &RequestContext,
+    contexts: &Contexts,
+) -> Value {
     let status = subscription
         .status
         .lock()
         .map(|s| s.clone())
         .unwrap_or_default();
-    Subscriptions::render_with_status(&subscription.subscription, &status, now)
+    let s = &subscription.subscription;
+    recompact::for_reader(
+        Subscriptions::render_with_status(s, &status, now),
+        &s.context,
+        ctx,
+        contexts,
+        recompact::subscription,
+    )
 }
 
 pub async fn create(
@@ -58,7 +71,14 @@ pub async fn list(
     let paging = crate::http::paging(&p, twin.config())?;
     let all = twin.registrations()?.subscriptions(&tenant(&headers)?)?;
     let now = now_db();
-    Ok(page(&all, &paging, &uri, |s| render(s, &now), repr, &ctx))
+    Ok(page(
+        &all,
+        &paging,
+        &uri,
+        |s| render(s, &now, &ctx, &contexts),
+        repr,
+        &ctx,
+    ))
 }
 
 pub async fn retrieve(
@@ -75,7 +95,7 @@ pub async fn retrieve(
         .subscription(&tenant(&headers)?, &id)?;
     Ok(respond(
         StatusCode::OK,
-        render(&subscription, &now_db()),
+        render(&subscription, &now_db(), &ctx, &contexts),
         repr,
         &ctx,
     ))

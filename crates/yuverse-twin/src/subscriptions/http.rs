@@ -10,9 +10,27 @@ use super::model::Subscription;
 use super::registry::Subscriptions;
 use crate::error::{NgsiError, NgsiResult};
 use crate::http::documents::{created, merge_patch, new_document, page, patch_members, path_id};
+use crate::http::recompact;
 use crate::http::Contexts;
 use crate::http::{accept, parse_query_string, respond, tenant, Caller};
 use crate::Twin;
+
+/// The subscription as the API shows it, in the words of the reader's @context.
+fn shown(
+    contexts: &Contexts,
+    s: &Subscription,
+    status: &crate::subscriptions::status::Status,
+    now: &str,
+    ctx: &crate::http::RequestContext,
+) -> serde_json::Value {
+    recompact::for_reader(
+        Subscriptions::render(s, status, now),
+        &s.context,
+        ctx,
+        contexts,
+        recompact::subscription,
+    )
+}
 
 pub async fn create(
     State(twin): State<Twin>,
@@ -48,7 +66,7 @@ pub async fn list(
         &all,
         &paging,
         &uri,
-        |(s, status)| Subscriptions::render(s, status, &now),
+        |(s, status)| shown(&contexts, s, status, &now, &ctx),
         repr,
         &ctx,
     ))
@@ -66,7 +84,7 @@ pub async fn retrieve(
     let (s, status) = twin.subscriptions()?.get(&tenant(&headers)?, &id)?;
     Ok(respond(
         StatusCode::OK,
-        Subscriptions::render(&s, &status, &now_db()),
+        shown(&contexts, &s, &status, &now_db(), &ctx),
         repr,
         &ctx,
     ))
