@@ -504,6 +504,17 @@ async fn a_new_csource_subscription_is_told_of_the_registrations_already_matchin
     let information = data[0]["information"].as_array().unwrap();
     assert_eq!(information.len(), 1, "{body}");
     assert_eq!(information[0]["entities"][0]["type"], "Vehicle");
+
+    // Updated to select air quality sources: told of what matches now.
+    patch(
+        &ngsi,
+        &format!("{SUBSCRIPTIONS}/urn:ngsi-ld:Subscription:speed-sources"),
+        json!({"entities": [{"type": "AirQualityObserved"}], "watchedAttributes": null}),
+    )
+    .await;
+    let got = rx.wait_for(2).await;
+    assert_eq!(got[1].0["triggerReason"], "newlyMatching");
+    assert_eq!(got[1].0["data"][0]["id"], a);
 }
 
 #[tokio::test]

@@ -231,7 +231,11 @@ impl Registrations {
         let _turn = self.inner.writes.lock().await;
         self.subscription(tenant, &subscription.subscription.id)?;
         self.store_subscription(tenant, &subscription).await?;
-        self.put_subscription(tenant, subscription).map(|_| ())
+        let subscription = self.put_subscription(tenant, subscription)?;
+        // An updated subscription is told again of what matches it now (the conformance
+        // suite's 047_16), as a new one is.
+        self.notify_initially(tenant, subscription);
+        Ok(())
     }
 
     pub async fn unsubscribe(&self, tenant: &str, id: &str) -> NgsiResult<()> {
@@ -312,8 +316,9 @@ impl Registrations {
         });
     }
 
-    /// On subscribing: the registrations that already match, as `newlyMatching` (clause
-    /// 5.11.7: a receiver learns of them initially, not only of later changes).
+    /// On subscribing or updating a subscription: the registrations that match, as
+    /// `newlyMatching` (clause 5.11.7: a receiver learns of them initially, not only of later
+    /// changes).
     fn notify_initially(&self, tenant: &str, subscription: Arc<CsourceSubscription>) {
         let now = now_db();
         let Ok(map) = self.inner.by_tenant.read() else {
