@@ -149,7 +149,7 @@ async fn a_refused_mqtt_login_counts_as_a_failed_notification() {
                 .await
                 .ok()?;
             let n = &list[0]["notification"];
-            (n["timesFailed"] == 1 && n["timesSent"] == 0 && n["status"] == "failed")
+            (n["timesFailed"] == 1 && n["timesSent"] == 1 && n["status"] == "failed")
                 .then_some(list)
         }
     })

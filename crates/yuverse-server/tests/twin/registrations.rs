@@ -271,6 +271,20 @@ async fn discovery_filters_by_entities_attributes_and_the_sources_own_members() 
         .await,
         only(v)
     );
+    // `timeproperty` names an entity's time property: observedAt for the observation interval,
+    // createdAt and modifiedAt for the management interval (which neither has).
+    assert_eq!(
+        ids(
+            &ngsi,
+            "timeproperty=observedAt&timerel=after&timeAt=2026-08-01T00:00:00Z"
+        )
+        .await,
+        only(a)
+    );
+    for property in ["createdAt", "modifiedAt"] {
+        let query = format!("timeproperty={property}&timerel=after&timeAt=2026-08-01T00:00:00Z");
+        assert!(ids(&ngsi, &query).await.is_empty(), "{property}");
+    }
 
     // Paging and the count.
     let r = ngsi.get(&format!("{PATH}?limit=1&count=true")).await;
@@ -291,7 +305,7 @@ async fn discovery_filters_by_entities_attributes_and_the_sources_own_members() 
     for bad in [
         "csf=operator==",
         "timerel=after",
-        "timerel=after&timeAt=2026-08-01T00:00:00Z&timeproperty=modifiedAt",
+        "timerel=after&timeAt=2026-08-01T00:00:00Z&timeproperty=deletedAt",
         "georel=near;maxDistance==10",
         "idPattern=(",
         "id=not-a-uri",
@@ -384,7 +398,7 @@ async fn csource_subscriptions_tell_when_registrations_match_change_and_stop_mat
     );
     let got = rx.wait_for(1).await;
     let (body, headers) = &got[0];
-    assert_eq!(body["type"], "Notification");
+    assert_eq!(body["type"], "ContextSourceNotification");
     assert_eq!(body["subscriptionId"], sub);
     assert_eq!(body["triggerReason"], "newlyMatching");
     assert_eq!(body["data"][0]["id"], v);
@@ -459,6 +473,48 @@ async fn csource_subscriptions_tell_when_registrations_match_change_and_stop_mat
         ngsi.get_json(SUBSCRIPTIONS).await.as_array().unwrap().len(),
         1
     );
+}
+
+#[tokio::test]
+async fn a_new_csource_subscription_is_told_of_the_registrations_already_matching() {
+    let app = spawn_demo(true).await;
+    let ngsi = Ngsi::writer(&app).await;
+    let rx = receiver().await;
+    let v = "urn:ngsi-ld:ContextSourceRegistration:vehicles";
+    assert_eq!(
+        ngsi.post(PATH, &vehicles(v)).await.status(),
+        StatusCode::CREATED
+    );
+    let a = "urn:ngsi-ld:ContextSourceRegistration:air";
+    assert_eq!(ngsi.post(PATH, &air(a)).await.status(), StatusCode::CREATED);
+    assert_eq!(
+        ngsi.post(SUBSCRIPTIONS, &speed_sources(&rx.url))
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+    let got = rx.wait_for(1).await;
+    let body = &got[0].0;
+    assert_eq!(body["type"], "ContextSourceNotification");
+    assert_eq!(body["triggerReason"], "newlyMatching");
+    let data = body["data"].as_array().unwrap();
+    assert_eq!(data.len(), 1, "{body}");
+    assert_eq!(data[0]["id"], v);
+    // Only the information item about vehicles' speed, not the one about parkings.
+    let information = data[0]["information"].as_array().unwrap();
+    assert_eq!(information.len(), 1, "{body}");
+    assert_eq!(information[0]["entities"][0]["type"], "Vehicle");
+
+    // Updated to select air quality sources: told of what matches now.
+    patch(
+        &ngsi,
+        &format!("{SUBSCRIPTIONS}/urn:ngsi-ld:Subscription:speed-sources"),
+        json!({"entities": [{"type": "AirQualityObserved"}], "watchedAttributes": null}),
+    )
+    .await;
+    let got = rx.wait_for(2).await;
+    assert_eq!(got[1].0["triggerReason"], "newlyMatching");
+    assert_eq!(got[1].0["data"][0]["id"], a);
 }
 
 #[tokio::test]

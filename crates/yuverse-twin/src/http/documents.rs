@@ -2,7 +2,7 @@
 //! `/csourceSubscriptions`): each is a JSON document that the client creates whole and patches
 //! member by member, kept with the @context it was written in, and listed in pages.
 
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 
@@ -33,6 +33,16 @@ pub fn new_document(
     Ok((id, document))
 }
 
+/// The id of a request's path, which must be a URI (clauses 5.8.2, 5.9.3, 5.11.3…: an id that
+/// is not one is a bad request, not a document that does not exist).
+pub fn path_id(id: String) -> NgsiResult<String> {
+    if is_uri(&id) {
+        Ok(id)
+    } else {
+        Err(NgsiError::bad_data(format!("`{id}` is not a URI")))
+    }
+}
+
 /// 201 Created with the new resource's path in `Location`.
 pub fn created(path: String) -> Response {
     (StatusCode::CREATED, [(header::LOCATION, path)]).into_response()
@@ -53,11 +63,25 @@ pub fn patch_members(body: Value, id: &str) -> NgsiResult<Map<String, Value>> {
     Ok(patch)
 }
 
+/// Merges the members of a PATCH into a document: each replaces the stored one, and `null`
+/// removes it (clause 5.9.3 and 5.8.2: the member goes back to its default).
+pub fn merge_patch(document: &mut Map<String, Value>, patch: Map<String, Value>) {
+    for (name, value) in patch {
+        if value.is_null() {
+            document.remove(&name);
+        } else {
+            document.insert(name, value);
+        }
+    }
+}
+
 /// The page of `items` that `paging` asks for, rendered, with `NGSILD-Results-Count` (all
-/// of them) when asked for.
+/// of them) when asked for and `Link` headers to the previous and next pages (typed as JSON-LD,
+/// as the conformance suite's 031_02 and 041_03 expect them).
 pub fn page<T>(
     items: &[T],
     paging: &Paging,
+    uri: &Uri,
     render: impl Fn(&T) -> Value,
     repr: Representation,
     ctx: &RequestContext,
@@ -68,11 +92,25 @@ pub fn page<T>(
         .take(paging.limit)
         .map(render)
         .collect();
+    let shown_count = shown.len();
     let mut response = respond(StatusCode::OK, Value::Array(shown), repr, ctx);
     if paging.count {
         response
             .headers_mut()
             .insert("ngsild-results-count", items.len().into());
+    }
+    let links = super::entities::paging_links(
+        uri,
+        paging.offset,
+        paging.limit,
+        shown_count,
+        Some(items.len()),
+    );
+    for link in links {
+        let typed = format!("{link}; type=\"application/ld+json\"");
+        if let Ok(v) = HeaderValue::from_str(&typed) {
+            response.headers_mut().append(header::LINK, v);
+        }
     }
     response
 }

@@ -12,6 +12,7 @@ mod federation;
 mod jsonld_contexts;
 mod params;
 mod projection;
+pub mod recompact;
 mod request;
 mod temporal;
 mod temporal_params;

@@ -1,6 +1,7 @@
-//! Context source subscriptions (`/csourceSubscriptions`, clause 5.11): a receiver is told when
-//! a registration that matches the subscription appears (`newlyMatching`), changes while it
-//! matches (`updated`) or stops matching or is deleted (`noLongerMatching`).
+//! Context source subscriptions (`/csourceSubscriptions`, clause 5.11): a receiver is told of
+//! the registrations that match when it subscribes and when one appears (`newlyMatching`),
+//! changes while it matches (`updated`) or stops matching or is deleted (`noLongerMatching`),
+//! in a `ContextSourceNotification` showing only the `information` items it selects.
 //!
 //! A subscription is the Subscription data type of entity subscriptions, read with the
 //! discovery rules: its `entities`, `watchedAttributes` (names the registration must be able
@@ -106,6 +107,24 @@ impl CsourceSubscription {
         }
     }
 
+    /// The registration as its notifications show it: with only the `information` items that
+    /// the subscription selects (clause 5.11.7).
+    fn shown(&self, stored: &Stored) -> Value {
+        let mut shown = Registrations::render(stored, false);
+        let information = &stored.registration.information;
+        if let Some(Value::Array(items)) = shown.get_mut("information") {
+            let mut index = 0;
+            items.retain(|_| {
+                let keep = information
+                    .get(index)
+                    .is_none_or(|info| self.filters.iter().any(|f| f.covers_information(info)));
+                index += 1;
+                keep
+            });
+        }
+        shown
+    }
+
     /// Whether it may notify now: active, not expired, and outside its throttling window
     /// (which this takes).
     pub fn may_notify(&self, now: &str) -> bool {
@@ -114,23 +133,23 @@ impl CsourceSubscription {
             && may_send(&self.subscription, &self.status)
     }
 
-    /// Delivers one notification of `data` (a rendered registration), with retries, and
+    /// Delivers one notification of `data` (rendered registrations), with retries, and
     /// records the outcome in the status.
     pub async fn notify(
         &self,
         delivery: &Delivery,
         trigger: Trigger,
-        data: Value,
+        data: Vec<Value>,
         context_url: &str,
     ) {
         let subscription = &self.subscription;
         let notified_at = now_db();
         let mut body = json!({
             "id": format!("urn:ngsi-ld:Notification:{}", uuid::Uuid::now_v7()),
-            "type": "Notification",
+            "type": "ContextSourceNotification",
             "subscriptionId": subscription.id,
             "notifiedAt": notified_at,
-            "data": [data],
+            "data": data,
             "triggerReason": trigger.reason(),
         });
         if subscription.accept == "application/ld+json" {
@@ -195,7 +214,8 @@ impl Registrations {
             ));
         }
         self.store_subscription(tenant, &subscription).await?;
-        self.put_subscription(tenant, subscription)?;
+        let subscription = self.put_subscription(tenant, subscription)?;
+        self.notify_initially(tenant, subscription);
         Ok(id)
     }
 
@@ -211,7 +231,11 @@ impl Registrations {
         let _turn = self.inner.writes.lock().await;
         self.subscription(tenant, &subscription.subscription.id)?;
         self.store_subscription(tenant, &subscription).await?;
-        self.put_subscription(tenant, subscription)
+        let subscription = self.put_subscription(tenant, subscription)?;
+        // An updated subscription is told again of what matches it now (the conformance
+        // suite's 047_16), as a new one is.
+        self.notify_initially(tenant, subscription);
+        Ok(())
     }
 
     pub async fn unsubscribe(&self, tenant: &str, id: &str) -> NgsiResult<()> {
@@ -261,23 +285,55 @@ impl Registrations {
                 Trigger::NoLongerMatching => before,
                 _ => after,
             };
-            let Some(data) = shown.map(|s| Registrations::render(s, false)) else {
+            let Some(data) = shown.map(|s| subscription.shown(s)) else {
                 continue;
             };
-            let registrations = self.clone();
-            let tenant = tenant.to_owned();
-            tokio::spawn(async move {
-                let inner = &registrations.inner;
-                let context_url = inner
-                    .contexts
-                    .resolve_value(subscription.subscription.notification_context())
-                    .map(|c| c.url)
-                    .unwrap_or_else(|_| inner.contexts.core().url);
-                subscription
-                    .notify(&inner.delivery, trigger, data, &context_url)
-                    .await;
-                registrations.store_status(&tenant, &subscription).await;
-            });
+            self.send(tenant, subscription, trigger, vec![data]);
+        }
+    }
+
+    /// Sends a notification from a task of its own, off the request, and stores the status.
+    fn send(
+        &self,
+        tenant: &str,
+        subscription: Arc<CsourceSubscription>,
+        trigger: Trigger,
+        data: Vec<Value>,
+    ) {
+        let registrations = self.clone();
+        let tenant = tenant.to_owned();
+        tokio::spawn(async move {
+            let inner = &registrations.inner;
+            let context_url = inner
+                .contexts
+                .resolve_value(subscription.subscription.notification_context())
+                .map(|c| c.url)
+                .unwrap_or_else(|_| inner.contexts.core().url);
+            subscription
+                .notify(&inner.delivery, trigger, data, &context_url)
+                .await;
+            registrations.store_status(&tenant, &subscription).await;
+        });
+    }
+
+    /// On subscribing or updating a subscription: the registrations that match, as
+    /// `newlyMatching` (clause 5.11.7: a receiver learns of them initially, not only of later
+    /// changes).
+    fn notify_initially(&self, tenant: &str, subscription: Arc<CsourceSubscription>) {
+        let now = now_db();
+        let Ok(map) = self.inner.by_tenant.read() else {
+            return;
+        };
+        let data: Vec<Value> = map
+            .get(tenant)
+            .into_iter()
+            .flat_map(|t| t.values())
+            .filter(|s| !s.registration.expired(&now) && subscription.matches(&s.registration))
+            .map(|s| subscription.shown(s))
+            .collect();
+        drop(map);
+        if !data.is_empty() && subscription.may_notify(&now) {
+            self.send(tenant, subscription, Trigger::NewlyMatching, data);
         }
     }
 
@@ -325,11 +381,16 @@ impl Registrations {
         }
     }
 
-    fn put_subscription(&self, tenant: &str, subscription: CsourceSubscription) -> NgsiResult<()> {
+    fn put_subscription(
+        &self,
+        tenant: &str,
+        subscription: CsourceSubscription,
+    ) -> NgsiResult<Arc<CsourceSubscription>> {
+        let subscription = Arc::new(subscription);
         let mut map = self.inner.subscriptions.write().map_err(|_| lock_error())?;
         map.entry(tenant.to_owned())
             .or_default()
-            .insert(subscription.subscription.id.clone(), Arc::new(subscription));
-        Ok(())
+            .insert(subscription.subscription.id.clone(), subscription.clone());
+        Ok(subscription)
     }
 }

@@ -53,12 +53,15 @@ impl Discovery {
             time_param(p, "timeAt")?,
             time_param(p, "endTimeAt")?,
         )?;
+        // The standard names the entity's time properties here: `observedAt` stands for the
+        // registration's observationInterval, `createdAt` and `modifiedAt` for its
+        // managementInterval (the conformance suite's 037_09); the interval names are kept.
         let property = match p.get("timeproperty").map(String::as_str) {
-            None | Some("observationInterval") => IntervalProperty::Observation,
-            Some("managementInterval") => IntervalProperty::Management,
+            None | Some("observedAt" | "observationInterval") => IntervalProperty::Observation,
+            Some("createdAt" | "modifiedAt" | "managementInterval") => IntervalProperty::Management,
             Some(other) => {
                 return Err(NgsiError::bad_data(format!(
-                    "timeproperty `{other}`: use observationInterval or managementInterval"
+                    "timeproperty `{other}`: use observedAt, createdAt or modifiedAt"
                 )))
             }
         };
@@ -80,8 +83,11 @@ impl Discovery {
             selector: Selector {
                 ids: entity.and_then(|e| e.id.clone()).map(|id| vec![id]),
                 id_pattern: entity.and_then(|e| e.id_pattern.clone()),
-                types: entity
-                    .map(|e| TypeExpr::Any(e.types.iter().cloned().map(TypeExpr::Name).collect())),
+                types: entity.map(|e| {
+                    e.type_expr.clone().unwrap_or_else(|| {
+                        TypeExpr::Any(e.types.iter().cloned().map(TypeExpr::Name).collect())
+                    })
+                }),
                 attrs: (!subscription.watched.is_empty()).then(|| subscription.watched.clone()),
                 q: subscription.q.clone(),
                 scope_q: None,
@@ -106,7 +112,7 @@ impl Discovery {
         registration
             .information
             .iter()
-            .any(|info| self.covers_entities(info) && self.covers_attributes(info))
+            .any(|info| self.covers_information(info))
             && self
                 .csf
                 .as_ref()
@@ -131,6 +137,11 @@ impl Discovery {
                     .as_ref()
                     .is_some_and(|i| overlaps(i, from.as_deref(), until.as_deref()))
             })
+    }
+
+    /// Whether one `information` item covers the asked entities and attributes.
+    pub fn covers_information(&self, info: &RegistrationInfo) -> bool {
+        self.covers_entities(info) && self.covers_attributes(info)
     }
 
     fn covers_entities(&self, info: &RegistrationInfo) -> bool {

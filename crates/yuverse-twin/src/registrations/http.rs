@@ -3,13 +3,14 @@
 use std::collections::HashMap;
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{OriginalUri, Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
 use super::{Discovery, Registration, Registrations};
 use crate::error::{NgsiError, NgsiResult};
-use crate::http::documents::{created, new_document, page, patch_members};
+use crate::http::documents::{created, merge_patch, new_document, page, patch_members, path_id};
+use crate::http::recompact;
 use crate::http::Contexts;
 use crate::http::{accept, parse_query_string, respond, tenant, Caller};
 use crate::Twin;
@@ -36,6 +37,22 @@ fn sys_attrs(p: &HashMap<String, String>) -> NgsiResult<bool> {
     Ok(sys_attrs)
 }
 
+/// The registration as the API shows it, in the words of the reader's @context.
+fn shown(
+    contexts: &Contexts,
+    stored: &super::Stored,
+    sys_attrs: bool,
+    ctx: &crate::http::RequestContext,
+) -> serde_json::Value {
+    recompact::for_reader(
+        Registrations::render(stored, sys_attrs),
+        &stored.registration.context,
+        ctx,
+        contexts,
+        recompact::registration,
+    )
+}
+
 pub async fn create(
     State(twin): State<Twin>,
     State(contexts): State<Contexts>,
@@ -58,6 +75,7 @@ pub async fn query(
     State(twin): State<Twin>,
     State(contexts): State<Contexts>,
     RawQuery(raw): RawQuery,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> NgsiResult<Response> {
     let repr = accept(&headers, false)?;
@@ -72,7 +90,8 @@ pub async fn query(
     Ok(page(
         &found,
         &paging,
-        |s| Registrations::render(s, sys_attrs),
+        &uri,
+        |s| shown(&contexts, s, sys_attrs, &ctx),
         repr,
         &ctx,
     ))
@@ -85,13 +104,14 @@ pub async fn retrieve(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> NgsiResult<Response> {
+    let id = path_id(id)?;
     let repr = accept(&headers, false)?;
     let ctx = contexts.for_read(&headers)?;
     let sys_attrs = sys_attrs(&parse_query_string(raw.as_deref())?)?;
     let stored = twin.registrations()?.get(&tenant(&headers)?, &id)?;
     Ok(respond(
         StatusCode::OK,
-        Registrations::render(&stored, sys_attrs),
+        shown(&contexts, &stored, sys_attrs, &ctx),
         repr,
         &ctx,
     ))
@@ -107,6 +127,7 @@ pub async fn update(
     headers: HeaderMap,
     body: Bytes,
 ) -> NgsiResult<StatusCode> {
+    let id = path_id(id)?;
     let (_, patch) = contexts.write_request(&twin, actor.as_ref(), &headers, &body, true)?;
     let patch = patch_members(patch, &id)?;
     if patch.is_empty() {
@@ -116,7 +137,7 @@ pub async fn update(
     let registrations = twin.registrations()?;
     let current = registrations.get(&tenant, &id)?.registration;
     let mut document = current.document.clone();
-    document.extend(patch);
+    merge_patch(&mut document, patch);
     // The registration's terms keep the @context it was created with.
     let vocab = contexts.resolve_value(&current.context)?;
     let updated = Registration::parse(id, document, current.context.clone(), &vocab)?;
@@ -130,6 +151,7 @@ pub async fn delete(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> NgsiResult<StatusCode> {
+    let id = path_id(id)?;
     twin.authorize_write(actor.as_ref())?;
     twin.registrations()?
         .delete(&tenant(&headers)?, &id)

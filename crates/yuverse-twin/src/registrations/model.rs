@@ -209,6 +209,7 @@ fn entity_selector(item: &Value, vocab: &dyn Vocabulary) -> NgsiResult<EntitySel
         }
     };
     Ok(EntitySelector {
+        type_expr: None,
         id,
         id_pattern,
         types: types.iter().map(|t| vocab.expand(t)).collect(),
@@ -305,21 +306,65 @@ fn check_member(name: &str, value: &Value) -> NgsiResult<()> {
             let object = value
                 .as_object()
                 .ok_or_else(|| NgsiError::bad_data("management must be an object"))?;
+            // RegistrationManagementInfo (clause 5.2.34): cacheDuration is an ISO 8601
+            // duration, timeout and cooldown are milliseconds greater than 0.
             for (member, v) in object {
                 let fine = match member.as_str() {
                     "localOnly" => v.is_boolean(),
-                    "cacheDuration" | "timeout" | "cooldown" => {
-                        v.as_f64().is_some_and(|n| n >= 0.0)
-                    }
+                    "cacheDuration" => v.as_str().is_some_and(|d| {
+                        crate::service::temporal::PeriodDuration::parse(d).is_ok()
+                    }),
+                    "timeout" | "cooldown" => v.as_f64().is_some_and(|n| n > 0.0),
                     _ => true,
                 };
                 if !fine {
                     return Err(NgsiError::bad_data(format!(
-                        "management.{member} has the wrong type"
+                        "management.{member} has the wrong type or value"
                     )));
                 }
             }
             Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// What a registration's mode asks of it (clauses 4.3.6.3 and 5.9.2.4): an exclusive one
+/// relates to given attributes of given entities (each by id: no idPattern, no type alone);
+/// an auxiliary one only answers reads.
+fn check_mode(
+    mode: Option<&str>,
+    operations: Option<&[String]>,
+    information: &[RegistrationInfo],
+) -> NgsiResult<()> {
+    match mode {
+        Some("exclusive") => {
+            let specific = information.iter().all(|info| {
+                !info.attributes.is_empty()
+                    && !info.entities.is_empty()
+                    && info
+                        .entities
+                        .iter()
+                        .all(|e| e.id.is_some() && e.id_pattern.is_none())
+            });
+            if specific {
+                Ok(())
+            } else {
+                Err(NgsiError::bad_data(
+                    "an exclusive registration names entities by id (no idPattern) and their attributes in every information item",
+                ))
+            }
+        }
+        Some("auxiliary") => {
+            let reads = ["retrieveOps", "retrieveEntity", "queryEntity"];
+            match operations {
+                Some(ops) if ops.iter().any(|o| !reads.contains(&o.as_str())) => {
+                    Err(NgsiError::bad_data(
+                        "an auxiliary registration takes only retrieveOps, retrieveEntity and queryEntity",
+                    ))
+                }
+                _ => Ok(()),
+            }
         }
         _ => Ok(()),
     }
@@ -390,6 +435,11 @@ impl Registration {
             .get("operations")
             .map(|o| strings(o, "operations"))
             .transpose()?;
+        check_mode(
+            document.get("mode").and_then(Value::as_str),
+            operations.as_deref(),
+            &information,
+        )?;
         document.insert("id".into(), Value::String(id.clone()));
         Ok(Registration {
             id,
@@ -482,6 +532,21 @@ mod tests {
     }
 
     #[test]
+    fn modes_and_management_that_fit_are_taken() {
+        let mut doc = minimal();
+        doc["mode"] = json!("exclusive");
+        doc["information"] =
+            json!([{"entities": [{"id": "urn:x:1", "type": "T"}], "propertyNames": ["a"]}]);
+        doc["management"] =
+            json!({"cacheDuration": "PT5M", "cooldown": 500, "timeout": 3000, "localOnly": true});
+        assert!(parse(doc).is_ok());
+        let mut doc = minimal();
+        doc["mode"] = json!("auxiliary");
+        doc["operations"] = json!(["retrieveOps", "queryEntity"]);
+        assert!(parse(doc).is_ok());
+    }
+
+    #[test]
     fn malformed_registrations_are_refused() {
         let cases = [
             json!({"type": "Subscription"}),
@@ -499,6 +564,14 @@ mod tests {
             json!({"expiresAt": "tomorrow"}),
             json!({"contextSourceInfo": [{"key": "a"}]}),
             json!({"management": {"localOnly": "yes"}}),
+            json!({"management": {"cacheDuration": "bogus"}}),
+            json!({"management": {"cacheDuration": 60}}),
+            json!({"management": {"cooldown": 0}}),
+            json!({"management": {"timeout": -5}}),
+            json!({"mode": "auxiliary", "operations": ["updateEntity"]}),
+            json!({"mode": "exclusive"}),
+            json!({"mode": "exclusive", "information": [{"entities": [{"id": "urn:x:1", "type": "T"}]}]}),
+            json!({"mode": "exclusive", "information": [{"entities": [{"idPattern": "urn:x:.*", "type": "T"}], "propertyNames": ["a"]}]}),
             json!({"scope": "no-slash"}),
         ];
         for case in cases {

@@ -1,7 +1,7 @@
 //! `/csourceSubscriptions` handlers (clause 6.10), shaped as those of `/subscriptions`.
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{OriginalUri, Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::Value;
@@ -9,21 +9,35 @@ use yuverse_core::time::now_db;
 
 use super::CsourceSubscription;
 use crate::error::NgsiResult;
-use crate::http::documents::{created, new_document, page, patch_members};
-use crate::http::Contexts;
+use crate::http::documents::{created, merge_patch, new_document, page, patch_members, path_id};
+use crate::http::recompact;
 use crate::http::{accept, parse_query_string, respond, tenant, Caller};
+use crate::http::{Contexts, RequestContext};
 use crate::subscriptions::status::Status;
 use crate::subscriptions::Subscriptions;
 use crate::Twin;
 
-/// The subscription as the API shows it: as entity subscriptions are, with its status.
-fn render(subscription: &CsourceSubscription, now: &str) -> Value {
+/// The subscription as the API shows it: as entity subscriptions are, with its status (but
+/// no `notificationTrigger`, which context source subscriptions do not have).
+fn render(
+    subscription: &CsourceSubscription,
+    now: &str,
+    ctx: &RequestContext,
+    contexts: &Contexts,
+) -> Value {
     let status = subscription
         .status
         .lock()
         .map(|s| s.clone())
         .unwrap_or_default();
-    Subscriptions::render(&subscription.subscription, &status, now)
+    let s = &subscription.subscription;
+    recompact::for_reader(
+        Subscriptions::render_with_status(s, &status, now),
+        &s.context,
+        ctx,
+        contexts,
+        recompact::subscription,
+    )
 }
 
 pub async fn create(
@@ -48,6 +62,7 @@ pub async fn list(
     State(twin): State<Twin>,
     State(contexts): State<Contexts>,
     RawQuery(raw): RawQuery,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> NgsiResult<Response> {
     let repr = accept(&headers, false)?;
@@ -56,7 +71,14 @@ pub async fn list(
     let paging = crate::http::paging(&p, twin.config())?;
     let all = twin.registrations()?.subscriptions(&tenant(&headers)?)?;
     let now = now_db();
-    Ok(page(&all, &paging, |s| render(s, &now), repr, &ctx))
+    Ok(page(
+        &all,
+        &paging,
+        &uri,
+        |s| render(s, &now, &ctx, &contexts),
+        repr,
+        &ctx,
+    ))
 }
 
 pub async fn retrieve(
@@ -65,6 +87,7 @@ pub async fn retrieve(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> NgsiResult<Response> {
+    let id = path_id(id)?;
     let repr = accept(&headers, false)?;
     let ctx = contexts.for_read(&headers)?;
     let subscription = twin
@@ -72,7 +95,7 @@ pub async fn retrieve(
         .subscription(&tenant(&headers)?, &id)?;
     Ok(respond(
         StatusCode::OK,
-        render(&subscription, &now_db()),
+        render(&subscription, &now_db(), &ctx, &contexts),
         repr,
         &ctx,
     ))
@@ -87,13 +110,14 @@ pub async fn update(
     headers: HeaderMap,
     body: Bytes,
 ) -> NgsiResult<StatusCode> {
+    let id = path_id(id)?;
     let (_, patch) = contexts.write_request(&twin, actor.as_ref(), &headers, &body, true)?;
     let patch = patch_members(patch, &id)?;
     let tenant = tenant(&headers)?;
     let registrations = twin.registrations()?;
     let current = registrations.subscription(&tenant, &id)?;
     let mut document = current.subscription.document.clone();
-    document.extend(patch);
+    merge_patch(&mut document, patch);
     let context = current.subscription.context.clone();
     let vocab = contexts.resolve_value(&context)?;
     let status = current.status.lock().map(|s| s.clone()).unwrap_or_default();
@@ -108,6 +132,7 @@ pub async fn delete(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> NgsiResult<StatusCode> {
+    let id = path_id(id)?;
     twin.authorize_write(actor.as_ref())?;
     twin.registrations()?
         .unsubscribe(&tenant(&headers)?, &id)

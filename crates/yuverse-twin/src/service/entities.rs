@@ -113,12 +113,14 @@ impl Tx<'_> {
             );
             self.changes.extend(gone.into_iter().map(Change::History));
         }
-        // Attributes the change touched: the named ones and any that disappeared.
+        // Attributes the change touched: the named ones and any that disappeared or lost an
+        // instance (a datasetId), which notifications tell as deleted.
         let mut attributes: Vec<String> = changed.to_vec();
         if let Some(before) = &previous {
-            let after_doc = doc_of(&after);
             for name in entity::attribute_names(doc_of(before)) {
-                if !after_doc.contains_key(name) && !attributes.contains(name) {
+                if !attributes.contains(name)
+                    && crate::subscriptions::deletions::deleted_an_instance(before, &after, name)
+                {
                     attributes.push(name.clone());
                 }
             }

@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
 use super::backlog::Mark;
+use super::deletions;
 use super::endpoint::Endpoint;
 use super::model::Subscription;
 use super::mqtt_publish;
@@ -59,10 +60,11 @@ fn wants(subscription: &Subscription, event: &ChangeEvent, kinds: &[&str]) -> bo
     }
     if !subscription.watched.is_empty() {
         let touched = match (&event.before, &event.after) {
-            (None, Some(after)) => subscription
+            // A new or deleted entity touches every attribute it has.
+            (None, Some(doc)) | (Some(doc), None) => subscription
                 .watched
                 .iter()
-                .any(|w| entity::doc(after).contains_key(w)),
+                .any(|w| entity::doc(doc).contains_key(w)),
             _ => event
                 .attributes
                 .iter()
@@ -127,20 +129,10 @@ pub async fn notify_changes(
             if !wants(&subscription, &event, &kinds) || !may_send(&subscription, &status) {
                 continue;
             }
-            let data = match (&event.after, &event.before) {
-                (Some(after), Some(before)) if subscription.show_changes && !catch_up => {
-                    vec![Arc::new(with_previous(after, before, &event.attributes))]
-                }
-                (Some(after), _) => vec![after.clone()],
-                // A deleted entity is notified by id and type only.
-                (None, Some(before)) => {
-                    let doc = entity::doc(before);
-                    vec![Arc::new(
-                        json!({"id": doc.get("id"), "type": doc.get("type")}),
-                    )]
-                }
-                (None, None) => continue,
+            let Some(shown) = notified_entity(&subscription, &event, &kinds, catch_up, &now) else {
+                continue;
             };
+            let data = vec![shown];
             let tenant = &event.tenant;
             send(
                 &subscriptions,
@@ -151,6 +143,51 @@ pub async fn notify_changes(
                 Some(mark.clone()),
             );
         }
+    }
+}
+
+/// The entity a change notifies: as it is now, with previous values (`showChanges`) and
+/// deleted instances (`attributeDeleted`) when asked for; a deleted entity as [`deletions`]
+/// shows it.
+fn notified_entity(
+    subscription: &Subscription,
+    event: &ChangeEvent,
+    kinds: &[&str],
+    catch_up: bool,
+    now: &str,
+) -> Option<Arc<Value>> {
+    let wants = |trigger: &str| subscription.triggers.iter().any(|t| t == trigger);
+    let sys_attrs = subscription.view.sys_attrs;
+    match (&event.after, &event.before) {
+        (Some(after), Some(before)) if !catch_up => {
+            let mut shown = if subscription.show_changes {
+                with_previous(after, before, &event.attributes)
+            } else {
+                (**after).clone()
+            };
+            if kinds.contains(&"attributeDeleted") && wants("attributeDeleted") {
+                shown = deletions::with_deleted(
+                    &shown,
+                    before,
+                    &event.attributes,
+                    now,
+                    sys_attrs,
+                    subscription.show_changes,
+                );
+            }
+            Some(Arc::new(shown))
+        }
+        (Some(after), _) => Some(after.clone()),
+        (None, Some(before)) if wants("entityDeleted") => {
+            Some(Arc::new(deletions::deleted_entity(before, now)))
+        }
+        (None, Some(before)) => Some(Arc::new(deletions::entity_with_all_deleted(
+            before,
+            now,
+            sys_attrs,
+            subscription.show_changes,
+        ))),
+        (None, None) => None,
     }
 }
 
@@ -266,15 +303,44 @@ fn notification_data(
         let geometry = vocab.expand("location");
         json!({"type": "FeatureCollection", "features": data
             .iter()
-            .map(|e| render_feature(entity::doc(e), &subscription.view, vocab, &geometry))
+            .map(|e| render_feature(&prepared(e).0, &subscription.view, vocab, &geometry))
             .collect::<Vec<_>>()})
     } else {
+        // In JSON-LD each entity carries its @context (clause 5.8.6, as the conformance
+        // suite's 046_19/046_20 read them).
+        let context = (subscription.accept == "application/ld+json")
+            .then(|| subscription.notification_context().clone());
         Value::Array(
             data.iter()
-                .map(|e| render(entity::doc(e), &subscription.view, vocab))
+                .map(|e| {
+                    let (doc, deleted_at) = prepared(e);
+                    let mut shown = render(&doc, &subscription.view, vocab);
+                    if let Value::Object(o) = &mut shown {
+                        if let Some(at) = deleted_at {
+                            o.insert(deletions::DELETED_AT.into(), at);
+                        }
+                        if let Some(context) = &context {
+                            o.insert("@context".into(), context.clone());
+                        }
+                    }
+                    shown
+                })
                 .collect(),
         )
     }
+}
+
+/// A notified entity's document as it is rendered: without the `deletedAt` [`deletions`]
+/// gives a deleted one (which the renderer would take for an attribute), returned apart. (The
+/// subscription's `datasetId` is applied by the renderer, through its view.)
+fn prepared(e: &Value) -> (std::borrow::Cow<'_, entity::Doc>, Option<Value>) {
+    let doc = entity::doc(e);
+    let Some(deleted_at) = doc.get(deletions::DELETED_AT).cloned() else {
+        return (std::borrow::Cow::Borrowed(doc), None);
+    };
+    let mut doc = doc.clone();
+    doc.remove(deletions::DELETED_AT);
+    (std::borrow::Cow::Owned(doc), Some(deleted_at))
 }
 
 /// Delivers a notification body to the subscription's endpoint: up to [`ATTEMPTS`] attempts

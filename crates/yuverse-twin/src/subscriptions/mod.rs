@@ -6,6 +6,7 @@
 
 pub mod backlog;
 mod catch_up;
+pub(crate) mod deletions;
 pub(crate) mod delivery;
 pub mod endpoint;
 pub mod http;

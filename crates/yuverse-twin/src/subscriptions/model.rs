@@ -9,6 +9,7 @@ use crate::domain::attribute::is_uri;
 use crate::domain::render::{Format, View};
 use crate::domain::Vocabulary;
 use crate::error::{NgsiError, NgsiResult};
+use crate::store::types::TypeExpr;
 
 /// Notification triggers of V1.9 (clause 5.2.12).
 pub const TRIGGERS: [&str; 6] = [
@@ -20,12 +21,19 @@ pub const TRIGGERS: [&str; 6] = [
     "attributeDeleted",
 ];
 
+/// The triggers of a subscription that names none (clause 5.2.12).
+pub const DEFAULT_TRIGGERS: [&str; 2] = ["attributeCreated", "attributeUpdated"];
+
 /// An entity selector of a subscription, expanded.
 #[derive(Debug, Clone)]
 pub struct EntitySelector {
     pub id: Option<String>,
     pub id_pattern: Option<regex::Regex>,
+    /// Every type the selector names (for narrowing candidates by type).
     pub types: Vec<String>,
+    /// A subscription's type expression (`(Building|Tower);Landmark`, clause 4.17), when it is
+    /// more than one name; `None` means any of `types`.
+    pub type_expr: Option<TypeExpr>,
 }
 
 #[derive(Debug, Clone)]
@@ -86,8 +94,9 @@ fn positive(value: Option<&Value>, field: &str) -> NgsiResult<Option<f64>> {
 }
 
 /// Members a client may send; anything else is refused so typos do not go unnoticed.
-const MEMBERS: [&str; 19] = [
+const MEMBERS: [&str; 20] = [
     "id",
+    "datasetId",
     "type",
     "subscriptionName",
     "description",
@@ -166,11 +175,17 @@ impl Subscription {
                             .map_err(|e| NgsiError::bad_data(format!("idPattern: {e}")))
                     })
                     .transpose()?;
-                let types = t.split(',').map(|t| vocab.expand(t.trim())).collect();
+                let mut expr = TypeExpr::parse(t)?;
+                for name in expr.names_mut() {
+                    *name = vocab.expand(name.trim());
+                }
+                let types: Vec<String> = expr.names_mut().into_iter().map(|n| n.clone()).collect();
+                let type_expr = (!matches!(expr, TypeExpr::Name(_))).then_some(expr);
                 entities.push(EntitySelector {
                     id,
                     id_pattern,
                     types,
+                    type_expr,
                 });
             }
         }
@@ -191,7 +206,7 @@ impl Subscription {
             ));
         }
         let triggers = match document.get("notificationTrigger") {
-            None => vec!["attributeCreated".to_owned(), "attributeUpdated".to_owned()],
+            None => DEFAULT_TRIGGERS.map(str::to_owned).to_vec(),
             Some(v) => {
                 let list = strings(Some(v), "notificationTrigger")?;
                 if let Some(bad) = list.iter().find(|t| !TRIGGERS.contains(&t.as_str())) {
@@ -208,7 +223,9 @@ impl Subscription {
                 let text = q
                     .as_str()
                     .ok_or_else(|| NgsiError::bad_data("q must be a string"))?;
-                let mut query = yuverse_twin_query::parse_q(text)
+                // Clients often send q as they would in a URL, percent-encoded.
+                let text = percent_encoding::percent_decode_str(text).decode_utf8_lossy();
+                let mut query = yuverse_twin_query::parse_q(&text)
                     .map_err(|e| NgsiError::bad_data(format!("q: {e}")))?;
                 query.map_attribute_names(&mut |n| vocab.expand(n));
                 Ok::<_, NgsiError>(query)
@@ -275,7 +292,7 @@ impl Subscription {
                 )));
             }
         }
-        let attributes = notification
+        let attributes: Option<Vec<String>> = notification
             .get("attributes")
             .map(|a| strings(Some(a), "notification.attributes"))
             .transpose()?
@@ -305,18 +322,64 @@ impl Subscription {
                 "notification.showChanges cannot be used with the keyValues format",
             ));
         }
+        let members = |field: &str| {
+            notification
+                .get(field)
+                .map(|p| strings(Some(p), &format!("notification.{field}")))
+                .transpose()
+        };
+        let (pick, omit) = (members("pick")?, members("omit")?);
+        if pick.is_some() && omit.is_some() {
+            return Err(NgsiError::bad_data(
+                "notification.pick and notification.omit cannot be used together",
+            ));
+        }
+        // pick and omit name entity members: attributes, and id and type themselves.
+        let names = |list: &[String]| -> Vec<String> {
+            list.iter()
+                .filter(|n| !matches!(n.as_str(), "id" | "type"))
+                .map(|n| vocab.expand(n))
+                .collect()
+        };
+        let only = match (&pick, &attributes) {
+            (Some(p), Some(a)) => Some(names(p).into_iter().filter(|n| a.contains(n)).collect()),
+            (Some(p), None) => Some(names(p)),
+            (None, a) => a.clone(),
+        };
+        let names_member = |list: &Option<Vec<String>>, m: &str| {
+            list.as_ref().is_some_and(|l| l.iter().any(|n| n == m))
+        };
+        let datasets = match document.get("datasetId") {
+            None => None,
+            Some(v) => Some(strings(Some(v), "datasetId")?),
+        };
+        if let Some(bad) = datasets
+            .iter()
+            .flatten()
+            .find(|d| *d != "@none" && !is_uri(d))
+        {
+            return Err(NgsiError::bad_data(format!(
+                "datasetId `{bad}` is not a URI"
+            )));
+        }
         let view = View {
             format,
             sys_attrs: notification
                 .get("sysAttrs")
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
-            only: attributes.clone(),
+            only,
+            omit: omit.as_deref().map(names).unwrap_or_default(),
+            omit_id: (pick.is_some() && !names_member(&pick, "id")) || names_member(&omit, "id"),
+            omit_type: (pick.is_some() && !names_member(&pick, "type"))
+                || names_member(&omit, "type"),
             lang: document
                 .get("lang")
                 .and_then(Value::as_str)
                 .map(str::to_owned),
-            ..View::default()
+            // `datasetId`: only these attribute instances are notified.
+            datasets,
+            linked: Default::default(),
         };
         let notification_context = match document.get("jsonldContext") {
             None => None,
@@ -386,8 +449,10 @@ impl Subscription {
         let types = crate::domain::entity::types_of(doc);
         let by_entity = self.entities.is_empty()
             || self.entities.iter().any(|s| {
-                s.types.iter().any(|t| types.contains(&t.as_str()))
-                    && s.id.as_deref().is_none_or(|i| i == id)
+                s.type_expr.as_ref().map_or_else(
+                    || s.types.iter().any(|t| types.contains(&t.as_str())),
+                    |e| e.matches(&types),
+                ) && s.id.as_deref().is_none_or(|i| i == id)
                     && s.id_pattern.as_ref().is_none_or(|p| p.is_match(id))
             });
         if !by_entity {

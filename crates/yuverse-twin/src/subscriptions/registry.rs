@@ -214,8 +214,22 @@ impl Subscriptions {
         Ok(out)
     }
 
-    /// The subscription as the API shows it: the client's document plus status fields.
+    /// The subscription as the API shows it: the client's document, the default
+    /// `notificationTrigger` when it gave none, and the status fields.
     pub fn render(subscription: &Subscription, status: &Status, now: &str) -> Value {
+        let mut shown = Self::render_with_status(subscription, status, now);
+        if let Value::Object(doc) = &mut shown {
+            doc.entry("notificationTrigger")
+                .or_insert_with(|| serde_json::json!(super::model::DEFAULT_TRIGGERS));
+        }
+        shown
+    }
+
+    /// The client's document plus `status` and, once a notification was attempted, the
+    /// delivery members of `notification` (clause 5.2.14: they describe notifications sent,
+    /// so a subscription that never notified has none). `isActive` is shown only when the
+    /// client gave it, as `status` already tells whether it is paused.
+    pub fn render_with_status(subscription: &Subscription, status: &Status, now: &str) -> Value {
         let mut doc: Map<String, Value> = subscription.document.clone();
         let state = if subscription.expired(now) {
             "expired"
@@ -225,8 +239,9 @@ impl Subscriptions {
             "paused"
         };
         doc.insert("status".into(), Value::String(state.into()));
-        doc.insert("isActive".into(), Value::Bool(subscription.active));
-        if let Some(Value::Object(n)) = doc.get_mut("notification") {
+        if let (Some(Value::Object(n)), Some(_)) =
+            (doc.get_mut("notification"), &status.last_notification)
+        {
             n.insert("timesSent".into(), status.times_sent.into());
             n.insert("timesFailed".into(), status.times_failed.into());
             for (k, v) in [
@@ -256,13 +271,13 @@ impl Subscriptions {
             return Vec::new();
         };
         let doc = crate::domain::entity::doc(doc);
-        // A new entity is watched by every member it has; otherwise by what the change touched
-        // (as `delivery` decides).
-        let created = event.before.is_none();
+        // A new or deleted entity is watched by every member it has; otherwise by what the
+        // change touched (as `delivery` decides).
+        let whole = event.before.is_none() || event.after.is_none();
         let attributes = event
             .attributes
             .iter()
-            .chain(doc.keys().filter(|_| created))
+            .chain(doc.keys().filter(|_| whole))
             .map(String::as_str);
         self.inner
             .by_tenant
@@ -300,14 +315,19 @@ impl Subscriptions {
 pub(super) fn change_kind(event: &ChangeEvent) -> Vec<&'static str> {
     match (&event.before, &event.after) {
         (None, Some(_)) => vec!["entityCreated", "attributeCreated"],
-        (Some(_), None) => vec!["entityDeleted"],
-        (Some(before), Some(after)) => {
-            let before = crate::domain::entity::doc(before);
-            let after = crate::domain::entity::doc(after);
+        // Deleting an entity deletes its attributes too.
+        (Some(_), None) => vec!["entityDeleted", "attributeDeleted"],
+        (Some(old), Some(new)) => {
+            let before = crate::domain::entity::doc(old);
+            let after = crate::domain::entity::doc(new);
             let mut kinds = vec!["entityUpdated"];
             for a in &event.attributes {
                 match (before.contains_key(a), after.contains_key(a)) {
                     (false, true) => kinds.push("attributeCreated"),
+                    // Deleting one datasetId of an attribute deletes an attribute instance.
+                    (true, true) if super::deletions::deleted_an_instance(old, new, a) => {
+                        kinds.push("attributeDeleted")
+                    }
                     (true, true) => kinds.push("attributeUpdated"),
                     (true, false) => kinds.push("attributeDeleted"),
                     (false, false) => {}

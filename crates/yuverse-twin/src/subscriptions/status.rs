@@ -52,12 +52,13 @@ impl Status {
         }
     }
 
-    /// Counts one delivered or finally failed notification.
+    /// Counts one delivered or finally failed notification: `timesSent` counts both (clause
+    /// 5.2.14: the notifications sent), `timesFailed` the failed ones.
     pub fn record(status: &Mutex<Status>, notified_at: String, delivered: bool, now: String) {
         if let Ok(mut s) = status.lock() {
             s.last_notification = Some(notified_at);
+            s.times_sent += 1;
             if delivered {
-                s.times_sent += 1;
                 s.last_success = Some(now);
             } else {
                 s.times_failed += 1;
