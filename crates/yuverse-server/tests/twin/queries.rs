@@ -294,6 +294,15 @@ async fn queries_order_by_keys_then_page() {
             })
             .collect()
     };
+    // `local=true` is selector enough: every entity the broker holds.
+    let all = ngsi.get_json("/entities?local=true&limit=1000").await;
+    let buildings = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "Building")
+        .count();
+    assert_eq!(buildings, 3);
     let query = |order: &str| format!("/entities?type=Building&orderBy={order}");
     assert_eq!(ids(ngsi.get_json(&query("name")).await), ["o1", "o2", "o3"]);
     assert_eq!(

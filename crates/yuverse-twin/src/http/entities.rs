@@ -212,9 +212,10 @@ async fn run_query(
 ) -> NgsiResult<Response> {
     let repr = accept(headers, true)?;
     let selector = params::selector(p, ctx)?;
-    if !has_selector(&selector) {
+    // `local=true` alone asks for every entity the broker itself holds (clause 6.4.3.2).
+    if !has_selector(&selector) && !flag(p, "local")? {
         return Err(NgsiError::bad_data(
-            "a query needs at least one of id, idPattern, type, attrs, q or a geo-query",
+            "a query needs at least one of id, idPattern, type, attrs, q, a geo-query or local=true",
         ));
     }
     let linking = linking(p)?;
