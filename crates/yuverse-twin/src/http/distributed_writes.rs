@@ -28,11 +28,12 @@ use crate::Twin;
 
 /// What a write changes.
 pub(super) enum Written<'a> {
-    /// Attributes in a body (create, append, update, merge, replace).
-    Body(&'a Value),
+    /// Attributes in a body (create, append, update, merge, replace). Owned, so that a write
+    /// that goes nowhere else hands it to the broker without a copy.
+    Body(Value),
     /// One attribute, with its body when the operation has one (partial update, replace,
     /// delete).
-    Attribute(&'a str, Option<&'a Value>),
+    Attribute(&'a str, Option<Value>),
     /// The whole entity (delete).
     Entity,
 }
@@ -59,7 +60,14 @@ struct Part {
 impl Write<'_> {
     fn body(&self) -> Value {
         match &self.written {
-            Written::Body(body) | Written::Attribute(_, Some(body)) => (*body).clone(),
+            Written::Body(body) | Written::Attribute(_, Some(body)) => body.clone(),
+            _ => Value::Null,
+        }
+    }
+
+    fn into_body(self) -> Value {
+        match self.written {
+            Written::Body(body) | Written::Attribute(_, Some(body)) => body,
             _ => Value::Null,
         }
     }
@@ -130,7 +138,7 @@ where
 {
     let registrations = match twin.registrations() {
         Ok(r) if !flag(params, "local")? && r.any(tenant) => r,
-        _ => return local(write.body()).await,
+        _ => return local(write.into_body()).await,
     };
     let names = write.compact_names();
     let expanded: Vec<String> = names.iter().map(|n| ctx.expand(n)).collect();
@@ -142,7 +150,7 @@ where
         (!matches!(write.written, Written::Entity)).then_some(expanded.as_slice()),
     );
     if route.targets.is_empty() {
-        return local(write.body()).await;
+        return local(write.into_body()).await;
     }
     via::check(headers)?;
     let kept: Vec<usize> = (0..names.len())
@@ -233,9 +241,7 @@ fn source_request(
         (Written::Body(body), Some(taken)) => {
             Some(only(body, |name| taken.contains(&ctx.expand(name))))
         }
-        (Written::Body(body), None) | (Written::Attribute(_, Some(body)), _) => {
-            Some((*body).clone())
-        }
+        (Written::Body(body), None) | (Written::Attribute(_, Some(body)), _) => Some(body.clone()),
         _ => None,
     };
     match body {

@@ -84,13 +84,17 @@ pub async fn create(
     let p = parse_query_string(raw.as_deref())?;
     let (ctx, body) = contexts.write_request(&twin, actor.as_ref(), &headers, &body, false)?;
     let tenant = tenant(&headers)?;
-    let id = body.get("id").and_then(Value::as_str).unwrap_or_default();
+    let id = body
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
     let write = Write {
         operation: "createEntity",
         method: reqwest::Method::POST,
         path: "entities".into(),
-        id,
-        written: Written::Body(&body),
+        id: &id,
+        written: Written::Body(body),
     };
     let (twin, tenant, ctx) = (&twin, &tenant, &ctx);
     distributed_writes::write(
@@ -396,7 +400,7 @@ pub async fn replace(
         "replaceEntity",
         reqwest::Method::PUT,
         &id,
-        Written::Body(&body),
+        Written::Body(body),
     );
     let (twin, tenant, ctx, id) = (&twin, &tenant, &ctx, &id);
     distributed_writes::write(
@@ -429,7 +433,7 @@ pub async fn merge(
         "mergeEntity",
         reqwest::Method::PATCH,
         &id,
-        Written::Body(&body),
+        Written::Body(body),
     );
     let (twin, tenant, ctx, id) = (&twin, &tenant, &ctx, &id);
     distributed_writes::write(
@@ -549,7 +553,7 @@ pub async fn append(
         reqwest::Method::POST,
         &id,
         None,
-        Written::Body(&body),
+        Written::Body(body),
     );
     let (twin, tenant, ctx, id) = (&twin, &tenant, &ctx, &id);
     distributed_writes::write(
@@ -584,7 +588,7 @@ pub async fn update(
         reqwest::Method::PATCH,
         &id,
         None,
-        Written::Body(&body),
+        Written::Body(body),
     );
     let (twin, tenant, ctx, id) = (&twin, &tenant, &ctx, &id);
     distributed_writes::write(
@@ -660,7 +664,7 @@ async fn write_one_attribute(
     } else {
         ("updateAttrs", reqwest::Method::PATCH)
     };
-    let written = Written::Attribute(attr, Some(&body));
+    let written = Written::Attribute(attr, Some(body));
     let write = attrs_write(operation, method, id, Some(attr), written);
     let (tenant, ctx) = (&tenant, &ctx);
     distributed_writes::write(twin, tenant, ctx, (&p, headers), write, |body| async move {
