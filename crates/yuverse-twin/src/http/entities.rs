@@ -393,26 +393,14 @@ pub async fn replace(
     headers: HeaderMap,
     body: Bytes,
 ) -> NgsiResult<Response> {
-    let p = parse_query_string(raw.as_deref())?;
-    let (ctx, body) = contexts.write_request(&twin, actor.as_ref(), &headers, &body, false)?;
-    let tenant = tenant(&headers)?;
-    let write = entity_write(
-        "replaceEntity",
-        reqwest::Method::PUT,
+    let caller = (&twin, &contexts, actor.as_ref());
+    write_body(
+        caller,
         &id,
-        Written::Body(body),
-    );
-    let (twin, tenant, ctx, id) = (&twin, &tenant, &ctx, &id);
-    distributed_writes::write(
-        twin,
-        tenant,
-        ctx,
-        (&p, &headers),
-        write,
-        |body| async move {
-            twin.replace_entity(tenant, id, &body, ctx).await?;
-            Ok(StatusCode::NO_CONTENT.into_response())
-        },
+        BodyWrite::Replace,
+        raw.as_deref(),
+        &headers,
+        &body,
     )
     .await
 }
@@ -426,28 +414,102 @@ pub async fn merge(
     headers: HeaderMap,
     body: Bytes,
 ) -> NgsiResult<Response> {
-    let p = parse_query_string(raw.as_deref())?;
-    let (ctx, body) = contexts.write_request(&twin, actor.as_ref(), &headers, &body, true)?;
-    let tenant = tenant(&headers)?;
-    let write = entity_write(
-        "mergeEntity",
-        reqwest::Method::PATCH,
+    let caller = (&twin, &contexts, actor.as_ref());
+    write_body(
+        caller,
         &id,
-        Written::Body(body),
-    );
-    let (twin, tenant, ctx, id) = (&twin, &tenant, &ctx, &id);
-    distributed_writes::write(
-        twin,
-        tenant,
-        ctx,
-        (&p, &headers),
-        write,
-        |body| async move {
-            twin.merge_entity(tenant, id, &body, ctx).await?;
-            Ok(StatusCode::NO_CONTENT.into_response())
-        },
+        BodyWrite::Merge,
+        raw.as_deref(),
+        &headers,
+        &body,
     )
     .await
+}
+
+/// The writes of one entity that carry a body of attributes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BodyWrite {
+    /// PUT /entities/{id}
+    Replace,
+    /// PATCH /entities/{id}
+    Merge,
+    /// POST /entities/{id}/attrs (`options=noOverwrite`)
+    Append,
+    /// PATCH /entities/{id}/attrs
+    Update,
+}
+
+impl BodyWrite {
+    /// Its name among a registration's `operations`, its method and path for a source.
+    fn route(self, id: &str) -> (&'static str, reqwest::Method, String) {
+        match self {
+            BodyWrite::Replace => (
+                "replaceEntity",
+                reqwest::Method::PUT,
+                format!("entities/{id}"),
+            ),
+            BodyWrite::Merge => (
+                "mergeEntity",
+                reqwest::Method::PATCH,
+                format!("entities/{id}"),
+            ),
+            BodyWrite::Append => (
+                "appendAttrs",
+                reqwest::Method::POST,
+                format!("entities/{id}/attrs/"),
+            ),
+            BodyWrite::Update => (
+                "updateEntity",
+                reqwest::Method::PATCH,
+                format!("entities/{id}/attrs/"),
+            ),
+        }
+    }
+}
+
+/// A write of attributes on entity `id`: locally through the service, and at the context
+/// sources that take it (`distributed_writes`).
+async fn write_body(
+    (twin, contexts, actor): (&Twin, &Contexts, Option<&yuverse_core::Actor>),
+    id: &str,
+    kind: BodyWrite,
+    raw_query: Option<&str>,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> NgsiResult<Response> {
+    let p = parse_query_string(raw_query)?;
+    let merge_patch = matches!(kind, BodyWrite::Merge | BodyWrite::Update);
+    let (ctx, body) = contexts.write_request(twin, actor, headers, body, merge_patch)?;
+    let tenant = tenant(headers)?;
+    let no_overwrite = p
+        .get("options")
+        .is_some_and(|o| o.split(',').any(|x| x == "noOverwrite"));
+    let (operation, method, path) = kind.route(id);
+    let write = Write {
+        operation,
+        method,
+        path,
+        id,
+        written: Written::Body(body),
+    };
+    let (tenant, ctx) = (&tenant, &ctx);
+    let local = |body: Value| async move {
+        let mode = match kind {
+            BodyWrite::Replace => {
+                twin.replace_entity(tenant, id, &body, ctx).await?;
+                return Ok(StatusCode::NO_CONTENT.into_response());
+            }
+            BodyWrite::Merge => {
+                twin.merge_entity(tenant, id, &body, ctx).await?;
+                return Ok(StatusCode::NO_CONTENT.into_response());
+            }
+            BodyWrite::Append => AttrsMode::Append { no_overwrite },
+            BodyWrite::Update => AttrsMode::Update,
+        };
+        let outcome = twin.put_attributes(tenant, id, &body, ctx, mode).await?;
+        Ok(attrs_response(outcome))
+    };
+    distributed_writes::write(twin, tenant, ctx, (&p, headers), write, local).await
 }
 
 pub async fn delete_entity(
@@ -461,12 +523,13 @@ pub async fn delete_entity(
     twin.authorize_write(actor.as_ref())?;
     let p = parse_query_string(raw.as_deref())?;
     let tenant = tenant(&headers)?;
-    let write = entity_write(
-        "deleteEntity",
-        reqwest::Method::DELETE,
-        &id,
-        Written::Entity,
-    );
+    let write = Write {
+        operation: "deleteEntity",
+        method: reqwest::Method::DELETE,
+        path: format!("entities/{id}"),
+        id: &id,
+        written: Written::Entity,
+    };
     let (twin, tenant, id) = (&twin, &tenant, &id);
     distributed_writes::write(
         twin,
@@ -482,34 +545,17 @@ pub async fn delete_entity(
     .await
 }
 
-/// A write on `/entities/{id}`.
-fn entity_write<'a>(
+/// A write on `/entities/{id}/attrs/{attribute}`.
+fn attribute_write<'a>(
     operation: &'static str,
     method: reqwest::Method,
-    id: &'a str,
+    (id, attribute): (&'a str, &str),
     written: Written<'a>,
 ) -> Write<'a> {
     Write {
         operation,
         method,
-        path: format!("entities/{id}"),
-        id,
-        written,
-    }
-}
-
-/// A write on `/entities/{id}/attrs/` (`attribute: None`) or `/entities/{id}/attrs/{attribute}`.
-fn attrs_write<'a>(
-    operation: &'static str,
-    method: reqwest::Method,
-    id: &'a str,
-    attribute: Option<&str>,
-    written: Written<'a>,
-) -> Write<'a> {
-    Write {
-        operation,
-        method,
-        path: format!("entities/{id}/attrs/{}", attribute.unwrap_or_default()),
+        path: format!("entities/{id}/attrs/{attribute}"),
         id,
         written,
     }
@@ -542,31 +588,14 @@ pub async fn append(
     headers: HeaderMap,
     body: Bytes,
 ) -> NgsiResult<Response> {
-    let p = parse_query_string(raw.as_deref())?;
-    let no_overwrite = p
-        .get("options")
-        .is_some_and(|o| o.split(',').any(|x| x == "noOverwrite"));
-    let (ctx, body) = contexts.write_request(&twin, actor.as_ref(), &headers, &body, false)?;
-    let tenant = tenant(&headers)?;
-    let write = attrs_write(
-        "appendAttrs",
-        reqwest::Method::POST,
+    let caller = (&twin, &contexts, actor.as_ref());
+    write_body(
+        caller,
         &id,
-        None,
-        Written::Body(body),
-    );
-    let (twin, tenant, ctx, id) = (&twin, &tenant, &ctx, &id);
-    distributed_writes::write(
-        twin,
-        tenant,
-        ctx,
-        (&p, &headers),
-        write,
-        |body| async move {
-            let mode = AttrsMode::Append { no_overwrite };
-            let outcome = twin.put_attributes(tenant, id, &body, ctx, mode).await?;
-            Ok(attrs_response(outcome))
-        },
+        BodyWrite::Append,
+        raw.as_deref(),
+        &headers,
+        &body,
     )
     .await
 }
@@ -580,29 +609,14 @@ pub async fn update(
     headers: HeaderMap,
     body: Bytes,
 ) -> NgsiResult<Response> {
-    let p = parse_query_string(raw.as_deref())?;
-    let (ctx, body) = contexts.write_request(&twin, actor.as_ref(), &headers, &body, true)?;
-    let tenant = tenant(&headers)?;
-    let write = attrs_write(
-        "updateEntity",
-        reqwest::Method::PATCH,
+    let caller = (&twin, &contexts, actor.as_ref());
+    write_body(
+        caller,
         &id,
-        None,
-        Written::Body(body),
-    );
-    let (twin, tenant, ctx, id) = (&twin, &tenant, &ctx, &id);
-    distributed_writes::write(
-        twin,
-        tenant,
-        ctx,
-        (&p, &headers),
-        write,
-        |body| async move {
-            let outcome = twin
-                .put_attributes(tenant, id, &body, ctx, AttrsMode::Update)
-                .await?;
-            Ok(attrs_response(outcome))
-        },
+        BodyWrite::Update,
+        raw.as_deref(),
+        &headers,
+        &body,
     )
     .await
 }
@@ -665,7 +679,7 @@ async fn write_one_attribute(
         ("updateAttrs", reqwest::Method::PATCH)
     };
     let written = Written::Attribute(attr, Some(body));
-    let write = attrs_write(operation, method, id, Some(attr), written);
+    let write = attribute_write(operation, method, (id, attr), written);
     let (tenant, ctx) = (&tenant, &ctx);
     distributed_writes::write(twin, tenant, ctx, (&p, headers), write, |body| async move {
         twin.write_attribute(tenant, id, attr, &body, ctx, replace)
@@ -688,11 +702,10 @@ pub async fn delete_attribute(
     let p = parse_query_string(raw.as_deref())?;
     let all = flag(&p, "deleteAll")?;
     let tenant = tenant(&headers)?;
-    let write = attrs_write(
+    let write = attribute_write(
         "deleteAttrs",
         reqwest::Method::DELETE,
-        &id,
-        Some(&attr),
+        (&id, &attr),
         Written::Attribute(&attr, None),
     );
     let (twin, tenant, ctx, id, attr, p) = (&twin, &tenant, &ctx, &id, &attr, &p);
