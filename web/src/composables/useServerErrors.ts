@@ -1,6 +1,7 @@
 // Shows a rejected form submission the way the server explained it: each `errors[].field`
 // under its own input, and the problem detail above the form. A field's message goes away
-// as soon as the user edits that field.
+// as soon as the user edits that field. `submit` runs a submission with `saving` set and the
+// errors cleared before and shown after.
 import { reactive, ref, watch } from 'vue'
 import { ApiError } from '../api/problem'
 import { errorText } from '../notify'
@@ -29,5 +30,22 @@ export function useServerErrors<F extends object>(form: F) {
     summary.value = errorText(err)
   }
 
-  return { fieldErrors, summary, clear, show }
+  const saving = ref(false)
+
+  /** Runs `action` as the form's submission; answers whether it succeeded. */
+  async function submit(action: () => Promise<unknown>): Promise<boolean> {
+    saving.value = true
+    clear()
+    try {
+      await action()
+      return true
+    } catch (err) {
+      show(err)
+      return false
+    } finally {
+      saving.value = false
+    }
+  }
+
+  return { fieldErrors, summary, clear, show, saving, submit }
 }
