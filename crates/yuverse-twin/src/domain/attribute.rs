@@ -48,6 +48,32 @@ pub struct ValueMembers {
     pub previous: &'static str,
 }
 
+/// The NGSI-LD Null (clause 4.5.0): in a value member, it deletes or marks as deleted.
+pub const NGSI_LD_NULL: &str = "urn:ngsi-ld:null";
+
+/// An instance as deleted: its type, its datasetId, and the NGSI-LD Null in its value member
+/// (`{"@none": …}` for a language map). Temporal history and notifications add their own
+/// members to it.
+pub fn null_instance(instance: &Value) -> Map<String, Value> {
+    let kind = instance
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or("Property");
+    let member = value_members(kind).value;
+    let null = if member == "languageMap" {
+        serde_json::json!({"@none": NGSI_LD_NULL})
+    } else {
+        Value::String(NGSI_LD_NULL.to_owned())
+    };
+    let mut out = Map::new();
+    out.insert("type".into(), Value::String(kind.to_owned()));
+    out.insert(member.into(), null);
+    if let Some(dataset) = dataset_of(instance) {
+        out.insert("datasetId".into(), Value::String(dataset.to_owned()));
+    }
+    out
+}
+
 pub fn value_members(kind: &str) -> ValueMembers {
     let (value, plural, previous) = match kind {
         "Relationship" => ("object", "objects", "previousObject"),

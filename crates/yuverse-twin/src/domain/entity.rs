@@ -3,12 +3,9 @@
 
 use serde_json::{Map, Value};
 
-use super::attribute::{self, dataset_of, is_uri, ENTITY_MEMBERS};
+use super::attribute::{self, dataset_of, is_uri, ENTITY_MEMBERS, NGSI_LD_NULL};
 use super::{Stamp, Vocabulary};
 use crate::error::{NgsiError, NgsiResult};
-
-/// The value NGSI-LD uses in merge operations to delete an attribute.
-pub const NULL_URN: &str = "urn:ngsi-ld:null";
 
 /// A parsed, validated entity in stored form.
 pub type Doc = Map<String, Value>;
@@ -246,7 +243,7 @@ fn merge_instance(current: &mut Value, incoming: Value, stamp: &Stamp) {
 /// and updates delete what it names.
 pub fn is_null_marker(value: &Value) -> bool {
     match value {
-        Value::String(s) => s == NULL_URN,
+        Value::String(s) => s == NGSI_LD_NULL,
         Value::Array(items) => items.iter().all(is_null_marker) && !items.is_empty(),
         Value::Object(o) => {
             [

@@ -9,13 +9,10 @@
 //!   deleted entity notified for `attributeDeleted` alone shows all its attributes so, and its
 //!   own `deletedAt`.
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
-use crate::domain::attribute::{dataset_of, value_members, ENTITY_MEMBERS};
+use crate::domain::attribute::{dataset_of, null_instance, value_members, ENTITY_MEMBERS};
 use crate::domain::entity;
-
-/// The NGSI-LD Null (clause 4.5.0): the value of something that was deleted.
-pub const NGSI_LD_NULL: &str = "urn:ngsi-ld:null";
 
 /// Where a notified entity keeps its `deletedAt` until it is rendered (the renderer would
 /// take an unknown entity member for an attribute).
@@ -121,15 +118,8 @@ fn nulled(instance: &Value, deleted_at: &str, sys_attrs: bool, show_changes: boo
         .and_then(Value::as_str)
         .unwrap_or("Property");
     let members = value_members(kind);
-    // A LanguageProperty's value is a map of languages: the Null stands for no language.
-    let null = match kind {
-        "LanguageProperty" => json!({"@none": NGSI_LD_NULL}),
-        _ => json!(NGSI_LD_NULL),
-    };
-    let mut out = Map::new();
-    out.insert("type".into(), Value::String(kind.to_owned()));
-    out.insert(members.value.into(), null);
-    for member in ["datasetId", "createdAt", "modifiedAt"] {
+    let mut out = null_instance(instance);
+    for member in ["createdAt", "modifiedAt"] {
         if let Some(v) = instance.get(member) {
             out.insert(member.into(), v.clone());
         }
@@ -147,7 +137,10 @@ fn nulled(instance: &Value, deleted_at: &str, sys_attrs: bool, show_changes: boo
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
+    use crate::domain::attribute::NGSI_LD_NULL;
 
     fn building() -> Value {
         json!({"id": "urn:ngsi-ld:Building:b1", "type": ["Building"],

@@ -10,13 +10,10 @@ use serde_json::{json, Map, Value};
 
 use super::super::entities::json_text;
 use super::page::wire;
-use crate::domain::attribute::{dataset_of, value_members};
+use crate::domain::attribute::{dataset_of, null_instance};
 use crate::domain::entity::{self, id_of, Doc};
 use crate::domain::Stamp;
 use crate::store::persist::HistoryRow;
-
-/// The NGSI-LD Null (clause 5.2.1).
-const NGSI_LD_NULL: &str = "urn:ngsi-ld:null";
 
 /// Whether a stored history instance records a deletion.
 pub(super) fn is_deletion(instance: &Map<String, Value>) -> bool {
@@ -63,22 +60,7 @@ pub(in crate::service) fn deletions(
 /// The deletion instance of `instance`: its type and datasetId, the NGSI-LD Null in its value
 /// member (`{"@none": …}` for a languageMap), and `deletedAt`.
 fn deleted(instance: &Value, stamp: &Stamp) -> Value {
-    let kind = instance
-        .get("type")
-        .and_then(Value::as_str)
-        .unwrap_or("Property");
-    let member = value_members(kind).value;
-    let null = if member == "languageMap" {
-        json!({"@none": NGSI_LD_NULL})
-    } else {
-        json!(NGSI_LD_NULL)
-    };
-    let mut out = Map::new();
-    out.insert("type".into(), json!(kind));
-    out.insert(member.into(), null);
-    if let Some(dataset) = dataset_of(instance) {
-        out.insert("datasetId".into(), json!(dataset));
-    }
+    let mut out = null_instance(instance);
     out.insert("deletedAt".into(), json!(wire(stamp.as_str())));
     Value::Object(out)
 }
@@ -86,6 +68,7 @@ fn deleted(instance: &Value, stamp: &Stamp) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::attribute::NGSI_LD_NULL;
 
     fn doc(v: Value) -> Doc {
         v.as_object().unwrap().clone()
