@@ -1,7 +1,10 @@
 //! Where entities live: in memory with indexes for answering queries (`memory`), durably in
-//! SQL with group commit (`persist`); the temporal history is read back by `history`; discovery reads `shapes`. Memory is loaded from SQL at start.
+//! SQL with group commit (`persist`, which gathers commits as `gathering` says);
+//! the temporal history is read back by `history`; discovery reads `shapes`. Memory is loaded
+//! from SQL at start.
 
 pub mod contexts;
+pub mod gathering;
 pub mod history;
 pub mod memory;
 pub mod persist;

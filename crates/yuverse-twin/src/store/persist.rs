@@ -3,7 +3,8 @@
 //! Writers hand a list of [`Change`]s to the [`Persister`] and wait for its acknowledgement.
 //! One task drains every pending list into one transaction, so under load thousands of entity
 //! updates (and their history instances) share a commit, while a lone write still commits at
-//! once. Rows go in multi-row statements to keep per-statement overhead off the hot path.
+//! once; with several writers at work it waits briefly for them (see [`super::gathering`]).
+//! Rows go in multi-row statements to keep per-statement overhead off the hot path.
 
 use std::collections::hash_map::{Entry, HashMap};
 
@@ -13,6 +14,7 @@ use sqlx::{AnyConnection, Arguments};
 use tokio::sync::{mpsc, oneshot};
 use yuverse_core::db::{col, Database, Dialect};
 
+use super::gathering::Gathering;
 use crate::domain::entity::Doc;
 use crate::error::{NgsiError, NgsiResult};
 
@@ -178,19 +180,32 @@ impl Persister {
 }
 
 async fn writer(db: Database, mut rx: mpsc::UnboundedReceiver<Job>) {
+    let mut gathering = Gathering::default();
     while let Some(first) = rx.recv().await {
+        gathering.start(tokio::time::Instant::now());
         let mut jobs = vec![first];
         let mut size = jobs[0].changes.len();
         while size < MAX_CHANGES_PER_COMMIT {
-            match rx.try_recv() {
-                Ok(job) => {
-                    size += job.changes.len();
-                    jobs.push(job);
+            let next = match rx.try_recv() {
+                Ok(job) => job,
+                Err(mpsc::error::TryRecvError::Empty) => {
+                    let Some(until) =
+                        gathering.wait_for_more(jobs.len(), tokio::time::Instant::now())
+                    else {
+                        break;
+                    };
+                    match tokio::time::timeout_at(until, rx.recv()).await {
+                        Ok(Some(job)) => job,
+                        _ => break,
+                    }
                 }
-                Err(_) => break,
-            }
+                Err(mpsc::error::TryRecvError::Disconnected) => break,
+            };
+            size += next.changes.len();
+            jobs.push(next);
         }
         let result = commit(&db, &jobs).await.map_err(|e| e.to_string());
+        gathering.committed(jobs.len(), rx.len());
         if let Err(e) = &result {
             tracing::error!(error = %e, changes = size, "twin commit failed");
         }
