@@ -16,6 +16,7 @@ mod federation;
 mod https_receiver;
 mod jsonld_context_kinds;
 mod jsonld_contexts;
+mod languages;
 mod linked_entities;
 mod live;
 mod persist;

@@ -10,6 +10,7 @@
 pub mod attribute;
 pub mod entity;
 pub mod join;
+pub mod language;
 pub mod ordering;
 pub mod render;
 pub mod stamp;

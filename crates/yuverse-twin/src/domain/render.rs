@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use super::attribute::{GEO_PROPERTY, LANGUAGE_PROPERTY, RELATIONSHIP};
 use super::entity::Doc;
+use super::language::{LanguageFilter, NO_LANGUAGE};
 use super::Vocabulary;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -30,8 +31,8 @@ pub struct View {
     /// `pick`/`omit` may name `id` and `type` too.
     pub omit_id: bool,
     pub omit_type: bool,
-    /// `lang=`: render LanguageProperties as one string in this language (`*` for all).
-    pub lang: Option<String>,
+    /// `lang=`: render LanguageProperties as a Property in the language it prefers.
+    pub lang: Option<LanguageFilter>,
     /// `datasetId=`: the attribute instances shown, by datasetId (`@none` for the default
     /// instance); `None` for all. An attribute left without instances is left out.
     pub datasets: Option<Vec<String>>,
@@ -151,11 +152,7 @@ fn render_instance(instance: &Value, view: &View, vocab: &dyn Vocabulary) -> Val
     let Some(object) = instance.as_object() else {
         return instance.clone();
     };
-    let kind = object
-        .get("type")
-        .and_then(Value::as_str)
-        .unwrap_or("Property");
-    let object = localise(object, kind, view.lang.as_deref());
+    let object = localise(object, view.lang.as_ref());
     let kind = object
         .get("type")
         .and_then(Value::as_str)
@@ -202,28 +199,40 @@ fn render_instance(instance: &Value, view: &View, vocab: &dyn Vocabulary) -> Val
     Value::Object(out)
 }
 
-/// `lang=`: a LanguageProperty becomes a Property holding the string of the chosen language.
-fn localise(object: &Map<String, Value>, kind: &str, lang: Option<&str>) -> Map<String, Value> {
-    let (Some(lang), true) = (lang, kind == LANGUAGE_PROPERTY) else {
+/// `lang=` (clause 4.15): a LanguageProperty becomes a Property whose `value` is the string (or
+/// strings) of the language the filter prefers and whose `lang` names it. When the filter
+/// accepts none of its languages, the string without a language (`@none`) is shown, else that
+/// of the first language: a value is always given, and `lang` tells which.
+pub fn localise(
+    object: &Map<String, Value>,
+    filter: Option<&LanguageFilter>,
+) -> Map<String, Value> {
+    let is_language_property =
+        object.get("type").and_then(Value::as_str) == Some(LANGUAGE_PROPERTY);
+    let (Some(filter), true) = (filter, is_language_property) else {
         return object.clone();
     };
     let Some(map) = object.get("languageMap").and_then(Value::as_object) else {
         return object.clone();
     };
-    if lang == "*" {
+    let Some(chosen) = filter
+        .choose(map.keys().map(String::as_str))
+        .or_else(|| map.contains_key(NO_LANGUAGE).then_some(NO_LANGUAGE))
+        .or_else(|| map.keys().next().map(String::as_str))
+    else {
         return object.clone();
-    }
-    let (chosen_lang, value) = map
-        .get_key_value(lang)
-        .or_else(|| map.get_key_value("@none"))
-        .or_else(|| map.iter().next())
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .unwrap_or_default();
+    };
     let mut out = object.clone();
     out.remove("languageMap");
+    // `showChanges`: the previous string of the same language, if it had one.
+    if let Some(previous) = out.remove("previousLanguageMap") {
+        if let Some(value) = previous.get(chosen) {
+            out.insert("previousValue".into(), value.clone());
+        }
+    }
     out.insert("type".into(), Value::String("Property".into()));
-    out.insert("value".into(), value);
-    out.insert("lang".into(), Value::String(chosen_lang));
+    out.insert("value".into(), map.get(chosen).cloned().unwrap_or_default());
+    out.insert("lang".into(), Value::String(chosen.to_owned()));
     out
 }
 
@@ -338,13 +347,27 @@ mod tests {
         let l = render(
             &doc(),
             &View {
-                lang: Some("en".into()),
+                lang: Some(LanguageFilter::parse("en").unwrap()),
                 ..View::default()
             },
             &Identity,
         );
         assert_eq!(l["name"]["value"], "Xiantao");
         assert_eq!(l["name"]["lang"], "en");
+    }
+
+    #[test]
+    fn lang_shows_the_previous_string_of_the_chosen_language() {
+        let instance = json!({"type": "LanguageProperty",
+            "languageMap": {"fr": "Place Royale", "nl": "Koningsplein"},
+            "previousLanguageMap": {"fr": "Grand Place", "nl": "Grote Markt"}});
+        let filter = LanguageFilter::parse("nl").unwrap();
+        let shown = localise(instance.as_object().unwrap(), Some(&filter));
+        assert_eq!(
+            Value::Object(shown),
+            json!({"type": "Property", "value": "Koningsplein", "lang": "nl",
+                   "previousValue": "Grote Markt"})
+        );
     }
 
     #[test]

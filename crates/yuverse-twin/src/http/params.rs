@@ -128,7 +128,10 @@ pub fn view(
             view.only = Some(list(attrs).iter().map(|a| ctx.expand(a)).collect());
         }
     }
-    view.lang = p.get("lang").cloned();
+    view.lang = p
+        .get("lang")
+        .map(|l| crate::domain::language::LanguageFilter::parse(l))
+        .transpose()?;
     if let Some(datasets) = p.get("datasetId") {
         let datasets = list(datasets);
         if let Some(bad) = datasets

@@ -1,8 +1,9 @@
 //! Parameters of the temporal API: `timerel`/`timeAt`/`endTimeAt`/`timeproperty`, `lastN`,
-//! `attrs`, `datasetId`, `pick`/`omit` (as for entities), the representation (`format`, or `options` as
-//! before V1.8: `temporalValues`, `aggregatedValues` with `aggrMethods` and
-//! `aggrPeriodDuration`, `sysAttrs`), and the `temporalQ` member of a Query body. Every bad one
-//! is BadRequestData naming it, but an unknown `format` or `options` value: InvalidRequest.
+//! `attrs`, `datasetId`, `pick`/`omit` and `lang` (as for entities), the representation
+//! (`format`, or `options` as before V1.8: `temporalValues`, `aggregatedValues` with
+//! `aggrMethods` and `aggrPeriodDuration`, `sysAttrs`), and the `temporalQ` member of a Query
+//! body. Every bad one is BadRequestData naming it, but an unknown `format` or `options` value:
+//! InvalidRequest.
 
 use std::collections::HashMap;
 
@@ -10,6 +11,7 @@ use serde_json::Value;
 
 use super::context::RequestContext;
 use super::params;
+use crate::domain::language::LanguageFilter;
 use crate::domain::render::View;
 use crate::domain::Vocabulary;
 use crate::error::{NgsiError, NgsiResult};
@@ -95,6 +97,10 @@ pub fn temporal_query(
     };
     let mut projection = View::default();
     params::projection(p, ctx, &mut projection, None)?;
+    projection.lang = p
+        .get("lang")
+        .map(|l| LanguageFilter::parse(l))
+        .transpose()?;
     Ok(TemporalQuery {
         timerel,
         time_property,

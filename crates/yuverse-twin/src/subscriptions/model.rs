@@ -6,6 +6,7 @@ use yuverse_twin_query::Query;
 
 use super::endpoint::{key_values, Endpoint};
 use crate::domain::attribute::is_uri;
+use crate::domain::language::LanguageFilter;
 use crate::domain::render::{Format, View};
 use crate::domain::Vocabulary;
 use crate::error::{NgsiError, NgsiResult};
@@ -373,10 +374,11 @@ impl Subscription {
             omit_id: (pick.is_some() && !names_member(&pick, "id")) || names_member(&omit, "id"),
             omit_type: (pick.is_some() && !names_member(&pick, "type"))
                 || names_member(&omit, "type"),
-            lang: document
-                .get("lang")
-                .and_then(Value::as_str)
-                .map(str::to_owned),
+            lang: match document.get("lang") {
+                None => None,
+                Some(Value::String(filter)) => Some(LanguageFilter::parse(filter)?),
+                Some(_) => return Err(NgsiError::bad_data("lang must be a string")),
+            },
             // `datasetId`: only these attribute instances are notified.
             datasets,
             linked: Default::default(),

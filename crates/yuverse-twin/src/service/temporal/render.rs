@@ -2,7 +2,8 @@
 //! instances, each with its `instanceId`), simplified (`temporalValues`: `[value, time]` pairs
 //! under `values`, `objects`, … by attribute type; a languageMap, JSON or vocab value wrapped
 //! as `{"languageMap": …}`) and aggregated. Simplified and aggregated attributes with several
-//! datasetIds become an array, one element per datasetId.
+//! datasetIds become an array, one element per datasetId. With `lang`, LanguageProperty
+//! instances are shown as Properties in the chosen language, in every representation.
 
 use std::collections::BTreeMap;
 
@@ -72,9 +73,11 @@ pub(super) fn entity(
         out.insert("deletedAt".into(), Value::String(wire(at)));
     }
     for (name, instances) in attributes {
+        // `lang`: each LanguageProperty instance shown as a Property in the chosen language.
         let docs: Vec<Entry> = instances
             .iter()
             .filter_map(|i| instance_doc(i).map(|d| (d, i)))
+            .map(|(d, i)| (render::localise(&d, query.projection.lang.as_ref()), i))
             .collect();
         let rendered = match (&query.format, emptied.get(&name)) {
             (TemporalFormat::Normalized, _) => normalized(&docs, query.sys_attrs, vocab),
