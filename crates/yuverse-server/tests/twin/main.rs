@@ -10,6 +10,7 @@ mod alerts;
 mod attribute_updates;
 mod batch;
 mod context_and_tenants;
+mod distributed_batch;
 mod distributed_writes;
 mod entities;
 mod federation;

@@ -180,7 +180,7 @@ where
 }
 
 /// The body without the attributes `keep` refuses (entity members stay).
-fn only(body: &Value, keep: impl Fn(&str) -> bool) -> Value {
+pub(super) fn only(body: &Value, keep: impl Fn(&str) -> bool) -> Value {
     let Some(object) = body.as_object() else {
         return body.clone();
     };
@@ -366,7 +366,7 @@ fn success(write: &Write<'_>) -> Response {
 }
 
 /// A source's refusal as the broker's error, with the source's status.
-fn source_error(status: StatusCode, reason: String) -> NgsiError {
+pub(super) fn source_error(status: StatusCode, reason: String) -> NgsiError {
     let kind = match status {
         StatusCode::BAD_REQUEST => ErrorKind::BadRequestData,
         StatusCode::NOT_FOUND => ErrorKind::ResourceNotFound,
