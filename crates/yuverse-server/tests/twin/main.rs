@@ -22,6 +22,7 @@ mod live;
 mod persist;
 mod projection;
 mod queries;
+mod registration_conflicts;
 mod registrations;
 mod subscription_deletions;
 mod subscription_documents;
