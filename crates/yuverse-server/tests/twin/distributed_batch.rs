@@ -1,7 +1,7 @@
 //! Distributed batch operations (clause 4.3.6.3 with clauses 6.14 to 6.17 and 6.31): each entity
 //! of a batch goes where a single write on it would, every source gets its part of all the
 //! entities in one batch request, and the BatchOperationResult names the registration of a
-//! source that refused an entity.
+//! source that refused an entity. A purge (clause 6.4.3.3) goes to the sources of its types.
 
 use std::sync::{Arc, Mutex};
 
@@ -186,6 +186,7 @@ async fn entities_a_source_refuses_are_reported_with_its_registration() {
 struct Received {
     uri: String,
     via: Option<String>,
+    link: Option<String>,
     body: Value,
 }
 
@@ -201,6 +202,10 @@ async fn recording_source() -> (String, Arc<Mutex<Vec<Received>>>) {
                 uri: uri.to_string(),
                 via: headers
                     .get("via")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned),
+                link: headers
+                    .get("link")
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_owned),
                 body: serde_json::from_str(&body).unwrap_or(Value::Null),
@@ -353,4 +358,101 @@ async fn a_batch_that_comes_back_through_via_is_a_loop() {
         .unwrap();
     expect_error(r, StatusCode::LOOP_DETECTED, "LoopDetected").await;
     assert!(local(&broker, CAR).await.is_object());
+}
+
+#[tokio::test]
+async fn a_purge_goes_to_the_sources_of_its_types() {
+    let district = spawn_demo(true).await;
+    let park = spawn_demo(true).await;
+    let broker = Ngsi::writer(&district).await;
+    let source = Ngsi::writer(&park).await;
+    let vehicle = |id: &str, name: &str| json!({"id": id, "type": "Vehicle", name: {"type": "Property", "value": 1}});
+    for (ngsi, id, name) in [
+        (&broker, CAR, "brandName"),
+        (&broker, VAN, "brandName"),
+        (&source, CAR, "speed"),
+        (&source, "urn:ngsi-ld:Vehicle:P1", "speed"),
+    ] {
+        assert_eq!(
+            ngsi.post("/entities", &vehicle(id, name)).await.status(),
+            StatusCode::CREATED
+        );
+    }
+    // redirectionOps holds purgeEntity.
+    let exclusive = json!({
+        "mode": "exclusive",
+        "operations": ["redirectionOps"],
+        "information": [{"entities": [{"id": CAR, "type": "Vehicle"}], "propertyNames": ["speed"]}],
+    });
+    register(&broker, &registration("speed", &park, &source, exclusive)).await;
+    let (url, seen) = recording_source().await;
+    let purges = json!({
+        "type": "ContextSourceRegistration",
+        "endpoint": url,
+        "operations": ["purgeEntity"],
+        "information": [{"entities": [{"type": "Vehicle"}]}],
+    });
+    register(&broker, &purges).await;
+    let (other_url, other_seen) = recording_source().await;
+    let no_purge = json!({
+        "type": "ContextSourceRegistration",
+        "endpoint": other_url,
+        "operations": ["createEntity", "deleteEntity"],
+        "information": [{"entities": [{"type": "Vehicle"}]}],
+    });
+    register(&broker, &no_purge).await;
+
+    let r = broker.delete("/entities?type=Vehicle").await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    for id in [CAR, VAN] {
+        assert_eq!(local(&broker, id).await, Value::Null);
+    }
+    assert_eq!(local(&source, CAR).await, Value::Null);
+    assert_eq!(local(&source, "urn:ngsi-ld:Vehicle:P1").await, Value::Null);
+    let received = seen.lock().unwrap().clone();
+    assert_eq!(received.len(), 1);
+    assert_eq!(
+        received[0].uri,
+        "/ngsi-ld/v1/entities?type=Vehicle&local=true"
+    );
+    assert!(
+        received[0]
+            .link
+            .as_deref()
+            .is_some_and(|l| l.contains("rel=\"http://www.w3.org/ns/json-ld#context\"")),
+        "{:?}",
+        received[0].link
+    );
+    assert!(other_seen.lock().unwrap().is_empty());
+
+    // A source that cannot be reached is named; the broker purged its own.
+    let gone = json!({
+        "id": "urn:ngsi-ld:ContextSourceRegistration:buses",
+        "type": "ContextSourceRegistration",
+        "endpoint": "http://127.0.0.1:9",
+        "mode": "redirect",
+        "operations": ["redirectionOps"],
+        "information": [{"entities": [{"type": "Bus"}]}],
+    });
+    register(&broker, &gone).await;
+    let bus = "urn:ngsi-ld:Bus:B1";
+    let r = broker
+        .post("/entities?local=true", &json!({"id": bus, "type": "Bus"}))
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let r = broker.delete("/entities?type=Bus").await;
+    assert_eq!(r.status(), StatusCode::MULTI_STATUS);
+    let result: Value = r.json().await.unwrap();
+    assert_eq!(
+        result["notUpdated"][0]["registrationId"],
+        "urn:ngsi-ld:ContextSourceRegistration:buses"
+    );
+    assert_eq!(local(&broker, bus).await, Value::Null);
+    // `local=true` purges here only.
+    let r = broker
+        .post("/entities?local=true", &json!({"id": bus, "type": "Bus"}))
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let r = broker.delete("/entities?type=Bus&local=true").await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
 }

@@ -259,7 +259,7 @@ fn source_request(
 }
 
 /// A source's answer: success, or its status and reason (502/504 when it did not answer).
-async fn send(request: reqwest::RequestBuilder) -> Result<(), (StatusCode, String)> {
+pub(super) async fn send(request: reqwest::RequestBuilder) -> Result<(), (StatusCode, String)> {
     let response = request.send().await.map_err(|e| {
         let status = if e.is_timeout() {
             StatusCode::GATEWAY_TIMEOUT

@@ -6,6 +6,7 @@ mod context;
 mod context_sources;
 mod discovery;
 mod distributed_batch;
+mod distributed_purge;
 mod distributed_writes;
 pub mod documents;
 mod entities;

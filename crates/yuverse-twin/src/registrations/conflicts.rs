@@ -52,15 +52,10 @@ fn exclusive_overlap(
 ) -> NgsiResult<()> {
     let now = yuverse_core::time::now_db();
     let others: Vec<Arc<Registration>> = registrations
-        .inner
-        .by_tenant
-        .read()
-        .map(|map| {
-            map.get(tenant)
-                .map(|t| t.values().map(|s| s.registration.clone()).collect())
-                .unwrap_or_default()
-        })
-        .unwrap_or_default();
+        .of_tenant(tenant)
+        .into_iter()
+        .map(|s| s.registration)
+        .collect();
     let taken = others.iter().find(|other| {
         other.id != registration.id
             && other.mode() == "exclusive"
