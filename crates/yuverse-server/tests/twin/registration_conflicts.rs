@@ -164,4 +164,31 @@ async fn a_proxied_registration_cannot_take_what_the_broker_holds() {
         .get("/csourceRegistrations/urn:ngsi-ld:ContextSourceRegistration:brand")
         .await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
+
+    // A bus kept here with `local=true`: updating what the buses' registration takes now
+    // conflicts, updating its description does not.
+    let r = broker
+        .post(
+            "/entities?local=true",
+            &json!({"id": "urn:ngsi-ld:Bus:B1", "type": "Bus"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let path = "/csourceRegistrations/urn:ngsi-ld:ContextSourceRegistration:buses";
+    let r = broker
+        .send_json(
+            Method::PATCH,
+            path,
+            &json!({"description": "the city's buses"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let r = broker
+        .send_json(
+            Method::PATCH,
+            path,
+            &json!({"information": [{"entities": [{"type": "Bus"}]}], "mode": "redirect"}),
+        )
+        .await;
+    expect_error(r, StatusCode::CONFLICT, "Conflict").await;
 }
