@@ -10,6 +10,9 @@ pub enum ErrorKind {
     InvalidRequest,
     BadRequestData,
     AlreadyExists,
+    /// 409 for a request that clashes with what exists without repeating it (a registration
+    /// over an exclusive one, clause 5.9.2.4).
+    Conflict,
     OperationNotSupported,
     ResourceNotFound,
     InternalError,
@@ -37,6 +40,7 @@ impl ErrorKind {
             ErrorKind::InvalidRequest => "InvalidRequest",
             ErrorKind::BadRequestData => "BadRequestData",
             ErrorKind::AlreadyExists => "AlreadyExists",
+            ErrorKind::Conflict => "Conflict",
             ErrorKind::OperationNotSupported => "OperationNotSupported",
             ErrorKind::ResourceNotFound => "ResourceNotFound",
             ErrorKind::InternalError => "InternalError",
@@ -74,7 +78,7 @@ impl NgsiError {
     pub fn new(kind: ErrorKind, detail: impl Into<String>) -> Self {
         let status = match kind {
             ErrorKind::InvalidRequest | ErrorKind::BadRequestData => StatusCode::BAD_REQUEST,
-            ErrorKind::AlreadyExists => StatusCode::CONFLICT,
+            ErrorKind::AlreadyExists | ErrorKind::Conflict => StatusCode::CONFLICT,
             ErrorKind::OperationNotSupported => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorKind::ResourceNotFound | ErrorKind::NonexistentTenant => StatusCode::NOT_FOUND,
             ErrorKind::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
@@ -94,6 +98,7 @@ impl NgsiError {
             ErrorKind::InvalidRequest => "The request is not well-formed",
             ErrorKind::BadRequestData => "The request has invalid data",
             ErrorKind::AlreadyExists => "The resource already exists",
+            ErrorKind::Conflict => "The request conflicts with an existing resource",
             ErrorKind::OperationNotSupported => "The operation is not supported",
             ErrorKind::ResourceNotFound => "The resource was not found",
             ErrorKind::InternalError => "Internal error",

@@ -11,7 +11,7 @@ use crate::ngsi::*;
 const CAR: &str = "urn:ngsi-ld:Vehicle:C1";
 
 /// A registration of the park's broker, which it reaches with the park's API key.
-fn registration(id: &str, park: &TestApp, source: &Ngsi, extra: Value) -> Value {
+pub(crate) fn registration(id: &str, park: &TestApp, source: &Ngsi, extra: Value) -> Value {
     let mut r = json!({
         "id": format!("urn:ngsi-ld:ContextSourceRegistration:{id}"),
         "type": "ContextSourceRegistration",
@@ -24,12 +24,12 @@ fn registration(id: &str, park: &TestApp, source: &Ngsi, extra: Value) -> Value 
     r
 }
 
-async fn register(broker: &Ngsi, registration: &Value) {
+pub(crate) async fn register(broker: &Ngsi, registration: &Value) {
     let r = broker.post("/csourceRegistrations", registration).await;
     assert_eq!(r.status(), StatusCode::CREATED, "{:?}", r.text().await);
 }
 
-async fn local(ngsi: &Ngsi, id: &str) -> Value {
+pub(crate) async fn local(ngsi: &Ngsi, id: &str) -> Value {
     let r = ngsi.get(&format!("/entities/{id}?local=true")).await;
     if r.status() == StatusCode::NOT_FOUND {
         return Value::Null;

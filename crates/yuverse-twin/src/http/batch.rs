@@ -7,7 +7,10 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
+use std::collections::HashMap;
+
 use super::context::Contexts;
+use super::distributed_batch::{self, BatchWrite};
 use super::params::parse_query_string;
 use super::request::{content_type, json_body, tenant, Caller};
 use crate::error::{NgsiError, NgsiResult};
@@ -18,7 +21,7 @@ use crate::Twin;
 fn multi_status(result: &BatchResult) -> Response {
     let body = json!({
         "success": result.success,
-        "errors": result.errors.iter().map(|e| json!({"entityId": e.entity_id, "error": e.error.problem()})).collect::<Vec<_>>(),
+        "errors": result.errors.iter().map(entity_error).collect::<Vec<_>>(),
     });
     (
         StatusCode::MULTI_STATUS,
@@ -28,20 +31,43 @@ fn multi_status(result: &BatchResult) -> Response {
         .into_response()
 }
 
-fn option(raw: Option<&str>, name: &str) -> NgsiResult<bool> {
-    let p = parse_query_string(raw)?;
-    Ok(p.get("options")
-        .is_some_and(|o| o.split(',').any(|x| x == name)))
+/// A BatchEntityError (clause 5.2.17): `registrationId` names the context source that refused
+/// the entity, when one did.
+fn entity_error(error: &BatchError) -> Value {
+    let mut entry = json!({"entityId": error.entity_id, "error": error.error.problem()});
+    if let Some(registration) = &error.registration_id {
+        entry["registrationId"] = json!(registration);
+    }
+    entry
+}
+
+fn option(params: &HashMap<String, String>, name: &str) -> bool {
+    params
+        .get("options")
+        .is_some_and(|o| o.split(',').any(|x| x == name))
+}
+
+/// One batch request as the handler received it.
+struct Request<'a> {
+    actor: Option<&'a yuverse_core::Actor>,
+    headers: &'a HeaderMap,
+    params: &'a HashMap<String, String>,
+    body: &'a Bytes,
 }
 
 async fn run(
     twin: &Twin,
     contexts: &Contexts,
-    actor: Option<&yuverse_core::Actor>,
-    headers: &HeaderMap,
-    body: &Bytes,
+    request: Request<'_>,
     op: BatchOp,
+    write: BatchWrite,
 ) -> NgsiResult<BatchResult> {
+    let Request {
+        actor,
+        headers,
+        params,
+        body,
+    } = request;
     twin.authorize_write(actor)?;
     let body = json_body(headers, body, false)?;
     let (body, positions, refused) = refuse_misplaced_contexts(headers, body);
@@ -49,7 +75,18 @@ async fn run(
         BatchResult::default()
     } else {
         let (ctx, body) = contexts.for_body(headers, body)?;
-        twin.batch(&tenant(headers)?, op, &body, &ctx).await?
+        let tenant = tenant(headers)?;
+        let (twin, tenant_ref, ctx_ref) = (twin, tenant.as_str(), &ctx);
+        distributed_batch::batch(
+            twin,
+            tenant_ref,
+            ctx_ref,
+            (params, headers),
+            write,
+            body,
+            |kept| async move { twin.batch(tenant_ref, op, &kept, ctx_ref).await },
+        )
+        .await?
     };
     for error in &mut result.errors {
         error.index = positions.get(error.index).copied().unwrap_or(error.index);
@@ -96,27 +133,61 @@ fn refuse_misplaced_contexts(
                 .unwrap_or("")
                 .to_owned(),
             error: NgsiError::bad_data(why),
+            registration_id: None,
         });
     }
     (Value::Array(kept), positions, refused)
 }
 
+/// The parts of a batch request every handler takes.
+type Parts = (
+    State<Twin>,
+    State<Contexts>,
+    Caller,
+    RawQuery,
+    HeaderMap,
+    Bytes,
+);
+
+/// Runs batch operation `op` (`write` names it to context sources) on a request's parts.
+async fn run_parts(
+    parts: Parts,
+    op: impl FnOnce(&HashMap<String, String>) -> BatchOp,
+    write: BatchWrite,
+) -> NgsiResult<BatchResult> {
+    let (State(twin), State(contexts), Caller(actor), RawQuery(raw), headers, body) = parts;
+    let params = parse_query_string(raw.as_deref())?;
+    let request = Request {
+        actor: actor.as_ref(),
+        headers: &headers,
+        params: &params,
+        body: &body,
+    };
+    run(&twin, &contexts, request, op(&params), write).await
+}
+
+fn no_content_or_multi_status(result: &BatchResult) -> Response {
+    if result.errors.is_empty() {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        multi_status(result)
+    }
+}
+
 pub async fn create(
-    State(twin): State<Twin>,
-    State(contexts): State<Contexts>,
-    Caller(actor): Caller,
+    twin: State<Twin>,
+    contexts: State<Contexts>,
+    caller: Caller,
+    raw: RawQuery,
     headers: HeaderMap,
     body: Bytes,
 ) -> NgsiResult<Response> {
-    let result = run(
-        &twin,
-        &contexts,
-        actor.as_ref(),
-        &headers,
-        &body,
-        BatchOp::Create,
-    )
-    .await?;
+    let write = BatchWrite {
+        operation: "createBatch",
+        path: "entityOperations/create",
+    };
+    let parts = (twin, contexts, caller, raw, headers, body);
+    let result = run_parts(parts, |_| BatchOp::Create, write).await?;
     if result.errors.is_empty() {
         return Ok((
             StatusCode::CREATED,
@@ -129,23 +200,22 @@ pub async fn create(
 }
 
 pub async fn upsert(
-    State(twin): State<Twin>,
-    State(contexts): State<Contexts>,
-    Caller(actor): Caller,
-    RawQuery(raw): RawQuery,
+    twin: State<Twin>,
+    contexts: State<Contexts>,
+    caller: Caller,
+    raw: RawQuery,
     headers: HeaderMap,
     body: Bytes,
 ) -> NgsiResult<Response> {
-    let replace = !option(raw.as_deref(), "update")?;
-    let result = run(
-        &twin,
-        &contexts,
-        actor.as_ref(),
-        &headers,
-        &body,
-        BatchOp::Upsert { replace },
-    )
-    .await?;
+    let write = BatchWrite {
+        operation: "upsertBatch",
+        path: "entityOperations/upsert",
+    };
+    let parts = (twin, contexts, caller, raw, headers, body);
+    let op = |p: &HashMap<String, String>| BatchOp::Upsert {
+        replace: !option(p, "update"),
+    };
+    let result = run_parts(parts, op, write).await?;
     if !result.errors.is_empty() {
         return Ok(multi_status(&result));
     }
@@ -161,6 +231,44 @@ pub async fn upsert(
 }
 
 pub async fn update(
+    twin: State<Twin>,
+    contexts: State<Contexts>,
+    caller: Caller,
+    raw: RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> NgsiResult<Response> {
+    let write = BatchWrite {
+        operation: "updateBatch",
+        path: "entityOperations/update",
+    };
+    let parts = (twin, contexts, caller, raw, headers, body);
+    let op = |p: &HashMap<String, String>| BatchOp::Update {
+        no_overwrite: option(p, "noOverwrite"),
+    };
+    Ok(no_content_or_multi_status(
+        &run_parts(parts, op, write).await?,
+    ))
+}
+
+pub async fn merge(
+    twin: State<Twin>,
+    contexts: State<Contexts>,
+    caller: Caller,
+    raw: RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> NgsiResult<Response> {
+    let write = BatchWrite {
+        operation: "mergeBatch",
+        path: "entityOperations/merge",
+    };
+    let parts = (twin, contexts, caller, raw, headers, body);
+    let result = run_parts(parts, |_| BatchOp::Merge, write).await?;
+    Ok(no_content_or_multi_status(&result))
+}
+
+pub async fn delete(
     State(twin): State<Twin>,
     State(contexts): State<Contexts>,
     Caller(actor): Caller,
@@ -168,58 +276,25 @@ pub async fn update(
     headers: HeaderMap,
     body: Bytes,
 ) -> NgsiResult<Response> {
-    let no_overwrite = option(raw.as_deref(), "noOverwrite")?;
-    let result = run(
-        &twin,
-        &contexts,
-        actor.as_ref(),
-        &headers,
-        &body,
-        BatchOp::Update { no_overwrite },
-    )
-    .await?;
-    Ok(if result.errors.is_empty() {
-        StatusCode::NO_CONTENT.into_response()
-    } else {
-        multi_status(&result)
-    })
-}
-
-pub async fn merge(
-    State(twin): State<Twin>,
-    State(contexts): State<Contexts>,
-    Caller(actor): Caller,
-    headers: HeaderMap,
-    body: Bytes,
-) -> NgsiResult<Response> {
-    let result = run(
-        &twin,
-        &contexts,
-        actor.as_ref(),
-        &headers,
-        &body,
-        BatchOp::Merge,
-    )
-    .await?;
-    Ok(if result.errors.is_empty() {
-        StatusCode::NO_CONTENT.into_response()
-    } else {
-        multi_status(&result)
-    })
-}
-
-pub async fn delete(
-    State(twin): State<Twin>,
-    Caller(actor): Caller,
-    headers: HeaderMap,
-    body: Bytes,
-) -> NgsiResult<Response> {
     twin.authorize_write(actor.as_ref())?;
+    let params = parse_query_string(raw.as_deref())?;
     let body = json_body(&headers, &body, false)?;
-    let result = twin.batch_delete(&tenant(&headers)?, &body).await?;
-    Ok(if result.errors.is_empty() {
-        StatusCode::NO_CONTENT.into_response()
-    } else {
-        multi_status(&result)
-    })
+    let ctx = contexts.for_read(&headers)?;
+    let tenant = tenant(&headers)?;
+    let write = BatchWrite {
+        operation: "deleteBatch",
+        path: "entityOperations/delete",
+    };
+    let (twin_ref, tenant_ref) = (&twin, tenant.as_str());
+    let result = distributed_batch::batch(
+        twin_ref,
+        tenant_ref,
+        &ctx,
+        (&params, &headers),
+        write,
+        body,
+        |ids| async move { twin_ref.batch_delete(tenant_ref, &ids).await },
+    )
+    .await?;
+    Ok(no_content_or_multi_status(&result))
 }

@@ -180,7 +180,7 @@ where
 }
 
 /// The body without the attributes `keep` refuses (entity members stay).
-fn only(body: &Value, keep: impl Fn(&str) -> bool) -> Value {
+pub(super) fn only(body: &Value, keep: impl Fn(&str) -> bool) -> Value {
     let Some(object) = body.as_object() else {
         return body.clone();
     };
@@ -259,7 +259,7 @@ fn source_request(
 }
 
 /// A source's answer: success, or its status and reason (502/504 when it did not answer).
-async fn send(request: reqwest::RequestBuilder) -> Result<(), (StatusCode, String)> {
+pub(super) async fn send(request: reqwest::RequestBuilder) -> Result<(), (StatusCode, String)> {
     let response = request.send().await.map_err(|e| {
         let status = if e.is_timeout() {
             StatusCode::GATEWAY_TIMEOUT
@@ -366,7 +366,7 @@ fn success(write: &Write<'_>) -> Response {
 }
 
 /// A source's refusal as the broker's error, with the source's status.
-fn source_error(status: StatusCode, reason: String) -> NgsiError {
+pub(super) fn source_error(status: StatusCode, reason: String) -> NgsiError {
     let kind = match status {
         StatusCode::BAD_REQUEST => ErrorKind::BadRequestData,
         StatusCode::NOT_FOUND => ErrorKind::ResourceNotFound,

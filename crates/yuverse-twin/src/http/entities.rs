@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
 use super::context::{Contexts, RequestContext};
+use super::distributed_purge;
 use super::distributed_writes::{self, Write, Written};
 use super::federation;
 use super::params::{self, flag, has_selector, parse_query_string};
@@ -363,7 +364,7 @@ pub async fn purge(
     Caller(actor): Caller,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
-) -> NgsiResult<StatusCode> {
+) -> NgsiResult<Response> {
     twin.authorize_write(actor.as_ref())?;
     let ctx = contexts.for_read(&headers)?;
     let p = parse_query_string(raw.as_deref())?;
@@ -375,8 +376,8 @@ pub async fn purge(
         .filter(|t| !t.is_empty())
         .map(|t| ctx.expand(t))
         .collect();
-    twin.purge_types(&tenant(&headers)?, &expanded).await?;
-    Ok(StatusCode::NO_CONTENT)
+    let tenant = tenant(&headers)?;
+    distributed_purge::purge(&twin, &tenant, &ctx, (&p, &headers), &expanded).await
 }
 
 /// `PUT` or `PATCH /entities/` (a replacement or merge without the entity's id).

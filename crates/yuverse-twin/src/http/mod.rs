@@ -5,6 +5,8 @@ mod batch;
 mod context;
 mod context_sources;
 mod discovery;
+mod distributed_batch;
+mod distributed_purge;
 mod distributed_writes;
 pub mod documents;
 mod entities;

@@ -63,10 +63,9 @@ pub async fn create(
     let (ctx, body) = contexts.write_request(&twin, actor.as_ref(), &headers, &body, false)?;
     let (id, document) = new_document(body, "registration", "ContextSourceRegistration")?;
     let registration = Registration::parse(id, document, ctx.value.clone(), &ctx)?;
-    let id = twin
-        .registrations()?
-        .create(&tenant(&headers)?, registration)
-        .await?;
+    let tenant = tenant(&headers)?;
+    super::conflicts::check(&twin, &tenant, &registration)?;
+    let id = twin.registrations()?.create(&tenant, registration).await?;
     Ok(created(format!("/ngsi-ld/v1/csourceRegistrations/{id}")))
 }
 
@@ -130,6 +129,9 @@ pub async fn update(
     let id = path_id(id)?;
     let (_, patch) = contexts.write_request(&twin, actor.as_ref(), &headers, &body, true)?;
     let patch = patch_members(patch, &id)?;
+    let reshapes = ["mode", "information", "expiresAt"]
+        .iter()
+        .any(|member| patch.contains_key(*member));
     if patch.is_empty() {
         return Err(NgsiError::bad_data("the update has no members"));
     }
@@ -141,6 +143,11 @@ pub async fn update(
     // The registration's terms keep the @context it was created with.
     let vocab = contexts.resolve_value(&current.context)?;
     let updated = Registration::parse(id, document, current.context.clone(), &vocab)?;
+    // An update that leaves what the registration takes alone cannot make a new conflict (the
+    // broker may have come to hold entities it redirects since, through `local=true`).
+    if reshapes {
+        super::conflicts::check(&twin, &tenant, &updated)?;
+    }
     registrations.replace(&tenant, updated).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -8,6 +8,7 @@
 //! entity queries and retrievals (`forward`), and passes writes on to the sources that take
 //! them (`write_routes`, carried out by `http::distributed_writes`).
 
+mod conflicts;
 mod csource_subscriptions;
 mod discovery;
 pub mod forward;

@@ -53,6 +53,7 @@ const OPERATION_GROUPS: [(&str, &[&str]); 4] = [
             "mergeEntity",
             "replaceEntity",
             "replaceAttrs",
+            "purgeEntity",
             "retrieveEntity",
             "queryEntity",
             "retrieveEntityTypes",

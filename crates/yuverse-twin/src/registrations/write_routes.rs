@@ -50,18 +50,8 @@ impl Registrations {
         written: Option<&[String]>,
     ) -> WriteRoute {
         let now = yuverse_core::time::now_db();
-        let registrations: Vec<Stored> = self
-            .inner
-            .by_tenant
-            .read()
-            .map(|map| {
-                map.get(tenant)
-                    .map(|t| t.values().cloned().collect())
-                    .unwrap_or_default()
-            })
-            .unwrap_or_default();
         let mut route = WriteRoute::default();
-        for source in registrations {
+        for source in self.of_tenant(tenant) {
             let registration = &source.registration;
             let mode = registration.mode();
             if mode == "auxiliary" || registration.expired(&now) || !registration.allows(operation)
@@ -87,6 +77,42 @@ impl Registrations {
             route.targets.push(WriteTarget { source, attributes });
         }
         route
+    }
+
+    /// The sources a purge of entities of `types` (expanded) goes to: those taking
+    /// `purgeEntity` with an item that covers entities of one of the types (or any entity).
+    /// Every mode but `auxiliary`: the broker purges its own entities of the types too.
+    pub fn purge_targets(&self, tenant: &str, types: &[String]) -> Vec<Stored> {
+        let now = yuverse_core::time::now_db();
+        self.of_tenant(tenant)
+            .into_iter()
+            .filter(|source| {
+                let registration = &source.registration;
+                registration.mode() != "auxiliary"
+                    && !registration.expired(&now)
+                    && registration.allows("purgeEntity")
+                    && registration.information.iter().any(|info| {
+                        info.entities.is_empty()
+                            || info
+                                .entities
+                                .iter()
+                                .any(|e| e.types.iter().any(|t| types.contains(t)))
+                    })
+            })
+            .collect()
+    }
+
+    /// Every registration of the tenant.
+    pub(super) fn of_tenant(&self, tenant: &str) -> Vec<Stored> {
+        self.inner
+            .by_tenant
+            .read()
+            .map(|map| {
+                map.get(tenant)
+                    .map(|t| t.values().cloned().collect())
+                    .unwrap_or_default()
+            })
+            .unwrap_or_default()
     }
 }
 

@@ -15,6 +15,9 @@ pub struct BatchError {
     pub index: usize,
     pub entity_id: String,
     pub error: NgsiError,
+    /// The registration of the context source that refused the entity (clause 5.2.17), when
+    /// a source did rather than the broker.
+    pub registration_id: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -98,6 +101,7 @@ impl Twin {
                     index,
                     entity_id: id_for_error(item),
                     error,
+                    registration_id: None,
                 }),
             }
         }
@@ -173,6 +177,7 @@ impl Twin {
                             index,
                             entity_id: id,
                             error,
+                            registration_id: None,
                         }),
                     }
                 }
@@ -194,6 +199,7 @@ impl Twin {
                     index,
                     entity_id: item.as_str().unwrap_or("").to_owned(),
                     error: NgsiError::bad_data("every item must be an entity id (a URI)"),
+                    registration_id: None,
                 }),
             }
         }
@@ -206,6 +212,7 @@ impl Twin {
                         index,
                         error: NgsiError::not_found(format!("no entity `{id}`")),
                         entity_id: id,
+                        registration_id: None,
                     });
                 }
             }
