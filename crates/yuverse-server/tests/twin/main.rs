@@ -21,6 +21,7 @@ mod live;
 mod persist;
 mod projection;
 mod queries;
+mod query_body;
 mod registrations;
 mod subscription_deletions;
 mod subscription_documents;
