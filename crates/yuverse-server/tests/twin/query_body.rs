@@ -306,3 +306,45 @@ async fn bad_id_patterns_and_attribute_names_are_bad_request_data() {
         expect_error(r, StatusCode::BAD_REQUEST, "BadRequestData").await;
     }
 }
+
+#[tokio::test]
+async fn queries_too_wide_to_run_are_bad_request_data() {
+    let app = spawn_demo(true).await;
+    let ngsi = Ngsi::writer(&app).await;
+    seed(&ngsi).await;
+    // Ids, an idPattern, or system members alone do not narrow a query (clause 5.7.2.4).
+    for path in [
+        "/entities?id=urn:ngsi-ld:Parking:p1,urn:ngsi-ld:Parking:p2",
+        "/entities?idPattern=p1$",
+        "/entities?attrs=createdAt",
+        "/entities?q=modifiedAt%3E%222000-01-01T00:00:00Z%22",
+    ] {
+        let r = ngsi.get(path).await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{path}");
+        expect_error(r, StatusCode::BAD_REQUEST, "BadRequestData").await;
+    }
+    for entities in [
+        json!([{"id": P1}]),
+        json!([{"id": P1}, {"idPattern": "p2$"}]),
+    ] {
+        let bad = json!({"type": "Query", "entities": entities});
+        let r = ngsi.post("/entityOperations/query", &bad).await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{bad}");
+    }
+    // With local=true, or beside a type, attrs or q naming an attribute, they run.
+    let body = ngsi
+        .get_json("/entities?id=urn:ngsi-ld:Parking:p1&local=true")
+        .await;
+    assert_eq!(ids(&body), [P1]);
+    let body = ngsi.get_json("/entities?idPattern=p1$&q=free").await;
+    assert_eq!(ids(&body), [P1]);
+    let body = ngsi.get_json("/entities?attrs=createdAt,powerState").await;
+    assert_eq!(ids(&body), [CAMERA, LIGHT]);
+    let body = post_query(
+        &ngsi,
+        "/entityOperations/query",
+        json!({"type": "Query", "entities": [{"id": P1}, {"id": P2}], "local": true}),
+    )
+    .await;
+    assert_eq!(ids(&body), [P1, P2]);
+}

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use super::context::{Contexts, RequestContext};
 use super::distributed_writes::{self, Write, Written};
 use super::federation;
-use super::params::{self, flag, has_selector, parse_query_string};
+use super::params::{self, flag, parse_query_string};
 use super::query_body::{self, QueryBody};
 use super::request::{accept, json_body, tenant, Caller, Representation};
 use crate::domain::join::{is_empty, render_linked, Join, Linking};
@@ -222,9 +222,9 @@ async fn run_query(
     let mut selector = params::selector(p, ctx)?;
     selector.any_of = any_of;
     // `local=true` alone asks for every entity the broker itself holds (clause 6.4.3.2).
-    if !has_selector(&selector) && !flag(p, "local")? {
+    if !params::narrows_entity_query(&selector) && !flag(p, "local")? {
         return Err(NgsiError::bad_data(
-            "a query needs at least one of id, idPattern, type, attrs, q, a geo-query or local=true",
+            "a query needs at least one of type, attrs or q naming an attribute that is not a system member, a geo-query, or local=true",
         ));
     }
     let linking = linking(p)?;

@@ -388,6 +388,36 @@ fn query_error(param: &str, e: yuverse_twin_query::ParseError) -> NgsiError {
     }
 }
 
+/// Whether an entity query is narrow enough to run without `local=true` (clause 5.7.2.4):
+/// it names entity types, an `attrs` list or a `q` with at least one attribute that is not
+/// a system member (`createdAt`, `modifiedAt`…), or a geo-query. Entity ids or an idPattern
+/// alone are too wide; so are Query-body selectors unless one of them names types.
+pub fn narrows_entity_query(s: &Selector) -> bool {
+    let user_attribute = |name: &str| {
+        !yuverse_twin_query::is_system_name(name)
+            && !name
+                .strip_prefix(CORE_NAMESPACE)
+                .is_some_and(yuverse_twin_query::is_system_name)
+    };
+    let q_names_attribute = s.q.as_ref().is_some_and(|q| {
+        // Only attributes that are not system members are handed to the mapping.
+        let mut named = false;
+        q.clone().map_attribute_names(&mut |name| {
+            named = true;
+            name.to_owned()
+        });
+        named
+    });
+    s.types.is_some()
+        || s.attrs.iter().flatten().any(|a| user_attribute(a))
+        || q_names_attribute
+        || s.geo.is_some()
+        || s.any_of.iter().any(|m| m.types.is_some())
+}
+
+/// The namespace of the core @context's terms (system members expand into it).
+const CORE_NAMESPACE: &str = "https://uri.etsi.org/ngsi-ld/";
+
 /// Whether a selector names something to select by (a query without any is 400).
 pub fn has_selector(s: &Selector) -> bool {
     s.ids.is_some()
