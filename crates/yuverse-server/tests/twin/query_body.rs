@@ -348,3 +348,22 @@ async fn queries_too_wide_to_run_are_bad_request_data() {
     .await;
     assert_eq!(ids(&body), [P1, P2]);
 }
+
+#[tokio::test]
+async fn a_linked_q_needs_join_as_deep_as_its_paths() {
+    let app = spawn_demo(true).await;
+    let ngsi = Ngsi::writer(&app).await;
+    seed(&ngsi).await;
+    for path in [
+        "/entities?type=Parking&q=owner%7Bname%7D==%22x%22",
+        "/entities?type=Parking&q=owner%7Bworks%7Bname%7D%7D==%22x%22&join=inline&joinLevel=1",
+    ] {
+        let r = ngsi.get(path).await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{path}");
+        expect_error(r, StatusCode::BAD_REQUEST, "BadRequestData").await;
+    }
+    let r = ngsi
+        .get("/entities?type=Parking&q=owner%7Bworks%7Bname%7D%7D==%22x%22&join=inline&joinLevel=2")
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+}

@@ -209,6 +209,25 @@ fn linking(p: &std::collections::HashMap<String, String>) -> NgsiResult<Option<L
     )
 }
 
+/// A `q` that follows Relationships (`rel{attr}`) needs `join`, and `joinLevel` at least as
+/// deep as its paths (clause 5.7.2.4); otherwise it is BadRequestData.
+fn linked_q_within(
+    selector: &crate::store::memory::Selector,
+    linking: Option<Linking>,
+) -> NgsiResult<()> {
+    let depth = selector.q.as_ref().map_or(0, |q| q.linked_depth());
+    match linking {
+        None if depth > 0 => Err(NgsiError::bad_data(
+            "q: `{…}` queries linked entities, which needs join=inline or join=flat",
+        )),
+        Some(l) if depth > l.level => Err(NgsiError::bad_data(format!(
+            "q reaches {depth} linked entities deep, joinLevel only {}",
+            l.level
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// A query; `any_of` holds the entity selectors of a Query body that has several.
 async fn run_query(
     twin: &Twin,
@@ -228,6 +247,7 @@ async fn run_query(
         ));
     }
     let linking = linking(p)?;
+    linked_q_within(&selector, linking)?;
     let view: View = params::view(p, ctx, linking)?;
     let paging = params::paging(p, twin.config())?;
     let tenant = tenant(headers)?;
