@@ -284,7 +284,7 @@ async fn type_wildcard_selects_every_type() {
 }
 
 #[tokio::test]
-async fn bad_id_patterns_and_attribute_names_are_bad_request_data() {
+async fn bad_id_patterns_attribute_names_and_csf_are_bad_request_data() {
     let app = spawn_demo(true).await;
     let ngsi = Ngsi::writer(&app).await;
     seed(&ngsi).await;
@@ -300,6 +300,7 @@ async fn bad_id_patterns_and_attribute_names_are_bad_request_data() {
         "/entities?type=Parking&attrs=fr%3Dee",
         "/entities/urn:ngsi-ld:Parking:p1?attrs=id",
         "/temporal/entities?type=Parking&attrs=id",
+        "/entities?type=Parking&csf=))bad((",
     ] {
         let r = ngsi.get(path).await;
         assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{path}");

@@ -259,6 +259,11 @@ pub fn selector(p: &HashMap<String, String>, ctx: &RequestContext) -> NgsiResult
         query.map_attribute_names(&mut |n| ctx.expand(n));
         s.q = Some(query);
     }
+    // csf chooses context sources, not entities, but a broken one is refused even when no
+    // source is registered (clause 5.7.2.4).
+    if let Some(csf) = p.get("csf") {
+        yuverse_twin_query::parse_q(csf).map_err(|e| query_error("csf", e))?;
+    }
     if let Some(scope_q) = p.get("scopeQ") {
         s.scope_q =
             Some(yuverse_twin_query::parse_scope_q(scope_q).map_err(|e| query_error("scopeQ", e))?);
