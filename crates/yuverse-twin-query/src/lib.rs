@@ -272,6 +272,21 @@ impl Query {
         linked
     }
 
+    /// How many Relationships the deepest path follows (`rel{attr}` is 1, `a{b{c}}` is 2), so
+    /// that a query can be refused when it reaches further than the linked entities it asks
+    /// for (clause 5.7.2.4).
+    pub fn linked_depth(&self) -> usize {
+        fn depth(p: &AttrPath) -> usize {
+            match &p.kind {
+                PathKind::Linked { target, .. } => 1 + depth(target),
+                PathKind::Value { .. } => 0,
+            }
+        }
+        let mut deepest = 0;
+        for_each_term(&self.root, &mut |t| deepest = deepest.max(depth(t.path())));
+        deepest
+    }
+
     /// Evaluate against one entity in NGSI-LD normalized JSON form (attribute names as
     /// stored, already expanded the same way as the query). Linked-entity terms cannot be
     /// resolved here and never match; use [`Query::matches_with`] for those.

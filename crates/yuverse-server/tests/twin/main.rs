@@ -23,6 +23,7 @@ mod live;
 mod persist;
 mod projection;
 mod queries;
+mod query_body;
 mod registration_conflicts;
 mod registrations;
 mod subscription_deletions;

@@ -10,7 +10,8 @@ use super::context::{Contexts, RequestContext};
 use super::distributed_purge;
 use super::distributed_writes::{self, Write, Written};
 use super::federation;
-use super::params::{self, flag, has_selector, parse_query_string};
+use super::params::{self, flag, parse_query_string};
+use super::query_body::{self, QueryBody};
 use super::request::{accept, json_body, tenant, Caller, Representation};
 use crate::domain::join::{is_empty, render_linked, Join, Linking};
 use crate::domain::ordering::Ordering;
@@ -18,6 +19,7 @@ use crate::domain::render::{render, render_feature, View};
 use crate::domain::Vocabulary;
 use crate::error::{NgsiError, NgsiResult};
 use crate::service::entities::AttrsMode;
+use crate::store::memory::EntityMatch;
 use crate::Twin;
 
 /// A JSON answer in the negotiated representation, with the context `Link` for plain JSON.
@@ -208,26 +210,55 @@ fn linking(p: &std::collections::HashMap<String, String>) -> NgsiResult<Option<L
     )
 }
 
+/// A `q` that follows Relationships (`rel{attr}`) needs `join`, and `joinLevel` at least as
+/// deep as its paths (clause 5.7.2.4); otherwise it is BadRequestData.
+fn linked_q_within(
+    selector: &crate::store::memory::Selector,
+    linking: Option<Linking>,
+) -> NgsiResult<()> {
+    let depth = selector.q.as_ref().map_or(0, |q| q.linked_depth());
+    match linking {
+        None if depth > 0 => Err(NgsiError::bad_data(
+            "q: `{…}` queries linked entities, which needs join=inline or join=flat",
+        )),
+        Some(l) if depth > l.level => Err(NgsiError::bad_data(format!(
+            "q reaches {depth} linked entities deep, joinLevel only {}",
+            l.level
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// A query; `any_of` holds the entity selectors of a Query body that has several.
 async fn run_query(
     twin: &Twin,
     ctx: &RequestContext,
     headers: &HeaderMap,
-    p: &std::collections::HashMap<String, String>,
+    (p, any_of): (&std::collections::HashMap<String, String>, Vec<EntityMatch>),
     uri: &axum::http::Uri,
 ) -> NgsiResult<Response> {
     let repr = accept(headers, true)?;
-    let selector = params::selector(p, ctx)?;
+    let p = &*params::type_wildcard(p)?;
+    let mut selector = params::selector(p, ctx)?;
+    selector.any_of = any_of;
     // `local=true` alone asks for every entity the broker itself holds (clause 6.4.3.2).
-    if !has_selector(&selector) && !flag(p, "local")? {
+    if !params::narrows_entity_query(&selector) && !flag(p, "local")? {
         return Err(NgsiError::bad_data(
-            "a query needs at least one of id, idPattern, type, attrs, q, a geo-query or local=true",
+            "a query needs at least one of type, attrs or q naming an attribute that is not a system member, a geo-query, or local=true",
         ));
     }
     let linking = linking(p)?;
+    linked_q_within(&selector, linking)?;
     let view: View = params::view(p, ctx, linking)?;
     let paging = params::paging(p, twin.config())?;
     let tenant = tenant(headers)?;
-    let sources = federation::sources(twin, &tenant, p, p, (ctx, repr), "queryEntity")?;
+    // Several entity selectors are answered by this broker alone: the query parameters a
+    // context source is asked with carry one selector only.
+    let sources = if selector.any_of.is_empty() {
+        federation::sources(twin, &tenant, p, p, (ctx, repr), "queryEntity")?
+    } else {
+        Vec::new()
+    };
     if !sources.is_empty() {
         return federation::query(
             twin,
@@ -338,7 +369,7 @@ pub async fn query(
 ) -> NgsiResult<Response> {
     let ctx = contexts.for_read(&headers)?;
     let p = parse_query_string(raw.as_deref())?;
-    run_query(&twin, &ctx, &headers, &p, &uri).await
+    run_query(&twin, &ctx, &headers, (&p, Vec::new()), &uri).await
 }
 
 /// `POST /entityOperations/query`: the same query as a `Query` body.
@@ -351,11 +382,11 @@ pub async fn query_post(
     body: Bytes,
 ) -> NgsiResult<Response> {
     let (ctx, body) = contexts.for_body(&headers, json_body(&headers, &body, false)?)?;
-    let mut p = params::selector_from_body(&body)?;
+    let QueryBody { mut params, any_of } = query_body::parse(&body, &ctx, false)?;
     for (k, v) in parse_query_string(raw.as_deref())? {
-        p.entry(k).or_insert(v);
+        params.entry(k).or_insert(v);
     }
-    run_query(&twin, &ctx, &headers, &p, &uri).await
+    run_query(&twin, &ctx, &headers, (&params, any_of), &uri).await
 }
 
 pub async fn purge(

@@ -14,6 +14,7 @@ mod federation;
 mod jsonld_contexts;
 mod params;
 mod projection;
+mod query_body;
 pub mod recompact;
 mod request;
 mod temporal;

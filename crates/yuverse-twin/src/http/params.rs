@@ -6,7 +6,6 @@
 use std::collections::HashMap;
 
 use percent_encoding::percent_decode_str;
-use serde_json::Value;
 
 use super::context::RequestContext;
 use crate::domain::join::Linking;
@@ -125,7 +124,7 @@ pub fn view(
     projection(p, ctx, &mut view, linking.map(|l| l.level))?;
     if view.only.is_none() {
         if let Some(attrs) = p.get("attrs") {
-            view.only = Some(list(attrs).iter().map(|a| ctx.expand(a)).collect());
+            view.only = Some(attribute_list(attrs, ctx)?);
         }
     }
     view.lang = p
@@ -244,35 +243,29 @@ pub fn selector(p: &HashMap<String, String>, ctx: &RequestContext) -> NgsiResult
     let mut s = Selector::default();
     if let Some(ids) = p.get("id") {
         let ids = list(ids);
-        if let Some(bad) = ids.iter().find(|i| !crate::domain::attribute::is_uri(i)) {
-            return Err(NgsiError::bad_data(format!("id `{bad}` is not a URI")));
+        for id in &ids {
+            entity_id(id, "id")?;
         }
         s.ids = Some(ids);
     }
     if let Some(pattern) = p.get("idPattern") {
-        s.id_pattern = Some(
-            regex::RegexBuilder::new(pattern)
-                .size_limit(1 << 20)
-                .build()
-                .map_err(|e| {
-                    NgsiError::bad_data(format!("idPattern is not a valid pattern: {e}"))
-                })?,
-        );
+        s.id_pattern = Some(id_pattern(pattern, "idPattern")?);
     }
     if let Some(t) = p.get("type") {
-        let mut expr = TypeExpr::parse(t)?;
-        for name in expr.names_mut() {
-            *name = ctx.expand(name);
-        }
-        s.types = Some(expr);
+        s.types = Some(type_expr(t, ctx)?);
     }
     if let Some(attrs) = p.get("attrs") {
-        s.attrs = Some(list(attrs).iter().map(|a| ctx.expand(a)).collect());
+        s.attrs = Some(attribute_list(attrs, ctx)?);
     }
     if let Some(q) = p.get("q") {
         let mut query = yuverse_twin_query::parse_q(q).map_err(|e| query_error("q", e))?;
         query.map_attribute_names(&mut |n| ctx.expand(n));
         s.q = Some(query);
+    }
+    // csf chooses context sources, not entities, but a broken one is refused even when no
+    // source is registered (clause 5.7.2.4).
+    if let Some(csf) = p.get("csf") {
+        yuverse_twin_query::parse_q(csf).map_err(|e| query_error("csf", e))?;
     }
     if let Some(scope_q) = p.get("scopeQ") {
         s.scope_q =
@@ -304,6 +297,96 @@ pub fn selector(p: &HashMap<String, String>, ctx: &RequestContext) -> NgsiResult
     Ok(s)
 }
 
+/// An entity id to select by: a URI, or BadRequestData naming `what`.
+pub fn entity_id(id: &str, what: &str) -> NgsiResult<()> {
+    if crate::domain::attribute::is_uri(id) {
+        Ok(())
+    } else {
+        Err(NgsiError::bad_data(format!("{what} `{id}` is not a URI")))
+    }
+}
+
+/// An `idPattern`: a regular expression (bad syntax, such as a quantifier with nothing to
+/// repeat, and patterns too large to compile are BadRequestData naming `what`).
+pub fn id_pattern(pattern: &str, what: &str) -> NgsiResult<regex::Regex> {
+    let invalid = |e: &dyn std::fmt::Display| {
+        NgsiError::bad_data(format!("{what} is not a valid regular expression: {e}"))
+    };
+    let regex = regex::RegexBuilder::new(pattern)
+        .size_limit(1 << 20)
+        .build()
+        .map_err(|e| invalid(&e))?;
+    let ast = regex_syntax::ast::parse::Parser::new()
+        .parse(pattern)
+        .map_err(|e| invalid(&e))?;
+    if nested_repetition(&ast) {
+        return Err(invalid(
+            &"a quantifier has nothing to repeat (such as `**`)",
+        ));
+    }
+    Ok(regex)
+}
+
+/// Whether a quantifier applies to another quantifier (`a**`, `a+{2}`): the regex crate
+/// reads it as a repetition of a repetition, where the ECMAScript regular expressions the
+/// standard refers to find nothing to repeat. Lazy forms (`a*?`) are one quantifier.
+fn nested_repetition(ast: &regex_syntax::ast::Ast) -> bool {
+    use regex_syntax::ast::Ast;
+    match ast {
+        Ast::Repetition(r) => matches!(*r.ast, Ast::Repetition(_)) || nested_repetition(&r.ast),
+        Ast::Group(g) => nested_repetition(&g.ast),
+        Ast::Alternation(a) => a.asts.iter().any(nested_repetition),
+        Ast::Concat(c) => c.asts.iter().any(nested_repetition),
+        _ => false,
+    }
+}
+
+/// A type expression (clause 4.17) with its names expanded.
+pub fn type_expr(text: &str, ctx: &RequestContext) -> NgsiResult<TypeExpr> {
+    let mut expr = TypeExpr::parse(text)?;
+    for name in expr.names_mut() {
+        *name = ctx.expand(name);
+    }
+    Ok(expr)
+}
+
+/// The attribute names of `attrs`, expanded. The entity members `id` and `type`, JSON-LD
+/// keywords and names with characters no attribute name has are BadRequestData
+/// (clause 5.7.2.4): they cannot name an attribute.
+fn attribute_list(value: &str, ctx: &RequestContext) -> NgsiResult<Vec<String>> {
+    let names = list(value);
+    for name in &names {
+        let not_a_name = name
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "<>\"'=;()[]{}".contains(c));
+        if matches!(name.as_str(), "id" | "type") || name.starts_with('@') || not_a_name {
+            return Err(NgsiError::bad_data(format!(
+                "attrs: `{name}` cannot be an attribute name"
+            )));
+        }
+    }
+    Ok(names.iter().map(|a| ctx.expand(a)).collect())
+}
+
+/// `type=*` selects every entity type (clause 6.4.3.2): the type filter goes and `local` is
+/// implied true; `local=false` beside it is a contradiction, BadRequestData.
+pub fn type_wildcard(
+    p: &HashMap<String, String>,
+) -> NgsiResult<std::borrow::Cow<'_, HashMap<String, String>>> {
+    if p.get("type").map(String::as_str) != Some("*") {
+        return Ok(std::borrow::Cow::Borrowed(p));
+    }
+    if p.get("local").map(String::as_str) == Some("false") {
+        return Err(NgsiError::bad_data(
+            "type=* implies local=true: it cannot go with local=false",
+        ));
+    }
+    let mut all = p.clone();
+    all.remove("type");
+    all.insert("local".into(), "true".into());
+    Ok(std::borrow::Cow::Owned(all))
+}
+
 fn query_error(param: &str, e: yuverse_twin_query::ParseError) -> NgsiError {
     let message = e.to_string();
     if message.contains("too long") || message.contains("too deep") || message.contains("nest") {
@@ -313,6 +396,36 @@ fn query_error(param: &str, e: yuverse_twin_query::ParseError) -> NgsiError {
     }
 }
 
+/// Whether an entity query is narrow enough to run without `local=true` (clause 5.7.2.4):
+/// it names entity types, an `attrs` list or a `q` with at least one attribute that is not
+/// a system member (`createdAt`, `modifiedAt`…), or a geo-query. Entity ids or an idPattern
+/// alone are too wide; so are Query-body selectors unless one of them names types.
+pub fn narrows_entity_query(s: &Selector) -> bool {
+    let user_attribute = |name: &str| {
+        !yuverse_twin_query::is_system_name(name)
+            && !name
+                .strip_prefix(CORE_NAMESPACE)
+                .is_some_and(yuverse_twin_query::is_system_name)
+    };
+    let q_names_attribute = s.q.as_ref().is_some_and(|q| {
+        // Only attributes that are not system members are handed to the mapping.
+        let mut named = false;
+        q.clone().map_attribute_names(&mut |name| {
+            named = true;
+            name.to_owned()
+        });
+        named
+    });
+    s.types.is_some()
+        || s.attrs.iter().flatten().any(|a| user_attribute(a))
+        || q_names_attribute
+        || s.geo.is_some()
+        || s.any_of.iter().any(|m| m.types.is_some())
+}
+
+/// The namespace of the core @context's terms (system members expand into it).
+const CORE_NAMESPACE: &str = "https://uri.etsi.org/ngsi-ld/";
+
 /// Whether a selector names something to select by (a query without any is 400).
 pub fn has_selector(s: &Selector) -> bool {
     s.ids.is_some()
@@ -321,63 +434,5 @@ pub fn has_selector(s: &Selector) -> bool {
         || s.attrs.is_some()
         || s.q.is_some()
         || s.geo.is_some()
-}
-
-/// The selector of `POST /entityOperations/query` (a Query data type body).
-pub fn selector_from_body(body: &Value) -> NgsiResult<HashMap<String, String>> {
-    let object = body
-        .as_object()
-        .ok_or_else(|| NgsiError::bad_data("the query must be a JSON object"))?;
-    if object.get("type").and_then(Value::as_str) != Some("Query") {
-        return Err(NgsiError::bad_data(
-            "the body must be a Query (\"type\": \"Query\")",
-        ));
-    }
-    let mut p = HashMap::new();
-    if let Some(entities) = object.get("entities").and_then(Value::as_array) {
-        let mut types = Vec::new();
-        let mut ids = Vec::new();
-        for e in entities {
-            if let Some(t) = e.get("type").and_then(Value::as_str) {
-                types.push(t.to_owned());
-            }
-            if let Some(id) = e.get("id").and_then(Value::as_str) {
-                ids.push(id.to_owned());
-            }
-            if let Some(pattern) = e.get("idPattern").and_then(Value::as_str) {
-                p.insert("idPattern".into(), pattern.to_owned());
-            }
-        }
-        if !types.is_empty() {
-            p.insert("type".into(), types.join(","));
-        }
-        if !ids.is_empty() {
-            p.insert("id".into(), ids.join(","));
-        }
-    }
-    if let Some(attrs) = object.get("attrs").and_then(Value::as_array) {
-        let names: Vec<&str> = attrs.iter().filter_map(Value::as_str).collect();
-        p.insert("attrs".into(), names.join(","));
-    }
-    for key in ["q", "scopeQ", "lang"] {
-        if let Some(v) = object.get(key).and_then(Value::as_str) {
-            p.insert(key.into(), v.to_owned());
-        }
-    }
-    if let Some(geo) = object.get("geoQ") {
-        for key in ["georel", "geometry", "geoproperty"] {
-            if let Some(v) = geo.get(key).and_then(Value::as_str) {
-                p.insert(key.into(), v.to_owned());
-            }
-        }
-        if let Some(c) = geo.get("coordinates") {
-            p.insert(
-                "coordinates".into(),
-                c.as_str()
-                    .map(str::to_owned)
-                    .unwrap_or_else(|| c.to_string()),
-            );
-        }
-    }
-    Ok(p)
+        || !s.any_of.is_empty()
 }

@@ -12,10 +12,12 @@ use serde_json::Value;
 use super::context::{Contexts, RequestContext};
 use super::entities::{paging_links, respond};
 use super::params::{self, flag, has_selector, parse_query_string};
+use super::query_body::{self, QueryBody};
 use super::request::{accept, json_body, tenant, Caller};
 use super::temporal_params::{temporal_q_params, temporal_query};
 use crate::error::{NgsiError, NgsiResult};
 use crate::service::TemporalPage;
+use crate::store::memory::EntityMatch;
 use crate::store::persist::HistoryDataset;
 use crate::Twin;
 
@@ -59,18 +61,21 @@ pub async fn retrieve(
     temporal_response(page, body, &headers, &ctx)
 }
 
+/// A temporal query; `any_of` holds the entity selectors of a Query body that has several.
 async fn run_query(
     twin: &Twin,
     ctx: &RequestContext,
     headers: &HeaderMap,
-    p: &HashMap<String, String>,
+    (p, any_of): (&HashMap<String, String>, Vec<EntityMatch>),
     uri: &axum::http::Uri,
 ) -> NgsiResult<Response> {
     accept(headers, false)?;
-    let selector = params::selector(p, ctx)?;
-    if !has_selector(&selector) {
+    let p = &*params::type_wildcard(p)?;
+    let mut selector = params::selector(p, ctx)?;
+    selector.any_of = any_of;
+    if !has_selector(&selector) && !flag(p, "local")? {
         return Err(NgsiError::bad_data(
-            "a temporal query needs at least one of id, idPattern, type, attrs, q or a geo-query",
+            "a temporal query needs at least one of id, idPattern, type, attrs, q, a geo-query or local=true",
         ));
     }
     let query = temporal_query(p, ctx)?;
@@ -111,7 +116,7 @@ pub async fn query(
 ) -> NgsiResult<Response> {
     let ctx = contexts.for_read(&headers)?;
     let p = parse_query_string(raw.as_deref())?;
-    run_query(&twin, &ctx, &headers, &p, &uri).await
+    run_query(&twin, &ctx, &headers, (&p, Vec::new()), &uri).await
 }
 
 /// `POST /temporal/entityOperations/query`: a Query body with `temporalQ`.
@@ -124,12 +129,12 @@ pub async fn query_post(
     body: Bytes,
 ) -> NgsiResult<Response> {
     let (ctx, body) = contexts.for_body(&headers, json_body(&headers, &body, false)?)?;
-    let mut p = params::selector_from_body(&body)?;
-    temporal_q_params(&body, &mut p)?;
+    let QueryBody { mut params, any_of } = query_body::parse(&body, &ctx, true)?;
+    temporal_q_params(&body, &mut params)?;
     for (k, v) in parse_query_string(raw.as_deref())? {
-        p.entry(k).or_insert(v);
+        params.entry(k).or_insert(v);
     }
-    run_query(&twin, &ctx, &headers, &p, &uri).await
+    run_query(&twin, &ctx, &headers, (&params, any_of), &uri).await
 }
 
 /// `POST /temporal/entities`: 201 when the temporal representation is new, else 204.

@@ -92,6 +92,7 @@ impl Discovery {
                 q: subscription.q.clone(),
                 scope_q: None,
                 geo: subscription.geo.clone(),
+                any_of: Vec::new(),
             },
             csf: csf.cloned(),
             window: None,

@@ -42,6 +42,27 @@ pub struct Selector {
     pub q: Option<Query>,
     pub scope_q: Option<ScopeQuery>,
     pub geo: Option<GeoQuery>,
+    /// The entity selectors of a Query body that has several (clause 5.2.23): the entity must
+    /// match one of them. Empty when the query names its entities through `ids`,
+    /// `id_pattern` and `types` (one selector) or not at all.
+    pub any_of: Vec<EntityMatch>,
+}
+
+/// One entity selector (clause 5.2.33): an entity matches when it satisfies every member the
+/// selector has.
+#[derive(Default)]
+pub struct EntityMatch {
+    pub id: Option<String>,
+    pub id_pattern: Option<regex::Regex>,
+    pub types: Option<TypeExpr>,
+}
+
+impl EntityMatch {
+    pub fn matches(&self, id: &str, types: &[&str]) -> bool {
+        self.id.as_deref().is_none_or(|wanted| wanted == id)
+            && self.id_pattern.as_ref().is_none_or(|p| p.is_match(id))
+            && self.types.as_ref().is_none_or(|t| t.matches(types))
+    }
 }
 
 /// The GeoJSON value of a GeoProperty (its first instance), if `name` is one.
@@ -230,6 +251,9 @@ impl TenantState {
             ));
         }
         let mut sources: Vec<Candidates<'a>> = Vec::new();
+        if let Some(union) = self.selectors_candidates(&s.any_of) {
+            sources.push(union);
+        }
         if let Some(t) = &s.types {
             sources.push(self.type_candidates(t));
         }
@@ -256,9 +280,36 @@ impl TenantState {
         sources.into_iter().min_by_key(Candidates::len)
     }
 
+    /// The union of what each selector's id or types give; `None` when one of them has
+    /// neither (a bare idPattern), which only a scan can answer.
+    fn selectors_candidates<'a>(&'a self, selectors: &[EntityMatch]) -> Option<Candidates<'a>> {
+        if selectors.is_empty() {
+            return None;
+        }
+        let mut union = BTreeSet::new();
+        for selector in selectors {
+            match (&selector.id, &selector.types) {
+                (Some(id), _) => {
+                    if self.entities.contains_key(id) {
+                        union.insert(id.clone());
+                    }
+                }
+                (None, Some(t)) => union.extend(self.type_candidates(t).iter().cloned()),
+                (None, None) => return None,
+            }
+        }
+        Some(Candidates::Owned(union))
+    }
+
     fn matches(&self, entity: &Value, s: &Selector) -> bool {
         let doc = doc_of(entity);
         let id = id_of(doc);
+        if !s.any_of.is_empty() {
+            let types = types_of(doc);
+            if !s.any_of.iter().any(|m| m.matches(id, &types)) {
+                return false;
+            }
+        }
         if let Some(p) = &s.id_pattern {
             if !p.is_match(id) {
                 return false;

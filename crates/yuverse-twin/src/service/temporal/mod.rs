@@ -348,6 +348,8 @@ impl Twin {
                         .as_ref()
                         .is_none_or(|p| p.is_match(&d.id))
                     && selector.types.as_ref().is_none_or(|t| t.matches(&names))
+                    && (selector.any_of.is_empty()
+                        || selector.any_of.iter().any(|m| m.matches(&d.id, &names)))
             })
             .map(Target::deleted)
             .collect())
