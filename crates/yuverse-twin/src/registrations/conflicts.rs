@@ -11,12 +11,12 @@
 
 use std::sync::Arc;
 
-use serde_json::Value;
-
 use super::model::RegistrationInfo;
 use super::{Registration, Registrations};
-use crate::domain::entity::doc as doc_of;
+use crate::domain::entity::{doc as doc_of, id_of};
 use crate::error::{ErrorKind, NgsiError, NgsiResult};
+use crate::store::memory::Selector;
+use crate::store::types::TypeExpr;
 use crate::subscriptions::EntitySelector;
 use crate::Twin;
 
@@ -100,7 +100,8 @@ fn overlaps(ours: &RegistrationInfo, theirs: &RegistrationInfo) -> bool {
 
 /// The id of a stored entity the selector matches and that has one of `attributes` (an
 /// exclusive registration's), or that has one of them or any attribute when none are named
-/// (a redirect registration's).
+/// (a redirect registration's). Asked of the query engine, which starts from its id and type
+/// indexes.
 fn stored_match(
     twin: &Twin,
     tenant: &str,
@@ -108,24 +109,20 @@ fn stored_match(
     selector: &EntitySelector,
     attributes: &[String],
 ) -> Option<String> {
-    let candidates: Vec<Arc<Value>> = match &selector.id {
-        Some(id) => twin.get_entity(tenant, id).ok().into_iter().collect(),
-        None => twin
-            .entities_of_types(tenant, &selector.types)
-            .unwrap_or_default(),
+    if attributes.is_empty() && mode != "redirect" {
+        return None;
+    }
+    let query = Selector {
+        ids: selector.id.clone().map(|id| vec![id]),
+        id_pattern: selector.id_pattern.clone(),
+        types: Some(selector.type_expr.clone().unwrap_or_else(|| {
+            TypeExpr::Any(selector.types.iter().cloned().map(TypeExpr::Name).collect())
+        })),
+        attrs: (!attributes.is_empty()).then(|| attributes.to_vec()),
+        ..Selector::default()
     };
-    candidates.iter().find_map(|entity| {
-        let doc = doc_of(entity);
-        let id = doc.get("id").and_then(Value::as_str)?;
-        let types: Vec<&str> = match doc.get("type") {
-            Some(Value::String(t)) => vec![t.as_str()],
-            Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
-            _ => Vec::new(),
-        };
-        let fits = selector.id_pattern.as_ref().is_none_or(|p| p.is_match(id))
-            && selector.types.iter().any(|t| types.contains(&t.as_str()));
-        let has_attribute = (mode == "redirect" && attributes.is_empty())
-            || attributes.iter().any(|a| doc.contains_key(a));
-        (fits && has_attribute).then(|| id.to_owned())
-    })
+    let page = twin.query(tenant, &query, None, (0, 1), false).ok()?;
+    page.entities
+        .first()
+        .map(|entity| id_of(doc_of(entity)).to_owned())
 }

@@ -289,16 +289,6 @@ impl Twin {
             .ok_or_else(|| NgsiError::not_found(format!("no entity `{id}`")))
     }
 
-    /// The stored entities of any of the (expanded) types.
-    pub fn entities_of_types(&self, tenant: &str, types: &[String]) -> NgsiResult<Vec<Arc<Value>>> {
-        let state = self.tenant(tenant)?;
-        let guard = state.read().map_err(|_| poisoned())?;
-        let mut ids: Vec<String> = types.iter().flat_map(|t| guard.ids_of_type(t)).collect();
-        ids.sort();
-        ids.dedup();
-        Ok(ids.iter().filter_map(|id| guard.get(id).cloned()).collect())
-    }
-
     /// One page of the entities `selector` matches, in id order, or in `ordering`'s (every
     /// match is then sorted before the page is cut: a cost in the number of matches that only
     /// ordered queries pay).
