@@ -5,6 +5,9 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+/// Where the ETSI error type URIs start; the kind's name follows.
+const ERROR_TYPE_BASE: &str = "https://uri.etsi.org/ngsi-ld/errors/";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
     InvalidRequest,
@@ -60,8 +63,36 @@ impl ErrorKind {
     }
 
     pub fn type_uri(self) -> String {
-        format!("https://uri.etsi.org/ngsi-ld/errors/{}", self.name())
+        format!("{ERROR_TYPE_BASE}{}", self.name())
     }
+
+    /// The kind a ProblemDetails `type` names (another broker's answer, say).
+    pub fn from_type_uri(uri: &str) -> Option<ErrorKind> {
+        let name = uri.strip_prefix(ERROR_TYPE_BASE)?;
+        ErrorKind::ALL.into_iter().find(|kind| kind.name() == name)
+    }
+
+    const ALL: [ErrorKind; 19] = [
+        ErrorKind::InvalidRequest,
+        ErrorKind::BadRequestData,
+        ErrorKind::AlreadyExists,
+        ErrorKind::Conflict,
+        ErrorKind::OperationNotSupported,
+        ErrorKind::ResourceNotFound,
+        ErrorKind::InternalError,
+        ErrorKind::TooComplexQuery,
+        ErrorKind::TooManyResults,
+        ErrorKind::LdContextNotAvailable,
+        ErrorKind::NonexistentTenant,
+        ErrorKind::Unauthorized,
+        ErrorKind::Forbidden,
+        ErrorKind::NotAcceptable,
+        ErrorKind::LengthRequired,
+        ErrorKind::UnsupportedMediaType,
+        ErrorKind::PayloadTooLarge,
+        ErrorKind::MethodNotAllowed,
+        ErrorKind::LoopDetected,
+    ];
 }
 
 /// One NGSI-LD error. `status` is explicit because some kinds have a configurable status
@@ -212,3 +243,23 @@ impl IntoResponse for NgsiError {
 }
 
 pub type NgsiResult<T> = Result<T, NgsiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_type_uri_names_its_kind() {
+        for kind in ErrorKind::ALL {
+            assert_eq!(ErrorKind::from_type_uri(&kind.type_uri()), Some(kind));
+        }
+        assert_eq!(
+            ErrorKind::from_type_uri("https://example.org/errors/BadRequestData"),
+            None
+        );
+        assert_eq!(
+            ErrorKind::from_type_uri("https://uri.etsi.org/ngsi-ld/errors/Nonsense"),
+            None
+        );
+    }
+}

@@ -15,11 +15,10 @@ use axum::http::{header, HeaderMap, StatusCode};
 use serde_json::Value;
 
 use super::context::RequestContext;
-use super::distributed_writes::{only, source_error};
+use super::distributed_writes::{ask, attribute_keys, only, reason, routing_types, source_error};
 use super::params::flag;
-use crate::domain::attribute::ENTITY_MEMBERS;
 use crate::domain::Vocabulary;
-use crate::error::{NgsiError, NgsiResult};
+use crate::error::{ErrorKind, NgsiError, NgsiResult};
 use crate::registrations::{via, Registrations, Stored, WriteRoute};
 use crate::service::batch::BatchError;
 use crate::service::BatchResult;
@@ -155,14 +154,7 @@ fn entity_id(item: &Value) -> String {
 
 /// The expanded names of the attributes an entity of the batch writes.
 fn written(item: &Value, ctx: &RequestContext) -> Vec<String> {
-    item.as_object()
-        .map(|o| {
-            o.keys()
-                .filter(|k| !ENTITY_MEMBERS.contains(&k.as_str()))
-                .map(|k| ctx.expand(k))
-                .collect()
-        })
-        .unwrap_or_default()
+    attribute_keys(item).map(|k| ctx.expand(k)).collect()
 }
 
 /// Where one entity of the batch goes; `None` when only the broker takes it (or it has no id,
@@ -179,37 +171,10 @@ fn route_of(
         _ => item.get("id")?.as_str()?,
     };
     let names = item.is_object().then(|| written(item, ctx));
-    let types = entity_types(twin, tenant, ctx, item, id);
+    let types = routing_types(twin, (tenant, ctx), item.get("type"), id);
     let route =
         registrations.route_write(tenant, operation, id, types.as_deref(), names.as_deref());
     (!route.targets.is_empty()).then_some(route)
-}
-
-/// The entity's types (expanded): the item's, else the stored entity's.
-fn entity_types(
-    twin: &Twin,
-    tenant: &str,
-    ctx: &RequestContext,
-    item: &Value,
-    id: &str,
-) -> Option<Vec<String>> {
-    let names = |value: &Value| -> Vec<String> {
-        match value {
-            Value::String(t) => vec![t.clone()],
-            Value::Array(ts) => ts
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect(),
-            _ => Vec::new(),
-        }
-    };
-    if let Some(types) = item.get("type") {
-        return Some(names(types).iter().map(|t| ctx.expand(t)).collect());
-    }
-    // Stored types are expanded already.
-    let stored = twin.get_entity(tenant, id).ok()?;
-    stored.get("type").map(names)
 }
 
 /// Whether the broker writes a part of the entity: no exclusive or redirect source takes all
@@ -265,21 +230,13 @@ async fn send(
                 .insert(*index, source_error(status, reason.clone()));
         }
     };
-    let response = match request.send().await {
-        Ok(response) => response,
-        Err(e) => {
-            let status = if e.is_timeout() {
-                StatusCode::GATEWAY_TIMEOUT
-            } else {
-                StatusCode::BAD_GATEWAY
-            };
-            all_fail(&mut outcome, status, e.to_string());
+    let (status, answer) = match ask(request).await {
+        Ok(answer) => answer,
+        Err((status, reason)) => {
+            all_fail(&mut outcome, status, reason);
             return outcome;
         }
     };
-    let status =
-        StatusCode::from_u16(response.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
-    let answer: Value = response.json().await.unwrap_or(Value::Null);
     if status == StatusCode::MULTI_STATUS {
         for error in answer["errors"].as_array().into_iter().flatten() {
             let id = error["entityId"].as_str().unwrap_or("");
@@ -299,43 +256,25 @@ async fn send(
                 .collect();
         }
     } else {
-        let reason =
-            reason(&answer).unwrap_or_else(|| format!("the context source answered {status}"));
-        all_fail(&mut outcome, status, reason);
+        all_fail(&mut outcome, status, reason(&answer, status));
     }
     tracing::debug!(registration = %outcome.registration_id, failures = outcome.failures.len(), "a context source took its part of a batch");
     outcome
 }
 
-/// A problem's detail, else its title.
-fn reason(problem: &Value) -> Option<String> {
-    problem
-        .get("detail")
-        .or_else(|| problem.get("title"))
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-}
-
 /// One entity's refusal in a source's BatchOperationResult, as the broker's error: the
 /// problem's `status` when given, else the one its type stands for.
 fn refusal(problem: &Value) -> NgsiError {
-    let by_type = || {
-        let kind = problem["type"].as_str().unwrap_or("");
-        match kind.rsplit('/').next().unwrap_or("") {
-            "BadRequestData" | "InvalidRequest" => StatusCode::BAD_REQUEST,
-            "ResourceNotFound" => StatusCode::NOT_FOUND,
-            "AlreadyExists" | "Conflict" => StatusCode::CONFLICT,
-            "OperationNotSupported" => StatusCode::UNPROCESSABLE_ENTITY,
-            _ => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    };
+    let kind = problem["type"]
+        .as_str()
+        .and_then(ErrorKind::from_type_uri)
+        .unwrap_or(ErrorKind::InternalError);
     let status = problem["status"]
         .as_u64()
         .and_then(|s| u16::try_from(s).ok())
         .and_then(|s| StatusCode::from_u16(s).ok())
-        .unwrap_or_else(by_type);
-    let reason = reason(problem).unwrap_or_else(|| format!("the context source answered {status}"));
-    source_error(status, reason)
+        .unwrap_or_else(|| NgsiError::new(kind, "").status);
+    source_error(status, reason(problem, status))
 }
 
 /// The batch's result: the broker's own, with the entities a source refused among the errors

@@ -75,15 +75,7 @@ impl Write<'_> {
     /// The compact names of the attributes written (none for a deletion of the entity).
     fn compact_names(&self) -> Vec<String> {
         match &self.written {
-            Written::Body(body) => body
-                .as_object()
-                .map(|o| {
-                    o.keys()
-                        .filter(|k| !ENTITY_MEMBERS.contains(&k.as_str()))
-                        .cloned()
-                        .collect()
-                })
-                .unwrap_or_default(),
+            Written::Body(body) => attribute_keys(body).cloned().collect(),
             Written::Attribute(name, _) => vec![(*name).to_owned()],
             Written::Entity => Vec::new(),
         }
@@ -91,35 +83,47 @@ impl Write<'_> {
 
     /// The entity's types (expanded): the body's, else the stored entity's.
     fn entity_types(&self, twin: &Twin, tenant: &str, ctx: &RequestContext) -> Option<Vec<String>> {
-        let expand = |value: &Value| -> Vec<String> {
-            match value {
-                Value::String(t) => vec![ctx.expand(t)],
-                Value::Array(ts) => ts
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .map(|t| ctx.expand(t))
-                    .collect(),
-                _ => Vec::new(),
-            }
-        };
-        if let Written::Body(body) = &self.written {
-            if let Some(types) = body.get("type") {
-                return Some(expand(types));
-            }
-        }
-        // Stored types are expanded already.
-        let stored = twin.get_entity(tenant, self.id).ok()?;
-        match stored.get("type")? {
-            Value::String(t) => Some(vec![t.clone()]),
-            Value::Array(ts) => Some(
-                ts.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_owned)
-                    .collect(),
-            ),
+        let given = match &self.written {
+            Written::Body(body) => body.get("type"),
             _ => None,
-        }
+        };
+        routing_types(twin, (tenant, ctx), given, self.id)
     }
+}
+
+/// The members of an entity body that are attributes (as sent, not expanded).
+pub(super) fn attribute_keys(body: &Value) -> impl Iterator<Item = &String> {
+    body.as_object()
+        .into_iter()
+        .flat_map(|o| o.keys())
+        .filter(|k| !ENTITY_MEMBERS.contains(&k.as_str()))
+}
+
+/// The types (expanded) a write on entity `id` is routed by: those `given` in the request,
+/// else the stored entity's; `None` when neither has any.
+pub(super) fn routing_types(
+    twin: &Twin,
+    (tenant, ctx): (&str, &RequestContext),
+    given: Option<&Value>,
+    id: &str,
+) -> Option<Vec<String>> {
+    let names = |value: &Value| -> Vec<String> {
+        match value {
+            Value::String(t) => vec![t.clone()],
+            Value::Array(ts) => ts
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    if let Some(types) = given {
+        return Some(names(types).iter().map(|t| ctx.expand(t)).collect());
+    }
+    // Stored types are expanded already.
+    let stored = twin.get_entity(tenant, id).ok()?;
+    stored.get("type").map(names)
 }
 
 /// Carries out `write`: locally through `local` (given the body the broker keeps) and at the
@@ -258,8 +262,11 @@ fn source_request(
     }
 }
 
-/// A source's answer: success, or its status and reason (502/504 when it did not answer).
-pub(super) async fn send(request: reqwest::RequestBuilder) -> Result<(), (StatusCode, String)> {
+/// What a source answered: its status and body (JSON, else null); 502 when it could not be
+/// reached, 504 when it did not answer in time.
+pub(super) async fn ask(
+    request: reqwest::RequestBuilder,
+) -> Result<(StatusCode, Value), (StatusCode, String)> {
     let response = request.send().await.map_err(|e| {
         let status = if e.is_timeout() {
             StatusCode::GATEWAY_TIMEOUT
@@ -270,22 +277,28 @@ pub(super) async fn send(request: reqwest::RequestBuilder) -> Result<(), (Status
     })?;
     let status =
         StatusCode::from_u16(response.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+    Ok((status, response.json().await.unwrap_or(Value::Null)))
+}
+
+/// Why a source refused: its problem's detail, else its title, else the status it answered.
+pub(super) fn reason(problem: &Value, status: StatusCode) -> String {
+    problem
+        .get("detail")
+        .or_else(|| problem.get("title"))
+        .and_then(Value::as_str)
+        .map_or_else(
+            || format!("the context source answered {status}"),
+            str::to_owned,
+        )
+}
+
+/// A source's answer: success, or its status and reason.
+pub(super) async fn send(request: reqwest::RequestBuilder) -> Result<(), (StatusCode, String)> {
+    let (status, answer) = ask(request).await?;
     if status.is_success() && status != StatusCode::MULTI_STATUS {
         return Ok(());
     }
-    let reason = response
-        .json::<Value>()
-        .await
-        .ok()
-        .and_then(|problem| {
-            problem
-                .get("detail")
-                .or_else(|| problem.get("title"))
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        })
-        .unwrap_or_else(|| format!("the context source answered {status}"));
-    Err((status, reason))
+    Err((status, reason(&answer, status)))
 }
 
 /// The answer for the whole write (see the module's description).
