@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::common::*;
-use crate::distributed_writes::{local, register, registration};
+use crate::distributed_writes::{local, register, registration, two_brokers};
 use crate::ngsi::*;
 
 const CAR: &str = "urn:ngsi-ld:Vehicle:C1";
@@ -28,10 +28,7 @@ fn errors(name: &str) -> String {
 
 #[tokio::test]
 async fn an_exclusive_source_takes_its_attributes_of_each_entity_in_a_batch() {
-    let district = spawn_demo(true).await;
-    let park = spawn_demo(true).await;
-    let broker = Ngsi::writer(&district).await;
-    let source = Ngsi::writer(&park).await;
+    let (_district, park, broker, source) = two_brokers().await;
     let exclusive = json!({
         "mode": "exclusive",
         "operations": BATCH_OPS,
@@ -108,10 +105,7 @@ async fn an_exclusive_source_takes_its_attributes_of_each_entity_in_a_batch() {
 
 #[tokio::test]
 async fn entities_a_source_refuses_are_reported_with_its_registration() {
-    let district = spawn_demo(true).await;
-    let park = spawn_demo(true).await;
-    let broker = Ngsi::writer(&district).await;
-    let source = Ngsi::writer(&park).await;
+    let (_district, park, broker, source) = two_brokers().await;
     let redirect = json!({
         "mode": "redirect",
         "operations": ["createBatch"],
@@ -362,10 +356,7 @@ async fn a_batch_that_comes_back_through_via_is_a_loop() {
 
 #[tokio::test]
 async fn a_purge_goes_to_the_sources_of_its_types() {
-    let district = spawn_demo(true).await;
-    let park = spawn_demo(true).await;
-    let broker = Ngsi::writer(&district).await;
-    let source = Ngsi::writer(&park).await;
+    let (_district, park, broker, source) = two_brokers().await;
     let vehicle = |id: &str, name: &str| json!({"id": id, "type": "Vehicle", name: {"type": "Property", "value": 1}});
     for (ngsi, id, name) in [
         (&broker, CAR, "brandName"),

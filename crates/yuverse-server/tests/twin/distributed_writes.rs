@@ -11,6 +11,16 @@ use crate::ngsi::*;
 const CAR: &str = "urn:ngsi-ld:Vehicle:C1";
 
 /// A registration of the park's broker, which it reaches with the park's API key.
+/// Two brokers with a writer each: the district's, which sources are registered with, and a
+/// park's, which serves as a context source.
+pub(crate) async fn two_brokers() -> (TestApp, TestApp, Ngsi, Ngsi) {
+    let district = spawn_demo(true).await;
+    let park = spawn_demo(true).await;
+    let broker = Ngsi::writer(&district).await;
+    let source = Ngsi::writer(&park).await;
+    (district, park, broker, source)
+}
+
 pub(crate) fn registration(id: &str, park: &TestApp, source: &Ngsi, extra: Value) -> Value {
     let mut r = json!({
         "id": format!("urn:ngsi-ld:ContextSourceRegistration:{id}"),
@@ -39,10 +49,7 @@ pub(crate) async fn local(ngsi: &Ngsi, id: &str) -> Value {
 
 #[tokio::test]
 async fn an_exclusive_source_takes_its_attributes_and_the_broker_keeps_the_rest() {
-    let district = spawn_demo(true).await;
-    let park = spawn_demo(true).await;
-    let broker = Ngsi::writer(&district).await;
-    let source = Ngsi::writer(&park).await;
+    let (_district, park, broker, source) = two_brokers().await;
     let car =
         json!({"id": CAR, "type": "Vehicle", "brandName": {"type": "Property", "value": "长安"}});
     assert_eq!(
@@ -102,10 +109,7 @@ async fn an_exclusive_source_takes_its_attributes_and_the_broker_keeps_the_rest(
 
 #[tokio::test]
 async fn redirect_and_inclusive_sources_take_whole_entities() {
-    let district = spawn_demo(true).await;
-    let park = spawn_demo(true).await;
-    let broker = Ngsi::writer(&district).await;
-    let source = Ngsi::writer(&park).await;
+    let (_district, park, broker, source) = two_brokers().await;
     let redirect = json!({
         "mode": "redirect",
         "operations": ["redirectionOps"],
