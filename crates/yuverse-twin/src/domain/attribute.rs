@@ -128,6 +128,15 @@ pub const CORE_MEMBERS: [&str; 17] = [
 pub const ENTITY_MEMBERS: [&str; 6] =
     ["id", "type", "scope", "@context", "createdAt", "modifiedAt"];
 
+/// How requests name the default instance of an attribute, the one without a datasetId
+/// (`datasetId=@none`, clause 4.5.5).
+pub const NO_DATASET: &str = "@none";
+
+/// Whether a request's `datasetId` value names instances: a URI, or [`NO_DATASET`].
+pub fn names_dataset(d: &str) -> bool {
+    d == NO_DATASET || is_uri(d)
+}
+
 /// Whether a string is an absolute URI (scheme ":" rest), as ids and relationship objects must be.
 pub fn is_uri(s: &str) -> bool {
     let Some((scheme, rest)) = s.split_once(':') else {

@@ -274,7 +274,7 @@ pub fn split_nulls(value: &Value) -> (Vec<Option<String>>, Option<Value>) {
         instance
             .get("datasetId")
             .and_then(Value::as_str)
-            .filter(|d| *d != "@none")
+            .filter(|d| *d != crate::domain::attribute::NO_DATASET)
             .map(str::to_owned)
     };
     match value {

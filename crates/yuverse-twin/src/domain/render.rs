@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use super::attribute::{GEO_PROPERTY, LANGUAGE_PROPERTY, RELATIONSHIP};
+use super::attribute::{GEO_PROPERTY, LANGUAGE_PROPERTY, NO_DATASET, RELATIONSHIP};
 use super::entity::Doc;
 use super::language::{LanguageFilter, NO_LANGUAGE};
 use super::Vocabulary;
@@ -61,9 +61,6 @@ impl View {
         datasets.iter().any(|d| d == dataset)
     }
 }
-
-/// The `datasetId=` name of the default instance, the one without a datasetId.
-pub const NO_DATASET: &str = "@none";
 
 const SYSTEM: [&str; 2] = ["createdAt", "modifiedAt"];
 

@@ -9,7 +9,7 @@ use percent_encoding::percent_decode_str;
 
 use super::context::RequestContext;
 use crate::domain::join::Linking;
-use crate::domain::render::{Format, View, NO_DATASET};
+use crate::domain::render::{Format, View};
 use crate::domain::Vocabulary;
 use crate::error::{ErrorKind, NgsiError, NgsiResult};
 use crate::store::memory::Selector;
@@ -135,7 +135,7 @@ pub fn view(
         let datasets = list(datasets);
         if let Some(bad) = datasets
             .iter()
-            .find(|d| *d != NO_DATASET && !crate::domain::attribute::is_uri(d))
+            .find(|d| !crate::domain::attribute::names_dataset(d))
         {
             return Err(NgsiError::bad_data(format!(
                 "datasetId `{bad}` is neither a URI nor @none"

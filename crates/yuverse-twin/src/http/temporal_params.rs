@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use super::context::RequestContext;
 use super::params;
+use crate::domain::attribute::NO_DATASET;
 use crate::domain::language::LanguageFilter;
 use crate::domain::render::View;
 use crate::domain::Vocabulary;
@@ -123,7 +124,7 @@ pub fn temporal_query(
 fn datasets(value: &str) -> NgsiResult<Vec<Option<String>>> {
     list(value)
         .map(|d| match d {
-            "@none" => Ok(None),
+            NO_DATASET => Ok(None),
             d if crate::domain::attribute::is_uri(d) => Ok(Some(d.to_owned())),
             d => Err(NgsiError::bad_data(format!(
                 "datasetId `{d}` is neither a URI nor @none"

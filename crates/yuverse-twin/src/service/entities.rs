@@ -544,7 +544,7 @@ impl Twin {
             let dataset = body
                 .get("datasetId")
                 .and_then(Value::as_str)
-                .filter(|d| *d != "@none");
+                .filter(|d| *d != attribute::NO_DATASET);
             if !replace && entity::is_null_marker(body) {
                 if !entity::delete_attribute(&mut doc, &name, dataset, false, &tx.stamp) {
                     return Err(NgsiError::not_found(format!(

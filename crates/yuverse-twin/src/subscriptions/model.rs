@@ -357,7 +357,7 @@ impl Subscription {
         if let Some(bad) = datasets
             .iter()
             .flatten()
-            .find(|d| *d != "@none" && !is_uri(d))
+            .find(|d| !crate::domain::attribute::names_dataset(d))
         {
             return Err(NgsiError::bad_data(format!(
                 "datasetId `{bad}` is not a URI"
