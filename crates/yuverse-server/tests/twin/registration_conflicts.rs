@@ -130,6 +130,11 @@ async fn a_proxied_registration_cannot_take_what_the_broker_holds() {
             "redirect",
             json!([{"entities": [{"idPattern": "urn:ngsi-ld:Vehicle:C.*", "type": "Vehicle"}], "propertyNames": ["brandName"]}]),
         ),
+        registration(
+            "all-brands",
+            "redirect",
+            json!([{"propertyNames": ["brandName"]}]),
+        ),
     ];
     for other in taken {
         let r = broker.post("/csourceRegistrations", &other).await;
@@ -151,6 +156,11 @@ async fn a_proxied_registration_cannot_take_what_the_broker_holds() {
             "buses",
             "redirect",
             json!([{"entities": [{"type": "Bus"}]}]),
+        ),
+        registration(
+            "all-colours",
+            "redirect",
+            json!([{"propertyNames": ["colour"]}]),
         ),
     ];
     for other in free {

@@ -6,8 +6,8 @@
 //! - an exclusive registration conflicts with a stored entity of its entity id that has any
 //!   of its attributes;
 //! - a redirect registration conflicts with a stored entity it matches (id, id pattern and
-//!   type, and one of its attributes when it names attributes). An item naming attributes
-//!   but no entities would need a scan of every entity, and is not checked.
+//!   type, and one of its attributes when it names attributes; an item naming attributes but
+//!   no entities, any entity with one of them).
 
 use std::sync::Arc;
 
@@ -28,7 +28,13 @@ pub fn check(twin: &Twin, tenant: &str, registration: &Registration) -> NgsiResu
     }
     exclusive_overlap(twin.registrations()?, tenant, registration)?;
     for info in &registration.information {
-        for selector in &info.entities {
+        // An item without entities takes its attributes of every entity.
+        let selectors: Vec<Option<&EntitySelector>> = if info.entities.is_empty() {
+            vec![None]
+        } else {
+            info.entities.iter().map(Some).collect()
+        };
+        for selector in selectors {
             if let Some(id) = stored_match(twin, tenant, mode, selector, &info.attributes) {
                 return Err(conflict(format!(
                     "entity `{id}` exists here with what the {mode} registration would take from its context source"
@@ -98,26 +104,28 @@ fn overlaps(ours: &RegistrationInfo, theirs: &RegistrationInfo) -> bool {
     attributes && entities
 }
 
-/// The id of a stored entity the selector matches and that has one of `attributes` (an
-/// exclusive registration's), or that has one of them or any attribute when none are named
-/// (a redirect registration's). Asked of the query engine, which starts from its id and type
-/// indexes.
+/// The id of a stored entity the selector matches (any entity without one) and that has one
+/// of `attributes` (an exclusive registration's), or that has one of them or any attribute
+/// when none are named (a redirect registration's). Asked of the query engine, which starts
+/// from its id, type and attribute indexes.
 fn stored_match(
     twin: &Twin,
     tenant: &str,
     mode: &str,
-    selector: &EntitySelector,
+    selector: Option<&EntitySelector>,
     attributes: &[String],
 ) -> Option<String> {
-    if attributes.is_empty() && mode != "redirect" {
+    if attributes.is_empty() && (mode != "redirect" || selector.is_none()) {
         return None;
     }
     let query = Selector {
-        ids: selector.id.clone().map(|id| vec![id]),
-        id_pattern: selector.id_pattern.clone(),
-        types: Some(selector.type_expr.clone().unwrap_or_else(|| {
-            TypeExpr::Any(selector.types.iter().cloned().map(TypeExpr::Name).collect())
-        })),
+        ids: selector.and_then(|s| s.id.clone()).map(|id| vec![id]),
+        id_pattern: selector.and_then(|s| s.id_pattern.clone()),
+        types: selector.map(|s| {
+            s.type_expr.clone().unwrap_or_else(|| {
+                TypeExpr::Any(s.types.iter().cloned().map(TypeExpr::Name).collect())
+            })
+        }),
         attrs: (!attributes.is_empty()).then(|| attributes.to_vec()),
         ..Selector::default()
     };
