@@ -1,10 +1,12 @@
 //! The twin's group-commit writer against the real schema (the server's migrations), on SQLite
 //! or PostgreSQL: a commit is all or nothing, whichever way it is written.
 
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use yuverse_core::db::Database;
+use sqlx::migrate::Migrator;
+use yuverse_core::db::{Database, Dialect};
 use yuverse_twin::store::persist::{
     AfterCommit, Change, HistoryRow, Persister, ONE_TRIP_MAX_CHANGES,
 };
@@ -13,17 +15,17 @@ use crate::common::test_settings;
 
 const T: &str = "2026-11-30T00:00:00.000000Z";
 
-fn history(instance_id: &str) -> Change {
+/// A history row whose document is `doc` (the test's unique index refuses repeats).
+fn history(doc: &str) -> Change {
     Change::History(HistoryRow {
         tenant: "t".into(),
         entity_id: "urn:e".into(),
         attr: "p".into(),
-        instance_id: instance_id.into(),
         dataset_id: None,
         observed_at: None,
         created_at: T.into(),
         modified_at: T.into(),
-        doc: "{}".into(),
+        doc: doc.into(),
     })
 }
 
@@ -63,9 +65,14 @@ async fn a_failed_commit_writes_nothing_and_the_writer_goes_on() {
             .await
             .unwrap();
         yuverse_server::migrate::run(&db).await.unwrap();
+        // History rows have no key of their own to clash: this test's index gives them one.
+        sqlx::query("CREATE UNIQUE INDEX test_history_docs ON twin_history (doc)")
+            .execute(&db.pool)
+            .await
+            .unwrap();
         let persister = Persister::start(db.clone());
 
-        // The last history row repeats the first one's key: the commit fails part-way.
+        // The last history row repeats the first one's document: the commit fails part-way.
         let mut changes = vec![put("urn:a")];
         changes.extend((0..size).map(|i| history(&format!("i{i}"))));
         changes.push(history("i0"));
@@ -107,4 +114,73 @@ async fn a_failed_commit_writes_nothing_and_the_writer_goes_on() {
         assert_eq!(count(&db, "twin_entities").await, 1);
         db.close().await;
     }
+}
+
+/// The migration that keys history rows by integers.
+const INTEGER_INSTANCE_KEYS: i64 = 20261208000001;
+
+/// History recorded under UUID instance ids is carried over to integer keys in the order those
+/// time-ordered ids gave, and instances recorded afterwards follow it.
+#[tokio::test]
+async fn history_recorded_before_integer_instance_keys_is_kept_in_order() {
+    let (settings, _dir) = test_settings(false).await;
+    let db = Database::connect(settings.database_url.as_deref(), &settings.data_dir)
+        .await
+        .unwrap();
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(match db.dialect {
+            Dialect::Sqlite => "sqlite",
+            Dialect::Postgres => "postgres",
+        });
+    let mut earlier = Migrator::new(folder.as_path()).await.unwrap();
+    earlier.migrations = earlier
+        .migrations
+        .iter()
+        .filter(|m| m.version < INTEGER_INSTANCE_KEYS)
+        .cloned()
+        .collect::<Vec<_>>()
+        .into();
+    earlier.run(&db.pool).await.unwrap();
+    // Inserted out of order: the old ids, not the insertion, say which came first.
+    const LATER: &str = "2026-12-01T00:00:00.000000Z";
+    for (instance_id, doc, modified_at) in [
+        ("urn:ngsi-ld:attribute:instance:0192f000-0000-7000-8000-000000000002", "second", LATER),
+        ("urn:ngsi-ld:attribute:instance:0192f000-0000-7000-8000-000000000001", "first", T),
+    ] {
+        sqlx::query(
+            "INSERT INTO twin_history (tenant, entity_id, attr, instance_id, created_at, \
+             modified_at, doc) VALUES ('t', 'urn:e', 'p', $1, $2, $3, $4)",
+        )
+        .bind(instance_id)
+        .bind(T)
+        .bind(modified_at)
+        .bind(doc)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    }
+
+    yuverse_server::migrate::run(&db).await.unwrap();
+    let persister = Persister::start(db.clone());
+    persister
+        .submit(vec![history("third")], None)
+        .durable()
+        .await
+        .unwrap();
+    let rows: Vec<(String, Option<String>)> =
+        sqlx::query_as("SELECT doc, modified_at FROM twin_history ORDER BY id")
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
+    // A modification time equal to the creation time is no longer stored.
+    assert_eq!(
+        rows,
+        [
+            ("first".into(), None),
+            ("second".into(), Some(LATER.into())),
+            ("third".into(), None)
+        ]
+    );
+    db.close().await;
 }

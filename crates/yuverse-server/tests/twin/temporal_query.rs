@@ -241,6 +241,11 @@ async fn representations_and_time_properties() {
         .get_json("/temporal/entities?id=urn:ngsi-ld:Bus:b1&options=sysAttrs")
         .await;
     assert!(body[0]["speed"][0]["createdAt"].is_string());
+    // An instance never modified was modified when it was created.
+    assert_eq!(
+        body[0]["speed"][0]["modifiedAt"],
+        body[0]["speed"][0]["createdAt"]
+    );
     // createdAt windows: everything was recorded after 2020, nothing before.
     let body = ngsi
         .get_json("/temporal/entities?type=Bus&timeproperty=createdAt&timerel=after&timeAt=2020-01-01T00:00:00Z")
@@ -250,6 +255,10 @@ async fn representations_and_time_properties() {
         .get_json("/temporal/entities?type=Bus&timeproperty=modifiedAt&timerel=before&timeAt=2020-01-01T00:00:00Z")
         .await;
     assert_eq!(body, json!([]));
+    let body = ngsi
+        .get_json("/temporal/entities?type=Bus&timeproperty=modifiedAt&timerel=after&timeAt=2020-01-01T00:00:00Z")
+        .await;
+    assert_eq!(ids(&body), ["urn:ngsi-ld:Bus:b1"]);
 }
 
 #[tokio::test]

@@ -228,6 +228,82 @@ async fn instances_are_modified_and_deleted_by_instance_id_durably() {
     drop(dir);
 }
 
+/// Instance ids are the broker's integer keys as URNs: one spelling per instance, and the id
+/// of a deleted instance (even the newest) is never given again.
+#[tokio::test]
+async fn instance_ids_are_canonical_and_never_reused() {
+    let app = spawn_demo(true).await;
+    let ngsi = Ngsi::writer(&app).await;
+    ngsi.post(
+        "/temporal/entities",
+        &json!({"id": ID, "type": "Vehicle",
+            "speed": [speed(10, "2024-01-01T01:00:00Z"), speed(20, "2024-01-01T02:00:00Z")]}),
+    )
+    .await;
+    let history = temporal(&ngsi, ID).await;
+    let ids: Vec<String> = history["speed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["instanceId"].as_str().unwrap().to_owned())
+        .collect();
+    let number = |id: &str| -> u64 {
+        id.strip_prefix("urn:ngsi-ld:attribute:instance:")
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{id} is not an instance URN with a number"))
+    };
+    assert!(number(&ids[0]) < number(&ids[1]), "numbered as recorded");
+
+    let n = number(&ids[0]);
+    for other in [
+        format!("urn:ngsi-ld:attribute:instance:0{n}"),
+        format!("urn:ngsi-ld:attribute:instance:+{n}"),
+        format!("urn:ngsi-ld:attribute:instance:{n}0000000000000000000000"),
+        format!("urn:ngsi-ld:attribute:otherinstance:{n}"),
+    ] {
+        let r = ngsi
+            .request(
+                Method::DELETE,
+                &format!("/temporal/entities/{ID}/attrs/speed/{other}"),
+            )
+            .send()
+            .await
+            .unwrap();
+        expect_error(r, StatusCode::NOT_FOUND, "ResourceNotFound").await;
+    }
+
+    let newest = &ids[1];
+    let r = ngsi
+        .request(
+            Method::DELETE,
+            &format!("/temporal/entities/{ID}/attrs/speed/{newest}"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let r = ngsi
+        .post(
+            &format!("/temporal/entities/{ID}/attrs"),
+            &json!({"speed": speed(30, "2024-01-01T03:00:00Z")}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let history = temporal(&ngsi, ID).await;
+    let added = history["speed"][1]["instanceId"].as_str().unwrap();
+    assert_eq!(history["speed"][1]["value"], 30);
+    assert!(number(added) > number(newest), "{added} after {newest}");
+    let r = ngsi
+        .request(
+            Method::DELETE,
+            &format!("/temporal/entities/{ID}/attrs/speed/{newest}"),
+        )
+        .send()
+        .await
+        .unwrap();
+    expect_error(r, StatusCode::NOT_FOUND, "ResourceNotFound").await;
+}
+
 #[tokio::test]
 async fn attribute_and_entity_histories_are_deleted() {
     let app = spawn_demo(true).await;

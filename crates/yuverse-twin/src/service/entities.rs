@@ -80,7 +80,6 @@ impl Tx<'_> {
                     tenant: self.tenant.to_owned(),
                     entity_id: id.clone(),
                     attr: name.clone(),
-                    instance_id: HistoryRow::new_instance_id(),
                     dataset_id: dataset_of(instance).map(str::to_owned),
                     // Stored in the fixed-width form so that time windows compare as text.
                     observed_at: instance

@@ -8,7 +8,7 @@
 use sqlx::any::AnyRow;
 use yuverse_core::db::{col, Database};
 
-use super::persist::{HistoryDataset, HistoryRow};
+use super::persist::{HistoryDataset, HistoryRow, InstanceId};
 
 /// Which stored time a temporal request works on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -26,7 +26,7 @@ impl TimeColumn {
         match self {
             Self::Observed => "COALESCE(observed_at, created_at)",
             Self::Created | Self::Deleted => "created_at",
-            Self::Modified => "modified_at",
+            Self::Modified => "COALESCE(modified_at, created_at)",
         }
     }
 
@@ -66,6 +66,7 @@ pub enum Take {
 /// (of that entity) has in the window.
 #[derive(Debug, Clone)]
 pub struct Instance {
+    pub id: InstanceId,
     pub row: HistoryRow,
     pub time: String,
     pub in_window: usize,
@@ -189,12 +190,12 @@ pub async fn instances(
     // Window functions (SQLite ≥ 3.25, PostgreSQL) rank each attribute's instances and count
     // them, so one statement serves a whole page of entities.
     let sql = format!(
-        "SELECT tenant, entity_id, attr, instance_id, dataset_id, observed_at, created_at, \
-         modified_at, doc, t, n FROM (SELECT tenant, entity_id, attr, instance_id, dataset_id, \
+        "SELECT id, tenant, entity_id, attr, dataset_id, observed_at, created_at, \
+         modified_at, doc, t, n FROM (SELECT id, tenant, entity_id, attr, dataset_id, \
          observed_at, created_at, modified_at, doc, {time} AS t, \
-         ROW_NUMBER() OVER (PARTITION BY entity_id, attr ORDER BY {time} {order}, instance_id {order}) AS rn, \
+         ROW_NUMBER() OVER (PARTITION BY entity_id, attr ORDER BY {time} {order}, id {order}) AS rn, \
          COUNT(*) OVER (PARTITION BY entity_id, attr) AS n \
-         FROM twin_history WHERE {selected}) ranked {keep} ORDER BY entity_id, attr, t, instance_id"
+         FROM twin_history WHERE {selected}) ranked {keep} ORDER BY entity_id, attr, t, id"
     );
     let mut q = bind_selection(sqlx::query(&sql), scope, window);
     if let Some(n) = cut {
@@ -206,6 +207,7 @@ pub async fn instances(
         .map(|r| {
             let n: i64 = col(r, "n")?;
             Ok(Instance {
+                id: InstanceId(col(r, "id")?),
                 row: history_row(r)?,
                 time: col(r, "t")?,
                 in_window: usize::try_from(n).unwrap_or(0),
@@ -236,27 +238,31 @@ pub async fn entities_with_instances(
         .collect()
 }
 
-/// One instance by its id, when it belongs to that entity and attribute.
+/// One instance by its `instanceId`, when it is one of this broker's and belongs to that entity
+/// and attribute.
 pub async fn instance(
     db: &Database,
     tenant: &str,
     entity_id: &str,
     attr: &str,
     instance_id: &str,
-) -> Result<Option<HistoryRow>, sqlx::Error> {
+) -> Result<Option<(InstanceId, HistoryRow)>, sqlx::Error> {
+    let Some(id) = InstanceId::parse(instance_id) else {
+        return Ok(None);
+    };
     let mut conn = db.pool.acquire().await?;
     let row = sqlx::query(
-        "SELECT tenant, entity_id, attr, instance_id, dataset_id, observed_at, created_at, \
+        "SELECT tenant, entity_id, attr, dataset_id, observed_at, created_at, \
          modified_at, doc FROM twin_history \
-         WHERE tenant = $1 AND instance_id = $2 AND entity_id = $3 AND attr = $4",
+         WHERE id = $1 AND tenant = $2 AND entity_id = $3 AND attr = $4",
     )
+    .bind(id.0)
     .bind(tenant)
-    .bind(instance_id)
     .bind(entity_id)
     .bind(attr)
     .fetch_optional(&mut *conn)
     .await?;
-    row.as_ref().map(history_row).transpose()
+    Ok(row.as_ref().map(history_row).transpose()?.map(|row| (id, row)))
 }
 
 /// An entity deleted from the current state, as its last deletion recorded it.
@@ -352,15 +358,17 @@ pub async fn count(
 }
 
 fn history_row(r: &AnyRow) -> Result<HistoryRow, sqlx::Error> {
+    let created_at: String = col(r, "created_at")?;
+    // Stored only when it differs from createdAt (`HistoryRow::stored_modified_at`).
+    let modified_at: Option<String> = col(r, "modified_at")?;
     Ok(HistoryRow {
         tenant: col(r, "tenant")?,
         entity_id: col(r, "entity_id")?,
         attr: col(r, "attr")?,
-        instance_id: col(r, "instance_id")?,
         dataset_id: col(r, "dataset_id")?,
         observed_at: col(r, "observed_at")?,
-        created_at: col(r, "created_at")?,
-        modified_at: col(r, "modified_at")?,
+        modified_at: modified_at.unwrap_or_else(|| created_at.clone()),
+        created_at,
         doc: col(r, "doc")?,
     })
 }

@@ -51,10 +51,13 @@ pub enum Change {
     /// Removes one history instance.
     DeleteInstance {
         tenant: String,
-        instance_id: String,
+        instance: InstanceId,
     },
     /// Rewrites one history instance (temporal instance modification).
-    UpdateInstance(HistoryRow),
+    UpdateInstance {
+        instance: InstanceId,
+        row: HistoryRow,
+    },
 }
 
 /// Which instances of an attribute a history deletion takes.
@@ -70,7 +73,6 @@ pub struct HistoryRow {
     pub tenant: String,
     pub entity_id: String,
     pub attr: String,
-    pub instance_id: String,
     pub dataset_id: Option<String>,
     pub observed_at: Option<String>,
     pub created_at: String,
@@ -78,10 +80,36 @@ pub struct HistoryRow {
     pub doc: String,
 }
 
+/// A history instance's key: its row's integer id, which the database assigns in insertion
+/// order and never reuses. Clients see it as a URN (`instanceId`). An integer key costs a history
+/// row 8 bytes where a UUID URN took 68 and a primary-key index of its own beside the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InstanceId(pub i64);
+
+impl InstanceId {
+    const PREFIX: &'static str = "urn:ngsi-ld:attribute:instance:";
+
+    /// The `instanceId` clients see.
+    pub fn uri(self) -> String {
+        format!("{}{}", Self::PREFIX, self.0)
+    }
+
+    /// The instance an `instanceId` names, when it is one this broker gave: exactly the URN
+    /// `uri` writes (no sign, no leading zero), so that one instance has one name.
+    pub fn parse(uri: &str) -> Option<Self> {
+        let digits = uri.strip_prefix(Self::PREFIX)?;
+        let canonical = !digits.is_empty()
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && !digits.starts_with('0');
+        canonical.then(|| digits.parse().ok().map(Self)).flatten()
+    }
+}
+
 impl HistoryRow {
-    /// A fresh instance id (time-ordered, so that new keys land at the end of an index).
-    pub fn new_instance_id() -> String {
-        format!("urn:ngsi-ld:attribute:instance:{}", uuid::Uuid::now_v7())
+    /// `modified_at` as stored: none when it equals `created_at`, as it does for every instance
+    /// until the temporal API modifies it, which saves a history row a timestamp.
+    fn stored_modified_at(&self) -> Option<&str> {
+        (self.modified_at != self.created_at).then_some(self.modified_at.as_str())
     }
 
     /// The stored text of an attribute instance: its members but `createdAt` and `modifiedAt`,
@@ -150,7 +178,7 @@ const MAX_CHANGES_PER_COMMIT: usize = 20_000;
 /// its statements, each of one kind and size, hit SQLite's statement cache where scripts of
 /// every mix of sizes would not.
 pub const ONE_TRIP_MAX_CHANGES: usize = 64;
-/// Rows per multi-row statement (SQLite allows 32,766 parameters; history rows have 9).
+/// Rows per multi-row statement (SQLite allows 32,766 parameters; history rows have 8).
 const ROWS_PER_STATEMENT: usize = 500;
 
 impl Persister {
@@ -312,7 +340,7 @@ fn columns(change: &Change) -> usize {
     match change {
         Change::Tenant { .. } => 2,
         Change::Put { .. } => 3,
-        _ => 9,
+        _ => 8,
     }
 }
 
@@ -381,16 +409,15 @@ fn multi_row<'a>(
                     add(Some(&h.tenant))?;
                     add(Some(&h.entity_id))?;
                     add(Some(&h.attr))?;
-                    add(Some(&h.instance_id))?;
                     add(h.dataset_id.as_deref())?;
                     add(h.observed_at.as_deref())?;
                     add(Some(&h.created_at))?;
-                    add(Some(&h.modified_at))?;
+                    add(h.stored_modified_at())?;
                     add(Some(&h.doc))?;
                 }
             }
             format!(
-                "INSERT {}INTO twin_history (tenant, entity_id, attr, instance_id, dataset_id, \
+                "INSERT {}INTO twin_history (tenant, entity_id, attr, dataset_id, \
                  observed_at, created_at, modified_at, doc) VALUES {}",
                 whole_commit_fails(dialect),
                 placeholders(dialect, run.len(), per_row)
@@ -454,26 +481,23 @@ async fn apply_one(conn: &mut AnyConnection, change: &Change) -> Result<(), sqlx
                     .await?;
             }
         }
-        Change::DeleteInstance {
-            tenant,
-            instance_id,
-        } => {
-            sqlx::query("DELETE FROM twin_history WHERE tenant = $1 AND instance_id = $2")
+        Change::DeleteInstance { tenant, instance } => {
+            sqlx::query("DELETE FROM twin_history WHERE tenant = $1 AND id = $2")
                 .bind(tenant)
-                .bind(instance_id)
+                .bind(instance.0)
                 .execute(conn)
                 .await?;
         }
-        Change::UpdateInstance(h) => {
+        Change::UpdateInstance { instance, row: h } => {
             sqlx::query(
                 "UPDATE twin_history SET dataset_id = $3, observed_at = $4, modified_at = $5, doc = $6 \
-                 WHERE tenant = $1 AND instance_id = $2",
+                 WHERE tenant = $1 AND id = $2",
             )
             .bind(&h.tenant)
-            .bind(&h.instance_id)
+            .bind(instance.0)
             .bind(&h.dataset_id)
             .bind(&h.observed_at)
-            .bind(&h.modified_at)
+            .bind(h.stored_modified_at())
             .bind(&h.doc)
             .execute(conn)
             .await?;

@@ -44,7 +44,6 @@ pub(in crate::service) fn deletions(
                 tenant: tenant.to_owned(),
                 entity_id: id_of(before).to_owned(),
                 attr: name.clone(),
-                instance_id: HistoryRow::new_instance_id(),
                 dataset_id: dataset.map(str::to_owned),
                 // No observation: the instance counts at the time it was recorded.
                 observed_at: None,

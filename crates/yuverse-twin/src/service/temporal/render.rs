@@ -25,10 +25,7 @@ fn instance_doc(instance: &Instance) -> Option<Map<String, Value>> {
     let Ok(Value::Object(mut doc)) = serde_json::from_str::<Value>(&instance.row.doc) else {
         return None;
     };
-    doc.insert(
-        "instanceId".into(),
-        Value::String(instance.row.instance_id.clone()),
-    );
+    doc.insert("instanceId".into(), Value::String(instance.id.uri()));
     doc.insert(
         "createdAt".into(),
         Value::String(wire(&instance.row.created_at)),

@@ -66,7 +66,6 @@ fn history_row(
         tenant: tenant.to_owned(),
         entity_id: entity_id.to_owned(),
         attr: attr.to_owned(),
-        instance_id: HistoryRow::new_instance_id(),
         dataset_id: instance
             .get("datasetId")
             .and_then(Value::as_str)
@@ -353,7 +352,7 @@ impl Twin {
         }
         let mark = self.stamp();
         let incoming = attribute::normalize(attr, input, vocab, mark.stamp())?;
-        let stored = history::instance(&self.inner.db, tenant, id, &name, instance_id)
+        let (instance, stored) = history::instance(&self.inner.db, tenant, id, &name, instance_id)
             .await?
             .ok_or_else(|| {
                 NgsiError::not_found(format!(
@@ -383,7 +382,7 @@ impl Twin {
             doc: HistoryRow::doc_text(&doc),
             ..stored
         };
-        self.record_history_change(tenant, mark, Change::UpdateInstance(row))
+        self.record_history_change(tenant, mark, Change::UpdateInstance { instance, row })
             .await
     }
 
@@ -399,20 +398,19 @@ impl Twin {
         check_instance_id(instance_id)?;
         self.tenant(tenant)?;
         let name = vocab.expand(attr);
-        if history::instance(&self.inner.db, tenant, id, &name, instance_id)
-            .await?
-            .is_none()
-        {
+        let Some((instance, _)) =
+            history::instance(&self.inner.db, tenant, id, &name, instance_id).await?
+        else {
             return Err(NgsiError::not_found(format!(
                 "`{attr}` of `{id}` has no instance `{instance_id}`"
             )));
-        }
+        };
         self.record_history_change(
             tenant,
             self.stamp(),
             Change::DeleteInstance {
                 tenant: tenant.to_owned(),
-                instance_id: instance_id.to_owned(),
+                instance,
             },
         )
         .await
