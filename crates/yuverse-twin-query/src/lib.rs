@@ -378,7 +378,7 @@ pub fn fuzz_q(data: &[u8]) {
         }
         let entity = fuzz_entity();
         let _ = q.matches(&entity);
-        let resolve = |_: &str| Some(fuzz_entity());
+        let resolve = |_: &str| Some(std::borrow::Cow::Owned(fuzz_entity()));
         let _ = q.matches_with(&entity, &resolve);
         let _ = q.equality_terms();
         let _ = q.attribute_names();

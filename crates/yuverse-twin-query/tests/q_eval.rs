@@ -340,8 +340,8 @@ fn linked_entities() {
         "sensors": {"type": "ListRelationship", "objectList": ["urn:ngsi-ld:Device:1", "urn:ngsi-ld:Device:345"]},
         "name": {"type": "Property", "value": "x"}
     });
-    let resolve = |id: &str| -> Option<Value> {
-        match id {
+    let resolve = |id: &str| {
+        let found = match id {
             "urn:ngsi-ld:Device:345" => Some(json!({
                 "id": id, "type": "Device",
                 "humidity": {"type": "Property", "value": 40},
@@ -352,7 +352,8 @@ fn linked_entities() {
                 "name": {"type": "Property", "value": "Ann"}
             })),
             _ => None,
-        }
+        };
+        found.map(std::borrow::Cow::Owned)
     };
     let check = |text: &str| query(text).matches_with(&building, &resolve);
     assert!(check("sensor{humidity}==40"));

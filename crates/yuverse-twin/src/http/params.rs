@@ -260,6 +260,8 @@ pub fn selector(p: &HashMap<String, String>, ctx: &RequestContext) -> NgsiResult
     if let Some(q) = p.get("q") {
         let mut query = yuverse_twin_query::parse_q(q).map_err(|e| query_error("q", e))?;
         query.map_attribute_names(&mut |n| ctx.expand(n));
+        // Type hints of linked paths (`rel{Type:attr}`) name entity types, expanded alike.
+        query.map_entity_types(&mut |t| ctx.expand(t));
         s.q = Some(query);
     }
     // csf chooses context sources, not entities, but a broken one is refused even when no
