@@ -293,9 +293,15 @@ fn vocab_properties() {
     yes("gender==http://example.org/Male");
     no("gender==Male");
     let mut q = query("gender==Male");
-    q.map_uri_values(&mut |v| format!("http://example.org/{v}"));
+    q.map_values_of(&|name| name == "gender", &mut |v| {
+        format!("http://example.org/{v}")
+    });
     assert_eq!(q.to_string(), "gender==http://example.org/Male");
     assert!(q.matches(&car()));
+    // Only the attributes named have their values mapped.
+    let mut q = query(r#"brandName=="Male";gender==Male"#);
+    q.map_values_of(&|name| name == "brandName", &mut |v| format!("x:{v}"));
+    assert_eq!(q.to_string(), r#"brandName=="x:Male";gender==Male"#);
 }
 
 #[test]

@@ -1,4 +1,5 @@
-//! Queries into linked entities (`q=rel{attr}…` with `join`, clause 4.9).
+//! Queries into linked entities (`q=rel{attr}…` with `join`, clause 4.9) and `expandValues`
+//! (values of the named attributes IRI-expanded with the @context before comparing).
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -182,4 +183,100 @@ async fn linked_paths_without_join_too_deep_or_malformed_are_refused() {
         )
         .await;
     expect_error(r, StatusCode::BAD_REQUEST, "BadRequestData").await;
+}
+
+async fn shops(ngsi: &Ngsi) {
+    for body in [
+        json!({"id": "urn:ngsi-ld:Building:b1", "type": "Building",
+               "category": {"type": "VocabProperty", "vocab": "commercial"},
+               "name": "commercial"}),
+        json!({"id": "urn:ngsi-ld:Building:b2", "type": "Building",
+               "category": {"type": "VocabProperty", "vocab": ["residential", "office"]}}),
+    ] {
+        assert_eq!(
+            ngsi.post("/entities", &body).await.status(),
+            StatusCode::CREATED
+        );
+    }
+}
+
+#[tokio::test]
+async fn expand_values_expands_the_named_attributes_values_before_comparing() {
+    let app = spawn_demo(true).await;
+    let ngsi = Ngsi::writer(&app).await;
+    shops(&ngsi).await;
+    let buildings = |q: &str, extra: &str| format!("type=Building&q={}{extra}", enc(q));
+
+    // A VocabProperty holds the IRI its term expands to: the bare term does not equal it.
+    assert!(query_ids(&ngsi, &buildings("category==commercial", ""))
+        .await
+        .is_empty());
+    let expanded = buildings("category==commercial", "&expandValues=category");
+    assert_eq!(
+        query_ids(&ngsi, &expanded).await,
+        ["urn:ngsi-ld:Building:b1"]
+    );
+    let quoted = buildings(r#"category=="commercial""#, "&expandValues=category");
+    assert_eq!(query_ids(&ngsi, &quoted).await, ["urn:ngsi-ld:Building:b1"]);
+    let listed = buildings("category==office,shop", "&expandValues=category,name");
+    assert_eq!(query_ids(&ngsi, &listed).await, ["urn:ngsi-ld:Building:b2"]);
+    let unequal = buildings("category!=commercial", "&expandValues=category");
+    assert_eq!(
+        query_ids(&ngsi, &unequal).await,
+        ["urn:ngsi-ld:Building:b2"]
+    );
+    // Only the attributes named are expanded: `name` keeps its plain string.
+    let both = buildings(
+        r#"name=="commercial";category==commercial"#,
+        "&expandValues=category",
+    );
+    assert_eq!(query_ids(&ngsi, &both).await, ["urn:ngsi-ld:Building:b1"]);
+    let other = buildings("category==commercial", "&expandValues=name");
+    assert!(query_ids(&ngsi, &other).await.is_empty());
+
+    // The Query body takes it as an array of names or one comma-separated string.
+    for expand in [json!(["category"]), json!("name,category")] {
+        let r = ngsi
+            .post(
+                "/entityOperations/query",
+                &json!({"type": "Query", "entities": [{"type": "Building"}],
+                        "q": "category==commercial", "expandValues": expand}),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::OK, "{expand}");
+        assert_eq!(ids(&r.json().await.unwrap()), ["urn:ngsi-ld:Building:b1"]);
+    }
+}
+
+#[tokio::test]
+async fn malformed_expand_values_are_refused_naming_it() {
+    let app = spawn_demo(true).await;
+    let ngsi = Ngsi::writer(&app).await;
+    shops(&ngsi).await;
+    for value in ["", ",", "id", "%40id", "a%7Bb%7D", "a%20b"] {
+        let r = ngsi
+            .get(&format!(
+                "/entities?type=Building&q=category==commercial&expandValues={value}"
+            ))
+            .await;
+        let body = expect_error(r, StatusCode::BAD_REQUEST, "BadRequestData").await;
+        assert!(
+            body["detail"].as_str().unwrap().contains("expandValues"),
+            "{value}: {body}"
+        );
+    }
+    for value in [json!([]), json!(5), json!([1]), json!(["type"])] {
+        let r = ngsi
+            .post(
+                "/entityOperations/query",
+                &json!({"type": "Query", "entities": [{"type": "Building"}],
+                        "q": "category==commercial", "expandValues": value}),
+            )
+            .await;
+        let body = expect_error(r, StatusCode::BAD_REQUEST, "BadRequestData").await;
+        assert!(
+            body["detail"].as_str().unwrap().contains("expandValues"),
+            "{value}: {body}"
+        );
+    }
 }
