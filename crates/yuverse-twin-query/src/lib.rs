@@ -92,7 +92,7 @@
 //!   a missing target element.
 //! * **Left to the broker.** Expanding names and values with the @context (use
 //!   [`Query::map_attribute_names`], [`Query::map_entity_types`] and, for `expandValues`,
-//!   [`Query::map_uri_values`]), `jsonKeys`, the `datasetId` and `lang` parameters, and
+//!   [`Query::map_values_of`]), `jsonKeys`, the `datasetId` and `lang` parameters, and
 //!   percent-decoding the parameter.
 //!
 //! Display prints names verbatim: after [`Query::map_attribute_names`] has replaced names
