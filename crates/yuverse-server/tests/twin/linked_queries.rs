@@ -121,6 +121,24 @@ async fn a_linked_path_tests_the_entity_the_relationship_points_at() {
     );
     assert_eq!(query_ids(&ngsi, &either).await, [P1, P2]);
 
+    // A ListRelationship: any of the entities it lists may match.
+    let group = json!({"id": "urn:ngsi-ld:Company:group", "type": "Company",
+        "runs": {"type": "ListRelationship", "objectList": [P2, P1]}});
+    assert_eq!(
+        ngsi.post("/entities", &group).await.status(),
+        StatusCode::CREATED
+    );
+    let companies = |q: &str| format!("type=Company&q={}&join=inline", enc(q));
+    assert_eq!(
+        query_ids(&ngsi, &companies("runs{availableSpotNumber}>100")).await,
+        ["urn:ngsi-ld:Company:group"]
+    );
+    assert!(
+        query_ids(&ngsi, &companies("runs{availableSpotNumber}>200"))
+            .await
+            .is_empty()
+    );
+
     // The Query body takes the same paths.
     let r = ngsi
         .post(
