@@ -11,8 +11,9 @@ use crate::ast::{
 };
 use crate::temporal;
 
-/// Looks up a linked entity (normalized form, names expanded like the query) by its id.
-pub type Resolver<'r> = &'r dyn Fn(&str) -> Option<Value>;
+/// Looks up a linked entity (normalized form, names expanded like the query) by its id: a
+/// store lends the entity it holds, a caller that builds one hands it over.
+pub type Resolver<'r> = &'r dyn Fn(&str) -> Option<Cow<'r, Value>>;
 
 pub(crate) fn eval_expr(e: &Expr, entity: &Value, r: Option<Resolver<'_>>) -> bool {
     match e {

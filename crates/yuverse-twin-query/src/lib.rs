@@ -92,7 +92,7 @@
 //!   a missing target element.
 //! * **Left to the broker.** Expanding names and values with the @context (use
 //!   [`Query::map_attribute_names`], [`Query::map_entity_types`] and, for `expandValues`,
-//!   [`Query::map_uri_values`]), `jsonKeys`, the `datasetId` and `lang` parameters, and
+//!   [`Query::map_values_of`]), `jsonKeys`, the `datasetId` and `lang` parameters, and
 //!   percent-decoding the parameter.
 //!
 //! Display prints names verbatim: after [`Query::map_attribute_names`] has replaced names
@@ -207,9 +207,17 @@ fn map_path_types(p: &mut AttrPath, f: &mut dyn FnMut(&str) -> String) {
     }
 }
 
-fn literal_uris(l: &mut Literal, f: &mut dyn FnMut(&str) -> String) {
-    if let Literal::Uri(u) = l {
-        *u = f(u);
+fn string_values(l: &mut Literal, f: &mut dyn FnMut(&str) -> String) {
+    if let Literal::Uri(text) | Literal::String(text) = l {
+        *text = f(text);
+    }
+}
+
+/// The name of the attribute (or sub-attribute) whose value a path reaches.
+fn compared_name(p: &AttrPath) -> &str {
+    match &p.kind {
+        PathKind::Linked { target, .. } => compared_name(target),
+        PathKind::Value { sub_attrs, .. } => sub_attrs.last().unwrap_or(&p.name),
     }
 }
 
@@ -247,18 +255,29 @@ impl Query {
         for_each_term_mut(&mut self.root, &mut |t| map_path_types(t.path_mut(), f));
     }
 
-    /// Replace unquoted URI / vocabulary values ([`Literal::Uri`]), e.g. to expand `Male` to
-    /// `http://example.org/Male` for a VocabProperty (clause 4.9 `expandValues`).
-    pub fn map_uri_values(&mut self, f: &mut dyn FnMut(&str) -> String) {
+    /// Replace the string values (quoted, or unquoted URIs and vocabulary terms) that terms
+    /// compare with the attributes `named` picks, e.g. to IRI-expand `Male` into
+    /// `http://example.org/Male` for a VocabProperty (clause 4.9 `expandValues`). A term's
+    /// attribute is the one whose value it compares: the last name of its path (`attr` in
+    /// `rel{attr}`, `sub` in `attr.sub`). Numbers, booleans, dates and patterns are left alone.
+    pub fn map_values_of(
+        &mut self,
+        named: &dyn Fn(&str) -> bool,
+        f: &mut dyn FnMut(&str) -> String,
+    ) {
         for_each_term_mut(&mut self.root, &mut |t| {
-            if let Term::Compare { operand, .. } = t {
-                match operand {
-                    Operand::Single(l) => literal_uris(l, f),
-                    Operand::List(ls) => ls.iter_mut().for_each(|l| literal_uris(l, f)),
-                    Operand::Range(a, b) => {
-                        literal_uris(a, f);
-                        literal_uris(b, f);
-                    }
+            let Term::Compare { path, operand, .. } = t else {
+                return;
+            };
+            if !named(compared_name(path)) {
+                return;
+            }
+            match operand {
+                Operand::Single(l) => string_values(l, f),
+                Operand::List(ls) => ls.iter_mut().for_each(|l| string_values(l, f)),
+                Operand::Range(a, b) => {
+                    string_values(a, f);
+                    string_values(b, f);
                 }
             }
         });
@@ -378,7 +397,7 @@ pub fn fuzz_q(data: &[u8]) {
         }
         let entity = fuzz_entity();
         let _ = q.matches(&entity);
-        let resolve = |_: &str| Some(fuzz_entity());
+        let resolve = |_: &str| Some(std::borrow::Cow::Owned(fuzz_entity()));
         let _ = q.matches_with(&entity, &resolve);
         let _ = q.equality_terms();
         let _ = q.attribute_names();

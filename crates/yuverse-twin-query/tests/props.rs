@@ -307,7 +307,7 @@ proptest! {
     fn evaluation_never_panics(e in expr(), entity in json_value()) {
         let q = parse_q(&e.to_string()).expect("generated queries parse");
         let _ = q.matches(&entity);
-        let resolve = |_: &str| Some(entity.clone());
+        let resolve = |_: &str| Some(std::borrow::Cow::Borrowed(&entity));
         let _ = q.matches_with(&entity, &resolve);
         let _ = q.equality_terms();
     }

@@ -293,9 +293,15 @@ fn vocab_properties() {
     yes("gender==http://example.org/Male");
     no("gender==Male");
     let mut q = query("gender==Male");
-    q.map_uri_values(&mut |v| format!("http://example.org/{v}"));
+    q.map_values_of(&|name| name == "gender", &mut |v| {
+        format!("http://example.org/{v}")
+    });
     assert_eq!(q.to_string(), "gender==http://example.org/Male");
     assert!(q.matches(&car()));
+    // Only the attributes named have their values mapped.
+    let mut q = query(r#"brandName=="Male";gender==Male"#);
+    q.map_values_of(&|name| name == "brandName", &mut |v| format!("x:{v}"));
+    assert_eq!(q.to_string(), r#"brandName=="x:Male";gender==Male"#);
 }
 
 #[test]
@@ -340,8 +346,8 @@ fn linked_entities() {
         "sensors": {"type": "ListRelationship", "objectList": ["urn:ngsi-ld:Device:1", "urn:ngsi-ld:Device:345"]},
         "name": {"type": "Property", "value": "x"}
     });
-    let resolve = |id: &str| -> Option<Value> {
-        match id {
+    let resolve = |id: &str| {
+        let found = match id {
             "urn:ngsi-ld:Device:345" => Some(json!({
                 "id": id, "type": "Device",
                 "humidity": {"type": "Property", "value": 40},
@@ -352,7 +358,8 @@ fn linked_entities() {
                 "name": {"type": "Property", "value": "Ann"}
             })),
             _ => None,
-        }
+        };
+        found.map(std::borrow::Cow::Owned)
     };
     let check = |text: &str| query(text).matches_with(&building, &resolve);
     assert!(check("sensor{humidity}==40"));

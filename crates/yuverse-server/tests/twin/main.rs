@@ -19,6 +19,7 @@ mod jsonld_context_kinds;
 mod jsonld_contexts;
 mod languages;
 mod linked_entities;
+mod linked_queries;
 mod live;
 mod persist;
 mod projection;

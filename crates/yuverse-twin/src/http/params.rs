@@ -124,7 +124,7 @@ pub fn view(
     projection(p, ctx, &mut view, linking.map(|l| l.level))?;
     if view.only.is_none() {
         if let Some(attrs) = p.get("attrs") {
-            view.only = Some(attribute_list(attrs, ctx)?);
+            view.only = Some(attribute_list(attrs, "attrs", ctx)?);
         }
     }
     view.lang = p
@@ -255,12 +255,17 @@ pub fn selector(p: &HashMap<String, String>, ctx: &RequestContext) -> NgsiResult
         s.types = Some(type_expr(t, ctx)?);
     }
     if let Some(attrs) = p.get("attrs") {
-        s.attrs = Some(attribute_list(attrs, ctx)?);
+        s.attrs = Some(attribute_list(attrs, "attrs", ctx)?);
     }
     if let Some(q) = p.get("q") {
         let mut query = yuverse_twin_query::parse_q(q).map_err(|e| query_error("q", e))?;
         query.map_attribute_names(&mut |n| ctx.expand(n));
+        // Type hints of linked paths (`rel{Type:attr}`) name entity types, expanded alike.
+        query.map_entity_types(&mut |t| ctx.expand(t));
         s.q = Some(query);
+    }
+    if let Some(names) = p.get("expandValues") {
+        expand_values(names, s.q.as_mut(), ctx)?;
     }
     // csf chooses context sources, not entities, but a broken one is refused even when no
     // source is registered (clause 5.7.2.4).
@@ -295,6 +300,29 @@ pub fn selector(p: &HashMap<String, String>, ctx: &RequestContext) -> NgsiResult
         }
     }
     Ok(s)
+}
+
+/// `expandValues` (clause 4.9): the values `q` compares with the attributes listed are
+/// IRI-expanded with the @context before comparing, so that a term such as `commercial`
+/// equals the IRI a VocabProperty or Relationship holds. Without `q` it only has to be well
+/// formed.
+fn expand_values(
+    names: &str,
+    q: Option<&mut yuverse_twin_query::Query>,
+    ctx: &RequestContext,
+) -> NgsiResult<()> {
+    let names = attribute_list(names, "expandValues", ctx)?;
+    if names.is_empty() {
+        return Err(NgsiError::bad_data(
+            "expandValues: give the attributes whose values are to be expanded",
+        ));
+    }
+    if let Some(q) = q {
+        q.map_values_of(&|name| names.iter().any(|n| n == name), &mut |v| {
+            ctx.expand(v)
+        });
+    }
+    Ok(())
 }
 
 /// An entity id to select by: a URI, or BadRequestData naming `what`.
@@ -350,10 +378,10 @@ pub fn type_expr(text: &str, ctx: &RequestContext) -> NgsiResult<TypeExpr> {
     Ok(expr)
 }
 
-/// The attribute names of `attrs`, expanded. The entity members `id` and `type`, JSON-LD
-/// keywords and names with characters no attribute name has are BadRequestData
-/// (clause 5.7.2.4): they cannot name an attribute.
-fn attribute_list(value: &str, ctx: &RequestContext) -> NgsiResult<Vec<String>> {
+/// The attribute names of `attrs` (or of the parameter `param`), expanded. The entity members
+/// `id` and `type`, JSON-LD keywords and names with characters no attribute name has are
+/// BadRequestData (clause 5.7.2.4): they cannot name an attribute.
+fn attribute_list(value: &str, param: &str, ctx: &RequestContext) -> NgsiResult<Vec<String>> {
     let names = list(value);
     for name in &names {
         let not_a_name = name
@@ -361,7 +389,7 @@ fn attribute_list(value: &str, ctx: &RequestContext) -> NgsiResult<Vec<String>> 
             .any(|c| c.is_whitespace() || c.is_control() || "<>\"'=;()[]{}".contains(c));
         if matches!(name.as_str(), "id" | "type") || name.starts_with('@') || not_a_name {
             return Err(NgsiError::bad_data(format!(
-                "attrs: `{name}` cannot be an attribute name"
+                "{param}: `{name}` cannot be an attribute name"
             )));
         }
     }

@@ -47,7 +47,7 @@ pub fn parse(body: &Value, ctx: &RequestContext, temporal: bool) -> NgsiResult<Q
                     continue;
                 }
                 "attrs" => names(value, member, false)?,
-                "pick" | "omit" | "datasetId" => names(value, member, true)?,
+                "pick" | "omit" | "datasetId" | "expandValues" => names(value, member, true)?,
                 "q" | "scopeQ" | "csf" | "lang" | "join" => string(value, member)?.to_owned(),
                 "local" => value
                     .as_bool()

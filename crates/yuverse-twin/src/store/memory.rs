@@ -2,6 +2,7 @@
 //! entity: by type, by attribute name and by geometry (one R-tree per GeoProperty name).
 //! Entities are kept sorted by id so results page deterministically.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -351,8 +352,10 @@ impl TenantState {
             }
         }
         if let Some(q) = &s.q {
-            // The evaluator reads the stored form directly (attributes as instance arrays).
-            if !q.matches(entity) {
+            // The evaluator reads the stored form directly (attributes as instance arrays);
+            // a path into linked entities (`rel{attr}`) looks each target up in this tenant.
+            let resolve = |id: &str| self.entities.get(id).map(|e| Cow::Borrowed(e.as_ref()));
+            if !q.matches_with(entity, &resolve) {
                 return false;
             }
         }
@@ -402,22 +405,19 @@ impl TenantState {
 
 /// Attribute names an entity must carry to match `expr`, when every way of matching needs one
 /// of them (so the attribute index can give the candidates); `None` when a match is possible
-/// without any (negations, system attributes, linked paths).
+/// without any (negations, system attributes). A linked path (`rel{attr}`) needs the
+/// Relationship `rel` on the entity itself, so it narrows the candidates as well.
 fn required_attributes(expr: &yuverse_twin_query::Expr) -> Option<Vec<&str>> {
     use yuverse_twin_query::{Expr, Term};
     match expr {
-        Expr::Term(Term::Exists(p)) | Expr::Term(Term::Compare { path: p, .. })
-            if !p.is_linked() =>
-        {
+        Expr::Term(Term::Exists(p)) | Expr::Term(Term::Compare { path: p, .. }) => {
             (!yuverse_twin_query::is_system_name(&p.name)).then(|| vec![p.name.as_str()])
         }
         Expr::Term(Term::Pattern {
             path,
             negated: false,
             ..
-        }) if !path.is_linked() => {
-            (!yuverse_twin_query::is_system_name(&path.name)).then(|| vec![path.name.as_str()])
-        }
+        }) => (!yuverse_twin_query::is_system_name(&path.name)).then(|| vec![path.name.as_str()]),
         Expr::Term(_) => None,
         // One child that needs an attribute is enough for a conjunction.
         Expr::And(children) => children.iter().find_map(required_attributes),
