@@ -277,13 +277,29 @@ async fn run_query(
         p.get("orderFrom").map(String::as_str),
         ctx,
     )?;
-    let page = twin.query(
-        &tenant,
-        &selector,
-        ordering.as_ref(),
-        (paging.offset, paging.limit),
-        paging.count,
-    )?;
+    // Entities the projection leaves empty are not part of the answer (a `pick` naming
+    // attributes they lack): they are left out before paging and counting, so that
+    // `NGSILD-Results-Count`, the page and its `Link`s agree. Only a projection without `id`
+    // can empty an entity.
+    let shown = |e: &Value| !is_empty(&render(crate::domain::entity::doc(e), &view, ctx));
+    let page = if view.omit_id {
+        twin.query_kept(
+            &tenant,
+            &selector,
+            ordering.as_ref(),
+            (paging.offset, paging.limit),
+            paging.count,
+            &shown,
+        )?
+    } else {
+        twin.query(
+            &tenant,
+            &selector,
+            ordering.as_ref(),
+            (paging.offset, paging.limit),
+            paging.count,
+        )?
+    };
     let body = match repr {
         Representation::GeoJson => {
             let geometry = geo_property(p, ctx);
@@ -291,12 +307,10 @@ async fn run_query(
                 page.entities.iter().map(|e| render_feature(crate::domain::entity::doc(e), &view, ctx, &geometry)).collect::<Vec<_>>()})
         }
         _ => match linking {
-            // Entities the projection leaves empty are left out of the answer.
             None => Value::Array(
                 page.entities
                     .iter()
                     .map(|e| render(crate::domain::entity::doc(e), &view, ctx))
-                    .filter(|e| !is_empty(e))
                     .collect(),
             ),
             Some(linking) => {

@@ -1,0 +1,143 @@
+//! How the broker answers: batch update results with `noOverwrite` (clause 5.6.9), and counts
+//! and pages that agree with what a projection leaves of the entities (clauses 4.21, 5.5.9).
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::common::*;
+use crate::distributed_batch::recording_source;
+use crate::distributed_writes::register;
+use crate::ngsi::*;
+
+const CAR: &str = "urn:ngsi-ld:Vehicle:A1";
+const VAN: &str = "urn:ngsi-ld:Vehicle:A2";
+
+/// A vehicle whose `speed` has only a named instance (datasetId), as the suite's D014_02 makes.
+fn vehicle(id: &str) -> Value {
+    json!({"id": id, "type": "Vehicle",
+           "speed": {"type": "Property", "value": 56,
+                     "datasetId": "urn:ngsi-ld:Property:speedometer"},
+           "isParked2": {"type": "Relationship", "object": "urn:ngsi-ld:OffStreetParking:D2"}})
+}
+
+/// New attributes and new instances (datasetIds) of existing attributes, sent with scope.
+fn additions(id: &str) -> Value {
+    json!({"id": id, "type": "Vehicle", "scope": "/Madrid/Centro",
+           "isParked": {"type": "Relationship", "object": "urn:ngsi-ld:OffStreetParking:D2"},
+           "speed": [{"type": "Property", "value": 55},
+                     {"type": "Property", "value": 54.5,
+                      "datasetId": "urn:ngsi-ld:Property:gps"}]})
+}
+
+#[tokio::test]
+async fn a_no_overwrite_batch_update_with_an_inclusive_source_adding_only_new_instances_is_204() {
+    let district = spawn_demo(true).await;
+    let broker = Ngsi::writer(&district).await;
+    for id in [CAR, VAN] {
+        let r = broker.post("/entities", &vehicle(id)).await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+    }
+    let (url, seen) = recording_source().await;
+    register(
+        &broker,
+        &json!({"type": "ContextSourceRegistration", "endpoint": url,
+                "operations": ["redirectionOps", "createBatch", "upsertBatch", "updateBatch", "deleteBatch", "mergeBatch"],
+                "information": [{"entities": [{"idPattern": "urn:ngsi-ld:Vehicle:*", "type": "Vehicle"}]}]}),
+    )
+    .await;
+    let r = broker
+        .post(
+            "/entityOperations/update?options=noOverwrite",
+            &json!([additions(CAR), additions(VAN)]),
+        )
+        .await;
+    let status = r.status();
+    assert_eq!(
+        status,
+        StatusCode::NO_CONTENT,
+        "{}",
+        r.text().await.unwrap()
+    );
+    assert_eq!(seen.lock().unwrap().len(), 1);
+}
+
+/// Three buses, the first without `speed`: `pick=speed` leaves it nothing to show.
+async fn buses(ngsi: &Ngsi) {
+    let bus = |n: u32, speed: Option<u32>| {
+        let mut e = json!({"id": format!("urn:ngsi-ld:Bus:P{n}"), "type": "Bus",
+                           "route": {"type": "Property", "value": "550"}});
+        if let Some(v) = speed {
+            e["speed"] = json!({"type": "Property", "value": v});
+        }
+        e
+    };
+    let r = ngsi
+        .post(
+            "/entityOperations/create",
+            &json!([bus(0, None), bus(1, Some(10)), bus(2, Some(20))]),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+}
+
+fn links(r: &reqwest::Response) -> Vec<String> {
+    r.headers()
+        .get_all("link")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn count_and_pages_are_of_the_entities_a_projection_leaves_something_of() {
+    let app = spawn_demo(true).await;
+    let ngsi = Ngsi::writer(&app).await;
+    buses(&ngsi).await;
+
+    let r = ngsi
+        .get("/entities?type=Bus&pick=speed&count=true&limit=1")
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["ngsild-results-count"], "2");
+    let next = links(&r);
+    assert!(
+        next.iter()
+            .any(|l| l.contains("rel=\"next\"") && l.contains("offset=1")),
+        "{next:?}"
+    );
+    assert_eq!(
+        r.json::<Value>().await.unwrap(),
+        json!([{"speed": {"type": "Property", "value": 10}}])
+    );
+
+    let r = ngsi
+        .get("/entities?type=Bus&pick=speed&count=true&limit=1&offset=1")
+        .await;
+    assert_eq!(r.headers()["ngsild-results-count"], "2");
+    assert!(
+        !links(&r).iter().any(|l| l.contains("rel=\"next\"")),
+        "{:?}",
+        links(&r)
+    );
+    assert_eq!(
+        r.json::<Value>().await.unwrap(),
+        json!([{"speed": {"type": "Property", "value": 20}}])
+    );
+
+    // Ordered, and with `omit`, the same holds; `id` picked keeps every entity.
+    let r = ngsi
+        .get("/entities?type=Bus&omit=id,type,route&count=true&orderBy=speed;desc")
+        .await;
+    assert_eq!(r.headers()["ngsild-results-count"], "2");
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body.as_array().unwrap().len(), 2, "{body}");
+    assert_eq!(body[0]["speed"]["value"], 20);
+    let r = ngsi
+        .get("/entities?type=Bus&pick=id,speed&count=true")
+        .await;
+    assert_eq!(r.headers()["ngsild-results-count"], "3");
+
+    // Bad projections stay problem+json.
+    let r = ngsi.get("/entities?type=Bus&pick=speed&omit=route").await;
+    expect_error(r, StatusCode::BAD_REQUEST, "BadRequestData").await;
+}
