@@ -141,3 +141,58 @@ async fn count_and_pages_are_of_the_entities_a_projection_leaves_something_of() 
     let r = ngsi.get("/entities?type=Bus&pick=speed&omit=route").await;
     expect_error(r, StatusCode::BAD_REQUEST, "BadRequestData").await;
 }
+
+/// Paging `Link`s are values of their own beside the @context `Link` of a JSON answer, each
+/// written as the conformance suite compares them (031_02, 041_03): `<url>;rel="prev"`.
+#[tokio::test]
+async fn paging_links_are_exact_and_apart_from_the_context_link() {
+    let app = spawn_demo(true).await;
+    let ngsi = Ngsi::writer(&app).await;
+    buses(&ngsi).await;
+    let r = ngsi.get("/entities?type=Bus&limit=1&offset=1").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let values = links(&r);
+    assert_eq!(values.len(), 3, "{values:?}");
+    assert!(
+        values.iter().any(
+            |l| l.contains("rel=\"http://www.w3.org/ns/json-ld#context\"")
+                && !l.contains("rel=\"next\"")
+        ),
+        "{values:?}"
+    );
+    assert!(
+        values
+            .contains(&"</ngsi-ld/v1/entities?type=Bus&limit=1&offset=0>;rel=\"prev\"".to_owned()),
+        "{values:?}"
+    );
+    assert!(
+        values
+            .contains(&"</ngsi-ld/v1/entities?type=Bus&limit=1&offset=2>;rel=\"next\"".to_owned()),
+        "{values:?}"
+    );
+
+    for n in 0..2 {
+        let r = ngsi
+            .post(
+                "/subscriptions",
+                &json!({"id": format!("urn:ngsi-ld:Subscription:answers{n}"), "type": "Subscription",
+                        "entities": [{"type": "Bus"}],
+                        "notification": {"endpoint": {"uri": "http://127.0.0.1:9/notify"}}}),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+    }
+    let r = ngsi
+        .request(reqwest::Method::GET, "/subscriptions?limit=1&offset=1")
+        .header("accept", "application/ld+json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        links(&r),
+        ["</ngsi-ld/v1/subscriptions?limit=1&offset=0>;rel=\"prev\";type=\"application/ld+json\""]
+    );
+
+    let r = ngsi.get("/entities?type=Bus&limit=many").await;
+    expect_error(r, StatusCode::BAD_REQUEST, "BadRequestData").await;
+}

@@ -339,7 +339,8 @@ async fn run_query(
     Ok(response)
 }
 
-/// `Link` headers to the previous and next pages.
+/// `Link` headers to the previous and next pages, written `<url>;rel="next"` without the
+/// optional spaces (RFC 8288), as the conformance suite compares them verbatim.
 pub(super) fn paging_links(
     uri: &axum::http::Uri,
     offset: usize,
@@ -358,7 +359,7 @@ pub(super) fn paging_links(
         let mut q = rest.clone();
         let extra = format!("limit={limit}&offset={o}");
         q.push(&extra);
-        format!("<{path}?{}>; rel=\"{rel}\"", q.join("&"))
+        format!("<{path}?{}>;rel=\"{rel}\"", q.join("&"))
     };
     let mut links = Vec::new();
     if offset > 0 && limit > 0 {
