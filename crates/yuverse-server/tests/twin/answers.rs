@@ -196,3 +196,39 @@ async fn paging_links_are_exact_and_apart_from_the_context_link() {
     let r = ngsi.get("/entities?type=Bus&limit=many").await;
     expect_error(r, StatusCode::BAD_REQUEST, "BadRequestData").await;
 }
+
+/// The broker's own part of a query that also asks context sources is counted and paged the
+/// same way.
+#[tokio::test]
+async fn a_query_asking_sources_counts_only_what_the_projection_leaves() {
+    let district = spawn_demo(true).await;
+    let park = spawn_demo(true).await;
+    let broker = Ngsi::writer(&district).await;
+    let source = Ngsi::writer(&park).await;
+    buses(&broker).await;
+    let r = source
+        .post(
+            "/entities",
+            &json!({"id": "urn:ngsi-ld:Bus:P3", "type": "Bus", "speed": {"type": "Property", "value": 30}}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    register(
+        &broker,
+        &json!({"type": "ContextSourceRegistration", "endpoint": park.url(""),
+                "information": [{"entities": [{"type": "Bus"}]}]}),
+    )
+    .await;
+    let r = broker.get("/entities?type=Bus&pick=speed&count=true").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["ngsild-results-count"], "3");
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body.as_array().unwrap().len(), 3, "{body}");
+    assert!(
+        body.as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["speed"].is_object()),
+        "{body}"
+    );
+}

@@ -277,29 +277,14 @@ async fn run_query(
         p.get("orderFrom").map(String::as_str),
         ctx,
     )?;
-    // Entities the projection leaves empty are not part of the answer (a `pick` naming
-    // attributes they lack): they are left out before paging and counting, so that
-    // `NGSILD-Results-Count`, the page and its `Link`s agree. Only a projection without `id`
-    // can empty an entity.
-    let shown = |e: &Value| !is_empty(&render(crate::domain::entity::doc(e), &view, ctx));
-    let page = if view.omit_id {
-        twin.query_kept(
-            &tenant,
-            &selector,
-            ordering.as_ref(),
-            (paging.offset, paging.limit),
-            paging.count,
-            &shown,
-        )?
-    } else {
-        twin.query(
-            &tenant,
-            &selector,
-            ordering.as_ref(),
-            (paging.offset, paging.limit),
-            paging.count,
-        )?
-    };
+    let page = query_page(
+        twin,
+        &tenant,
+        (&selector, ordering.as_ref()),
+        (&view, ctx),
+        (paging.offset, paging.limit),
+        paging.count,
+    )?;
     let body = match repr {
         Representation::GeoJson => {
             let geometry = geo_property(p, ctx);
@@ -337,6 +322,25 @@ async fn run_query(
         }
     }
     Ok(response)
+}
+
+/// One page of the broker's own answer to a query. Entities the projection leaves empty (a
+/// `pick` naming attributes they lack) are not part of the answer: they are left out before
+/// paging and counting, so that `NGSILD-Results-Count`, the page and its `Link`s agree. Only a
+/// projection without `id` can empty an entity.
+pub(super) fn query_page(
+    twin: &Twin,
+    tenant: &str,
+    (selector, ordering): (&crate::store::memory::Selector, Option<&Ordering>),
+    (view, ctx): (&View, &RequestContext),
+    page: (usize, usize),
+    count: bool,
+) -> NgsiResult<crate::service::entities::QueryPage> {
+    if !view.omit_id {
+        return twin.query(tenant, selector, ordering, page, count);
+    }
+    let shown = |e: &Value| !is_empty(&render(crate::domain::entity::doc(e), view, ctx));
+    twin.query_kept(tenant, selector, ordering, page, count, &shown)
 }
 
 /// `Link` headers to the previous and next pages, written `<url>;rel="next"` without the
