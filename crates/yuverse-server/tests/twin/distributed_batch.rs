@@ -177,7 +177,7 @@ async fn entities_a_source_refuses_are_reported_with_its_registration() {
 
 /// One request a context source received.
 #[derive(Debug, Clone)]
-struct Received {
+pub(crate) struct Received {
     uri: String,
     via: Option<String>,
     link: Option<String>,
@@ -185,7 +185,7 @@ struct Received {
 }
 
 /// A context source that answers every batch with success and keeps what it was sent.
-async fn recording_source() -> (String, Arc<Mutex<Vec<Received>>>) {
+pub(crate) async fn recording_source() -> (String, Arc<Mutex<Vec<Received>>>) {
     use axum::http::{HeaderMap, StatusCode as AxumStatus, Uri};
     let seen: Arc<Mutex<Vec<Received>>> = Default::default();
     let sink = seen.clone();

@@ -7,6 +7,7 @@ mod common;
 mod ngsi;
 
 mod alerts;
+mod answers;
 mod attribute_updates;
 mod batch;
 mod context_and_tenants;

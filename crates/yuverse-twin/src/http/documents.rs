@@ -107,7 +107,7 @@ pub fn page<T>(
         Some(items.len()),
     );
     for link in links {
-        let typed = format!("{link}; type=\"application/ld+json\"");
+        let typed = format!("{link};type=\"application/ld+json\"");
         if let Ok(v) = HeaderValue::from_str(&typed) {
             response.headers_mut().append(header::LINK, v);
         }

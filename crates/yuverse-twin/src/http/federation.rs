@@ -115,10 +115,11 @@ pub(super) async fn query(
             (link(headers), &via::forwarded(headers)),
         )
         .await;
-    let local = local_or_none(twin.query(
+    let local = local_or_none(super::entities::query_page(
+        twin,
         tenant,
-        selector,
-        None,
+        (selector, None),
+        (view, ctx),
         (0, paging.offset + paging.limit),
         paging.count,
     ))?;

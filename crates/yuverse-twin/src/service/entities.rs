@@ -301,14 +301,37 @@ impl Twin {
     ) -> NgsiResult<QueryPage> {
         let state = self.tenant(tenant)?;
         let guard = state.read().map_err(|_| poisoned())?;
-        let Some(ordering) = ordering else {
+        if ordering.is_none() {
             let (entities, total) = guard.query(selector, offset, limit, count);
             return Ok(QueryPage { entities, total });
-        };
+        }
+        drop(guard);
+        self.query_kept(tenant, selector, ordering, (offset, limit), count, &|_| {
+            true
+        })
+    }
+
+    /// `query` over the matches `keep` accepts only, so that the page and the count are of
+    /// the entities an answer shows (a projection may leave some with nothing to show). Every
+    /// match is read before the page is cut, as for ordered queries.
+    pub fn query_kept(
+        &self,
+        tenant: &str,
+        selector: &Selector,
+        ordering: Option<&Ordering>,
+        (offset, limit): (usize, usize),
+        count: bool,
+        keep: &dyn Fn(&Value) -> bool,
+    ) -> NgsiResult<QueryPage> {
+        let state = self.tenant(tenant)?;
+        let guard = state.read().map_err(|_| poisoned())?;
         let (mut entities, _) = guard.query(selector, 0, usize::MAX, false);
         drop(guard);
+        entities.retain(|e| keep(e));
         let total = count.then_some(entities.len());
-        entities.sort_by(|a, b| ordering.compare(doc_of(a), doc_of(b)));
+        if let Some(ordering) = ordering {
+            entities.sort_by(|a, b| ordering.compare(doc_of(a), doc_of(b)));
+        }
         let entities = entities.into_iter().skip(offset).take(limit).collect();
         Ok(QueryPage { entities, total })
     }
