@@ -236,8 +236,12 @@ async fn instance_ids_are_canonical_and_never_reused() {
     let ngsi = Ngsi::writer(&app).await;
     ngsi.post(
         "/temporal/entities",
-        &json!({"id": ID, "type": "Vehicle",
-            "speed": [speed(10, "2024-01-01T01:00:00Z"), speed(20, "2024-01-01T02:00:00Z")]}),
+        &json!({"id": ID, "type": "Vehicle", "speed": [speed(10, "2024-01-01T01:00:00Z")]}),
+    )
+    .await;
+    ngsi.post(
+        &format!("/temporal/entities/{ID}/attrs"),
+        &json!({"speed": speed(20, "2024-01-01T02:00:00Z")}),
     )
     .await;
     let history = temporal(&ngsi, ID).await;
