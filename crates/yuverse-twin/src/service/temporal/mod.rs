@@ -8,6 +8,7 @@ mod aggregate;
 mod deletion;
 mod page;
 mod render;
+mod scope;
 mod write;
 
 use std::collections::BTreeMap;
@@ -29,6 +30,7 @@ use crate::store::persist::HistoryDataset;
 pub use aggregate::{AggrMethod, Aggregation, PeriodDuration};
 pub(super) use deletion::deletions;
 pub use page::ContentRange;
+pub(super) use scope::scope_change;
 
 /// What a temporal request asks for: the window (`timerel`, `timeAt`, `endTimeAt`,
 /// `timeproperty`), `lastN`, the attributes and the representation.
