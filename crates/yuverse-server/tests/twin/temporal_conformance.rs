@@ -352,3 +352,70 @@ async fn malformed_scope_instances_are_refused_and_create_nothing() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn temporal_queries_refuse_what_they_cannot_answer() {
+    let app = spawn_demo(true).await;
+    let ngsi = Ngsi::writer(&app).await;
+    let r = ngsi
+        .post(
+            "/temporal/entities",
+            &json!({"id": ID, "type": "Building", "name": at(1, "10:00")}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    const WINDOW: &str = "timerel=after&timeAt=2020-01-01T00:00:00Z";
+    // TP 5741_01: clause 5.7.4.4.
+    for bad in [
+        "attrs=createdAt",
+        "type=Building&pick=owner%7Bname%7D",
+        "type=Building&q=owner%7Bname%7D==%22x%22",
+        "type=Building&id=not%20a%20uri",
+        "type=Building&csf=))bad((",
+        "type=Building&orderBy=name",
+        "type=Building&orderBy=id;sideways",
+    ] {
+        let r = ngsi
+            .get(&format!("/temporal/entities?{WINDOW}&{bad}"))
+            .await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{bad}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(
+            body["type"],
+            format!("{ERRORS}BadRequestData"),
+            "{bad}: {body}"
+        );
+    }
+    // Ordering by id is allowed, either way.
+    let other = "urn:ngsi-ld:Vehicle:conformance-2";
+    let r = ngsi
+        .post(
+            "/temporal/entities",
+            &json!({"id": other, "type": "Building", "name": at(2, "10:00")}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    for (order, expected) in [
+        ("id", [ID, other]),
+        ("id;asc", [ID, other]),
+        ("id;desc", [other, ID]),
+    ] {
+        let answer = ngsi
+            .get_json(&format!(
+                "/temporal/entities?{WINDOW}&type=Building&orderBy={order}"
+            ))
+            .await;
+        let ids: Vec<&str> = answer
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, expected, "{order}");
+    }
+    // TP 5731_01: no linked entities on a retrieval either.
+    let r = ngsi
+        .get(&format!("/temporal/entities/{ID}?pick=owner%7Bname%7D"))
+        .await;
+    expect_error(r, StatusCode::BAD_REQUEST, "BadRequestData").await;
+}

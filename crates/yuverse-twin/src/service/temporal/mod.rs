@@ -48,6 +48,8 @@ pub struct TemporalQuery {
     pub sys_attrs: bool,
     /// `pick`/`omit`: the members of each entity shown (its other fields are unused).
     pub projection: View,
+    /// `orderBy=id;desc`: a query's entities in descending id order.
+    pub id_descending: bool,
 }
 
 /// `timerel` with its times.
@@ -292,6 +294,9 @@ impl Twin {
             // The current ones come in id order; the deleted ones join them in it.
             candidates.extend(deleted);
             candidates.sort_by(|a, b| a.id.cmp(&b.id));
+        }
+        if query.id_descending {
+            candidates.reverse();
         }
         let window = query.window();
         let mut page: Vec<Target> = Vec::new();
