@@ -419,3 +419,56 @@ async fn temporal_queries_refuse_what_they_cannot_answer() {
         .await;
     expect_error(r, StatusCode::BAD_REQUEST, "BadRequestData").await;
 }
+
+#[tokio::test]
+async fn the_ngsi_ld_null_is_a_value_of_an_instance_not_an_attribute() {
+    let app = spawn_demo(true).await;
+    let ngsi = Ngsi::writer(&app).await;
+    // TP 5611_01_02 (clause 5.5.4): as a first-level member it is refused, and nothing is
+    // stored.
+    for body in [
+        json!({"id": ID, "type": "Vehicle", "expiresAt": "urn:ngsi-ld:null", "speed": at(1, "10:00")}),
+        json!({"id": ID, "type": "Vehicle", "speed": "urn:ngsi-ld:null"}),
+    ] {
+        expect_error(
+            ngsi.post("/temporal/entities", &body).await,
+            StatusCode::BAD_REQUEST,
+            "BadRequestData",
+        )
+        .await;
+    }
+    expect_error(
+        ngsi.get(&format!("/temporal/entities/{ID}")).await,
+        StatusCode::NOT_FOUND,
+        "ResourceNotFound",
+    )
+    .await;
+    // TP 5611_01_01: an instance whose value is the NGSI-LD Null (a deletion) is history.
+    let r = ngsi
+        .post(
+            "/temporal/entities",
+            &json!({"id": ID, "type": "Vehicle", "speed": at(1, "10:00")}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let deleted = json!({"type": "Property", "value": "urn:ngsi-ld:null",
+        "observedAt": "2020-09-01T11:00:00Z"});
+    let r = ngsi
+        .post(
+            "/temporal/entities",
+            &json!({"id": ID, "type": "Vehicle", "speed": [deleted]}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let r = ngsi
+        .post(
+            &format!("/temporal/entities/{ID}/attrs"),
+            &json!({"speed": "urn:ngsi-ld:null"}),
+        )
+        .await;
+    expect_error(r, StatusCode::BAD_REQUEST, "BadRequestData").await;
+    let history = ngsi.get_json(&format!("/temporal/entities/{ID}")).await;
+    let speed = history["speed"].as_array().unwrap();
+    assert_eq!(speed.len(), 2, "{history}");
+    assert_eq!(speed[1]["value"], "urn:ngsi-ld:null");
+}

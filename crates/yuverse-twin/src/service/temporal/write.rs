@@ -39,6 +39,13 @@ fn parse_instances(
             continue;
         }
         attribute::check_attribute_name(name)?;
+        // The NGSI-LD Null is a value an instance may have (a deletion), but as a first-level
+        // member it only deletes, in fragments of partial updates and merges (clause 5.5.4).
+        if value.as_str() == Some(attribute::NGSI_LD_NULL) {
+            return Err(NgsiError::bad_data(format!(
+                "`{name}`: urn:ngsi-ld:null is no attribute of a temporal entity"
+            )));
+        }
         let items: Vec<&Value> = match value {
             Value::Array(items) if !items.is_empty() && items.iter().all(Value::is_object) => {
                 items.iter().collect()
