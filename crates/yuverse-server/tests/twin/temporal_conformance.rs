@@ -472,3 +472,63 @@ async fn the_ngsi_ld_null_is_a_value_of_an_instance_not_an_attribute() {
     assert_eq!(speed.len(), 2, "{history}");
     assert_eq!(speed[1]["value"], "urn:ngsi-ld:null");
 }
+
+#[tokio::test]
+async fn scope_queries_match_the_scope_held_within_the_window() {
+    let app = spawn_demo(true).await;
+    let ngsi = Ngsi::writer(&app).await;
+    let scoped = |scope: &str, time: &str| json!({"type": "Property", "value": scope, "observedAt": format!("2026-03-01T{time}:00Z")});
+    let speed = json!({"type": "Property", "value": 1, "observedAt": "2026-03-01T12:05:00Z"});
+    let id = |name: &str| format!("urn:ngsi-ld:Vehicle:scoped-{name}");
+    for (name, scope) in [
+        ("ab", json!([scoped("/A/B", "10:00")])),
+        ("xx", json!([scoped("/X", "10:00")])),
+        ("bare", Value::Null),
+        ("rep", json!([scoped("/R", "10:00"), scoped("/S", "12:30")])),
+        ("late", json!([scoped("/Z", "14:00")])),
+    ] {
+        let mut body = json!({"id": id(name), "type": "Vehicle", "speed": [speed]});
+        if !scope.is_null() {
+            body["scope"] = scope;
+        }
+        assert_eq!(
+            ngsi.post("/temporal/entities", &body).await.status(),
+            StatusCode::CREATED
+        );
+    }
+    const WINDOW: &str =
+        "timerel=between&timeAt=2026-03-01T12:00:00Z&endTimeAt=2026-03-01T13:00:00Z";
+    // TP 5744_03 (clauses 5.7.4.4 and 4.18).
+    for (scope_q, expected) in [
+        ("/A/B", vec!["ab"]),
+        ("/A/%23", vec!["ab"]),
+        ("/%23", vec!["ab", "rep", "xx"]),
+        ("/X%7C/R", vec!["rep", "xx"]),
+        ("/S", vec!["rep"]),
+        ("/Z", vec![]),
+        ("/Y", vec![]),
+    ] {
+        let answer = ngsi
+            .get_json(&format!(
+                "/temporal/entities?type=Vehicle&scopeQ={scope_q}&{WINDOW}"
+            ))
+            .await;
+        let ids: Vec<&str> = answer
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["id"].as_str().unwrap())
+            .collect();
+        let expected: Vec<String> = expected.into_iter().map(id).collect();
+        assert_eq!(ids, expected, "scopeQ={scope_q}");
+    }
+    expect_error(
+        ngsi.get(&format!(
+            "/temporal/entities?type=Vehicle&scopeQ=(/A&{WINDOW}"
+        ))
+        .await,
+        StatusCode::BAD_REQUEST,
+        "BadRequestData",
+    )
+    .await;
+}

@@ -276,6 +276,8 @@ impl Twin {
             q: selector.q.take(),
             geo: selector.geo.take(),
         };
+        // So does the scope query, on the scope instances (clause 5.7.4.4).
+        let scope_q = selector.scope_q.take();
         let current: Vec<Arc<Value>> = {
             let state = self.tenant(tenant)?;
             let guard = state.read().map_err(|_| poisoned())?;
@@ -303,6 +305,10 @@ impl Twin {
         let mut matched = 0usize;
         for chunk in candidates.chunks(CHUNK) {
             let ids: Vec<String> = chunk.iter().map(|t| t.id.clone()).collect();
+            let ids = match &scope_q {
+                Some(scope_q) => self.scoped_within(tenant, ids, scope_q, &window).await?,
+                None => ids,
+            };
             for id in self
                 .qualifying(tenant, &ids, &conditions, query, &window)
                 .await?
@@ -327,15 +333,15 @@ impl Twin {
     }
 
     /// Entities deleted from the current state (and not created again since) that the
-    /// selector chooses. Only ids and types can choose them: attribute and scope conditions
-    /// are about a current state they no longer have (`q` and geo-queries are not in the
+    /// selector chooses. Only ids and types can choose them: attribute conditions are about a
+    /// current state they no longer have (`q`, geo-queries and `scopeQ` are not in the
     /// selector: they are checked on the history of every candidate).
     async fn deleted_candidates(
         &self,
         tenant: &str,
         selector: &Selector,
     ) -> NgsiResult<Vec<Target>> {
-        if selector.attrs.is_some() || selector.scope_q.is_some() {
+        if selector.attrs.is_some() {
             return Ok(Vec::new());
         }
         let deleted =

@@ -5,14 +5,19 @@
 //! instance with an empty scope (`[]`, as the conformance suite's TP 020_19 expects) and
 //! `deletedAt`.
 
+use std::collections::HashMap;
+
 use serde_json::{json, Map, Value};
+use yuverse_twin_query::ScopeQuery;
 
 use super::super::entities::json_text;
+use super::super::{poisoned, Twin};
 use super::page::wire;
 use crate::domain::attribute::is_datetime;
 use crate::domain::entity::{self, id_of, Doc};
 use crate::domain::Stamp;
 use crate::error::{NgsiError, NgsiResult};
+use crate::store::history::{self, Scope, Take, Window};
 use crate::store::persist::HistoryRow;
 
 /// The name the scope's instances are kept under in the history, as an attribute would be
@@ -118,12 +123,129 @@ fn scope_instance(item: &Map<String, Value>) -> NgsiResult<Map<String, Value>> {
     Ok(property(scope, observed_at))
 }
 
+/// The scopes of a scope value (a string or a list of strings).
+fn scopes_of(value: &Value) -> Vec<String> {
+    match value {
+        Value::String(one) => vec![one.clone()],
+        Value::Array(items) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Whether one of the scopes an entity had within the window `[from, until)` satisfies
+/// `matches`. `instances` are its scope instances oldest first, each with its time: a scope
+/// holds from its time until the next instance's (clause 4.18: until it is replaced or
+/// removed; a removal is an instance without scopes).
+fn held_within(
+    instances: &[(&str, Vec<String>)],
+    (from, until): (Option<&str>, Option<&str>),
+    matches: impl Fn(&[String]) -> bool,
+) -> bool {
+    instances.iter().enumerate().any(|(i, (start, scopes))| {
+        let end = instances.get(i + 1).map(|(t, _)| *t);
+        until.is_none_or(|u| *start < u)
+            && from.is_none_or(|f| end.is_none_or(|e| e > f))
+            && matches(scopes)
+    })
+}
+
+impl Twin {
+    /// Of `ids`, those whose scope satisfied `scope_q` at some time within the window (clause
+    /// 5.7.4.4: the entity's scope instances are matched, with clause 4.18's validity). An
+    /// entity without scope history (its scope set before the broker kept one) is judged by
+    /// its current scope.
+    pub(super) async fn scoped_within(
+        &self,
+        tenant: &str,
+        ids: Vec<String>,
+        scope_q: &ScopeQuery,
+        window: &Window,
+    ) -> NgsiResult<Vec<String>> {
+        let attrs = [SCOPE.to_owned()];
+        let selection = Scope {
+            tenant,
+            entity_ids: &ids,
+            attrs: Some(&attrs),
+            datasets: None,
+        };
+        // Every scope instance, by observation time: one set before the window may hold in it.
+        let rows =
+            history::instances(&self.inner.db, &selection, &Window::default(), Take::All).await?;
+        let mut by_entity: HashMap<&str, Vec<(&str, Vec<String>)>> = HashMap::new();
+        for instance in &rows {
+            let scopes = serde_json::from_str::<Value>(&instance.row.doc)
+                .map(|doc| scopes_of(&doc["value"]))
+                .unwrap_or_default();
+            by_entity
+                .entry(instance.row.entity_id.as_str())
+                .or_default()
+                .push((instance.time.as_str(), scopes));
+        }
+        let current: Vec<Vec<String>> = {
+            let state = self.tenant(tenant)?;
+            let guard = state.read().map_err(|_| poisoned())?;
+            ids.iter()
+                .map(|id| {
+                    guard
+                        .get(id)
+                        .map(|e| scopes_of(&e["scope"]))
+                        .unwrap_or_default()
+                })
+                .collect()
+        };
+        let bounds = (window.from.as_deref(), window.until.as_deref());
+        Ok(ids
+            .iter()
+            .zip(current)
+            .filter(|(id, current)| match by_entity.get(id.as_str()) {
+                Some(instances) => held_within(instances, bounds, |s| scope_q.matches(s)),
+                None => scope_q.matches(current),
+            })
+            .map(|(id, _)| id.clone())
+            .collect())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn doc(v: Value) -> Doc {
         v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn a_scope_holds_from_when_it_is_set_until_it_is_replaced() {
+        let a = |s: &str| vec![s.to_owned()];
+        let history = [("10", a("/R")), ("20", a("/S")), ("30", Vec::new())];
+        let held = |window, wanted: &str| {
+            held_within(&history, window, |s: &[String]| {
+                s.iter().any(|x| x == wanted)
+            })
+        };
+        assert!(
+            held((Some("12"), Some("15")), "/R"),
+            "set before the window"
+        );
+        assert!(!held((Some("12"), Some("15")), "/S"));
+        assert!(
+            held((Some("15"), Some("25")), "/S"),
+            "set within the window"
+        );
+        assert!(
+            !held((Some("20"), Some("25")), "/R"),
+            "replaced at the window's start"
+        );
+        assert!(
+            !held((Some("05"), Some("10")), "/R"),
+            "set at the window's end"
+        );
+        assert!(!held((Some("35"), None), "/S"), "removed before the window");
+        assert!(held((None, None), "/R"));
     }
 
     #[test]
