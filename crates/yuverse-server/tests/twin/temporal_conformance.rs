@@ -319,6 +319,17 @@ async fn a_temporal_entity_carries_the_instances_of_its_scope() {
         .map(|i| i["value"].clone())
         .collect();
     assert_eq!(values, [json!(["/T"]), json!(["/S"])], "{history}");
+    // The other representations show the scope like a Property.
+    let simplified = ngsi
+        .get_json(&format!("/temporal/entities/{ID}?format=temporalValues"))
+        .await;
+    assert_eq!(simplified["scope"]["values"].as_array().unwrap().len(), 2);
+    let aggregated = ngsi
+        .get_json(&format!(
+            "/temporal/entities/{ID}?format=aggregatedValues&aggrMethods=totalCount"
+        ))
+        .await;
+    assert_eq!(aggregated["scope"]["totalCount"][0][0], 2, "{aggregated}");
 }
 
 #[tokio::test]
