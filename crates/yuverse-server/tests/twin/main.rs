@@ -34,6 +34,7 @@ mod subscription_selection;
 mod subscriptions;
 mod temporal;
 mod temporal_aggregate;
+mod temporal_conformance;
 mod temporal_paging;
 mod temporal_pick_and_deletions;
 mod temporal_query;

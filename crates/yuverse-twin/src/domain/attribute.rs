@@ -193,7 +193,7 @@ fn is_dot_segment(name: &str) -> bool {
     }
 }
 
-fn is_datetime(value: &Value) -> bool {
+pub(crate) fn is_datetime(value: &Value) -> bool {
     value
         .as_str()
         .is_some_and(|s| chrono::DateTime::parse_from_rfc3339(s).is_ok())

@@ -454,13 +454,9 @@ pub fn narrows_entity_query(s: &Selector) -> bool {
 /// The namespace of the core @context's terms (system members expand into it).
 const CORE_NAMESPACE: &str = "https://uri.etsi.org/ngsi-ld/";
 
-/// Whether a selector names something to select by (a query without any is 400).
+/// Whether a temporal query's selector names something to select by (a query without any is
+/// 400): ids or an idPattern, or what narrows an entity query — so `attrs` or `q` only with an
+/// attribute that is not a system member (clause 5.7.4.4; `attrs=createdAt` alone is too wide).
 pub fn has_selector(s: &Selector) -> bool {
-    s.ids.is_some()
-        || s.id_pattern.is_some()
-        || s.types.is_some()
-        || s.attrs.is_some()
-        || s.q.is_some()
-        || s.geo.is_some()
-        || !s.any_of.is_empty()
+    s.ids.is_some() || s.id_pattern.is_some() || !s.any_of.is_empty() || narrows_entity_query(s)
 }

@@ -78,6 +78,13 @@ async fn run_query(
             "a temporal query needs at least one of id, idPattern, type, attrs, q, a geo-query or local=true",
         ));
     }
+    // The temporal API has no join: a `q` into linked entities cannot be answered
+    // (clause 5.7.4.4).
+    if selector.q.as_ref().is_some_and(|q| q.linked_depth() > 0) {
+        return Err(NgsiError::bad_data(
+            "q: a temporal query cannot follow Relationships into linked entities (rel{attr})",
+        ));
+    }
     let query = temporal_query(p, ctx)?;
     let paging = params::paging(p, twin.config())?;
     let mut page = twin

@@ -117,7 +117,20 @@ pub fn temporal_query(
         format,
         sys_attrs,
         projection,
+        id_descending: id_descending(p)?,
     })
+}
+
+/// `orderBy` of a temporal query may name the entity id only (clause 5.7.4.4): whether the
+/// entities come in descending id order (ascending is the broker's own order).
+fn id_descending(p: &HashMap<String, String>) -> NgsiResult<bool> {
+    match p.get("orderBy").map(String::as_str) {
+        None | Some("id" | "id;asc") => Ok(false),
+        Some("id;desc") => Ok(true),
+        Some(other) => Err(NgsiError::bad_data(format!(
+            "orderBy: temporal queries order by `id` only (`id;asc` or `id;desc`), not `{other}`"
+        ))),
+    }
 }
 
 /// `datasetId`: datasetIds (URIs), `@none` naming the default instance (clause 4.5.5).

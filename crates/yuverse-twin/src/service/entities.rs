@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use super::temporal::deletions;
+use super::temporal::{deletions, scope_change};
 use super::{poisoned, Twin};
 use crate::domain::attribute::{self, dataset_of};
 use crate::domain::entity::{self, doc as doc_of, id_of, Doc, Overwrite};
@@ -56,8 +56,19 @@ impl Tx<'_> {
         self.state.get(id).is_some()
     }
 
-    /// Stores `doc`, recording history for the attributes named in `changed`.
+    /// Stores `doc`, recording history for the attributes named in `changed`, and for its
+    /// scope when the write changed it.
     pub fn put(&mut self, doc: Doc, changed: &[String]) {
+        self.store(doc, changed, true);
+    }
+
+    /// [`Tx::put`] for a temporal write that records the scope's instances from its body
+    /// itself.
+    pub fn put_without_scope_history(&mut self, doc: Doc, changed: &[String]) {
+        self.store(doc, changed, false);
+    }
+
+    fn store(&mut self, doc: Doc, changed: &[String], scope_history: bool) {
         // The notifier's catch-up at start finds changes by `modifiedAt`, which must not be
         // older than the write's mark (see `subscriptions::backlog`) when attributes changed.
         debug_assert!(
@@ -103,6 +114,11 @@ impl Tx<'_> {
         });
         let after = Arc::new(Value::Object(doc));
         let previous = self.state.put(after.clone());
+        if scope_history {
+            let before = previous.as_deref().map(doc_of);
+            let row = scope_change(self.tenant, before, Some(doc_of(&after)), &self.stamp);
+            self.changes.extend(row.map(Change::History));
+        }
         if let Some(before) = &previous {
             let gone = deletions(
                 self.tenant,
@@ -139,6 +155,8 @@ impl Tx<'_> {
             Some(previous) => {
                 let gone = deletions(self.tenant, doc_of(&previous), None, &self.stamp);
                 self.changes.extend(gone.into_iter().map(Change::History));
+                let scope = scope_change(self.tenant, Some(doc_of(&previous)), None, &self.stamp);
+                self.changes.extend(scope.map(Change::History));
                 self.changes.push(Change::Delete {
                     tenant: self.tenant.to_owned(),
                     id: id.to_owned(),

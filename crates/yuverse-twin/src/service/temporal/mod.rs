@@ -8,6 +8,7 @@ mod aggregate;
 mod deletion;
 mod page;
 mod render;
+mod scope;
 mod write;
 
 use std::collections::BTreeMap;
@@ -29,6 +30,7 @@ use crate::store::persist::HistoryDataset;
 pub use aggregate::{AggrMethod, Aggregation, PeriodDuration};
 pub(super) use deletion::deletions;
 pub use page::ContentRange;
+pub(super) use scope::scope_change;
 
 /// What a temporal request asks for: the window (`timerel`, `timeAt`, `endTimeAt`,
 /// `timeproperty`), `lastN`, the attributes and the representation.
@@ -46,6 +48,8 @@ pub struct TemporalQuery {
     pub sys_attrs: bool,
     /// `pick`/`omit`: the members of each entity shown (its other fields are unused).
     pub projection: View,
+    /// `orderBy=id;desc`: a query's entities in descending id order.
+    pub id_descending: bool,
 }
 
 /// `timerel` with its times.
@@ -272,6 +276,8 @@ impl Twin {
             q: selector.q.take(),
             geo: selector.geo.take(),
         };
+        // So does the scope query, on the scope instances (clause 5.7.4.4).
+        let scope_q = selector.scope_q.take();
         let current: Vec<Arc<Value>> = {
             let state = self.tenant(tenant)?;
             let guard = state.read().map_err(|_| poisoned())?;
@@ -291,11 +297,18 @@ impl Twin {
             candidates.extend(deleted);
             candidates.sort_by(|a, b| a.id.cmp(&b.id));
         }
+        if query.id_descending {
+            candidates.reverse();
+        }
         let window = query.window();
         let mut page: Vec<Target> = Vec::new();
         let mut matched = 0usize;
         for chunk in candidates.chunks(CHUNK) {
             let ids: Vec<String> = chunk.iter().map(|t| t.id.clone()).collect();
+            let ids = match &scope_q {
+                Some(scope_q) => self.scoped_within(tenant, ids, scope_q, &window).await?,
+                None => ids,
+            };
             for id in self
                 .qualifying(tenant, &ids, &conditions, query, &window)
                 .await?
@@ -320,15 +333,15 @@ impl Twin {
     }
 
     /// Entities deleted from the current state (and not created again since) that the
-    /// selector chooses. Only ids and types can choose them: attribute and scope conditions
-    /// are about a current state they no longer have (`q` and geo-queries are not in the
+    /// selector chooses. Only ids and types can choose them: attribute conditions are about a
+    /// current state they no longer have (`q`, geo-queries and `scopeQ` are not in the
     /// selector: they are checked on the history of every candidate).
     async fn deleted_candidates(
         &self,
         tenant: &str,
         selector: &Selector,
     ) -> NgsiResult<Vec<Target>> {
-        if selector.attrs.is_some() || selector.scope_q.is_some() {
+        if selector.attrs.is_some() {
             return Ok(Vec::new());
         }
         let deleted =

@@ -2,14 +2,18 @@
 //! history directly. They describe the past, so they leave the current state alone — except
 //! that creating the temporal representation of an entity the broker does not know at all also
 //! creates the entity, from the newest instance of each attribute (per datasetId), so that it
-//! can be selected by the query machinery like any other entity (with the body's `scope`).
+//! can be selected by the query machinery like any other entity (with the scope of the
+//! body's newest scope instance; the scope's instances are history like an attribute's).
 //!
 //! Every write goes through the tenant's lock and the group-commit writer like other twin
 //! writes, and is acknowledged when durable.
 
+use std::collections::{HashMap, HashSet};
+
 use serde_json::{Map, Value};
 
 use super::super::entities::check_id;
+use super::scope::{scope_instances, SCOPE};
 use super::Twin;
 use crate::domain::attribute::{self, ENTITY_MEMBERS};
 use crate::domain::entity::{self, Doc};
@@ -35,6 +39,13 @@ fn parse_instances(
             continue;
         }
         attribute::check_attribute_name(name)?;
+        // The NGSI-LD Null is a value an instance may have (a deletion), but as a first-level
+        // member it only deletes, in fragments of partial updates and merges (clause 5.5.4).
+        if value.as_str() == Some(attribute::NGSI_LD_NULL) {
+            return Err(NgsiError::bad_data(format!(
+                "`{name}`: urn:ngsi-ld:null is no attribute of a temporal entity"
+            )));
+        }
         let items: Vec<&Value> = match value {
             Value::Array(items) if !items.is_empty() && items.iter().all(Value::is_object) => {
                 items.iter().collect()
@@ -77,6 +88,35 @@ fn history_row(
     }
 }
 
+/// What makes an instance one observation of its attribute: its datasetId and `observedAt`
+/// (storage form). Instances without `observedAt` are never the same observation.
+type Observation = (Option<String>, String);
+
+fn observation(instance: &Map<String, Value>) -> Option<Observation> {
+    let dataset = instance
+        .get("datasetId")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    observed_at(instance).map(|time| (dataset, time))
+}
+
+/// Of the body's instances of an attribute that are the same observation, keeps the last:
+/// an attribute has one value per datasetId at an observation time (clause 5.6.11, as the
+/// conformance suite reads it: a restated observation replaces the stored one).
+fn last_of_each_observation(attributes: &mut Instances) {
+    for (_, instances) in attributes.iter_mut() {
+        let mut seen = HashSet::new();
+        let mut keep: Vec<bool> = instances
+            .iter()
+            .rev()
+            .map(|i| observation(i).is_none_or(|key| seen.insert(key)))
+            .collect();
+        keep.reverse();
+        let mut keep = keep.into_iter();
+        instances.retain(|_| keep.next().unwrap_or(true));
+    }
+}
+
 /// `observedAt` in the storage form, so that windows compare as text.
 fn observed_at(instance: &Map<String, Value>) -> Option<String> {
     instance
@@ -98,11 +138,12 @@ fn check_instance_id(instance_id: &str) -> NgsiResult<()> {
     }
 }
 
-/// The current entity made from the newest instance of each attribute and datasetId, and
-/// which instances (attribute, instance index) it took.
+/// The current entity made from the newest instance of each attribute and datasetId (and of
+/// the scope), and which attribute instances (attribute, instance index) it took: the scope's
+/// instances are all left to the caller to record.
 fn current_entity(
     id: &str,
-    (types, scope): (Vec<String>, Option<Value>),
+    types: Vec<String>,
     attributes: &Instances,
     stamp: &Stamp,
 ) -> (Doc, Vec<(usize, usize)>) {
@@ -112,9 +153,6 @@ fn current_entity(
         "type".into(),
         Value::Array(types.into_iter().map(Value::String).collect()),
     );
-    if let Some(scope) = scope {
-        doc.insert("scope".into(), scope);
-    }
     doc.insert("createdAt".into(), stamp.json());
     doc.insert("modifiedAt".into(), stamp.json());
     let mut taken = Vec::new();
@@ -132,6 +170,12 @@ fn current_entity(
                 None => newest.push(i),
             }
         }
+        if name == SCOPE {
+            if let Some(value) = newest.first().and_then(|i| instances[*i].get("value")) {
+                doc.insert("scope".into(), value.clone());
+            }
+            continue;
+        }
         doc.insert(
             name.clone(),
             Value::Array(
@@ -147,6 +191,60 @@ fn current_entity(
 }
 
 impl Twin {
+    /// The changes that record `attributes` in an existing history: an instance restating a
+    /// stored observation (same attribute, datasetId and `observedAt`) replaces it, keeping its
+    /// instanceId and createdAt (and removes any further stored instance of that observation);
+    /// the others are added.
+    async fn recording_changes(
+        &self,
+        tenant: &str,
+        id: &str,
+        attributes: &Instances,
+        stamp: &Stamp,
+    ) -> NgsiResult<Vec<Change>> {
+        let mut times: Vec<String> = attributes
+            .iter()
+            .flat_map(|(_, instances)| instances.iter().filter_map(observed_at))
+            .collect();
+        times.sort_unstable();
+        times.dedup();
+        let stored = if times.is_empty() {
+            Vec::new()
+        } else {
+            history::observed_at_times(&self.inner.db, tenant, id, &times).await?
+        };
+        let mut restated: HashMap<(String, Observation), Vec<HistoryRow>> = HashMap::new();
+        for row in stored {
+            if let Some(time) = row.observed_at.clone() {
+                let key = (row.attr.clone(), (row.dataset_id.clone(), time));
+                restated.entry(key).or_default().push(row);
+            }
+        }
+        let mut changes = Vec::new();
+        for (name, instances) in attributes {
+            for instance in instances {
+                let fresh = history_row(tenant, id, name, instance, stamp);
+                let old = observation(instance)
+                    .and_then(|key| restated.remove(&(name.clone(), key)))
+                    .unwrap_or_default();
+                let mut old = old.into_iter();
+                match old.next() {
+                    Some(first) => changes.push(Change::UpdateInstance(HistoryRow {
+                        instance_id: first.instance_id,
+                        created_at: first.created_at,
+                        ..fresh
+                    })),
+                    None => changes.push(Change::History(fresh)),
+                }
+                changes.extend(old.map(|row| Change::DeleteInstance {
+                    tenant: tenant.to_owned(),
+                    instance_id: row.instance_id,
+                }));
+            }
+        }
+        Ok(changes)
+    }
+
     async fn has_history(&self, tenant: &str, id: &str) -> NgsiResult<bool> {
         Ok(history::count(&self.inner.db, tenant, id, None, &HistoryDataset::All).await? > 0)
     }
@@ -169,36 +267,52 @@ impl Twin {
             .to_owned();
         check_id(&id)?;
         let types = entity::parse_types(object.get("type"), vocab)?;
-        let scope = entity::parse_scope(object.get("scope"))?;
+        let scope = scope_instances(object.get("scope"))?;
         // The write's mark is its time: a new entity's current state is stamped with it.
         let mark = self.stamp();
         let stamp = mark.stamp().clone();
-        let attributes = parse_instances(object, vocab, &stamp)?;
+        let mut attributes = parse_instances(object, vocab, &stamp)?;
+        if !scope.is_empty() {
+            attributes.push((SCOPE.to_owned(), scope));
+        }
+        last_of_each_observation(&mut attributes);
         let had_history = self.has_history(tenant, &id).await?;
+        let mut changes = if had_history {
+            self.recording_changes(tenant, &id, &attributes, &stamp)
+                .await?
+        } else {
+            Vec::new()
+        };
         self.write_at(tenant, mark, |tx| {
-            let mut rows: Vec<HistoryRow> = Vec::new();
             if !had_history && !tx.exists(&id) {
                 // A new entity: its newest instances become the current state (and history
                 // through `put`); the older ones are recorded below.
-                let (doc, taken) = current_entity(&id, (types, scope), &attributes, &stamp);
-                let names: Vec<String> = attributes.iter().map(|(n, _)| n.clone()).collect();
+                let (doc, taken) = current_entity(&id, types, &attributes, &stamp);
+                let names: Vec<String> = attributes
+                    .iter()
+                    .map(|(n, _)| n.clone())
+                    .filter(|n| n != SCOPE)
+                    .collect();
                 for (a, (name, instances)) in attributes.iter().enumerate() {
                     for (i, instance) in instances.iter().enumerate() {
                         if !taken.contains(&(a, i)) {
-                            rows.push(history_row(tenant, &id, name, instance, &stamp));
+                            let row = history_row(tenant, &id, name, instance, &stamp);
+                            changes.push(Change::History(row));
                         }
                     }
                 }
-                tx.put(doc, &names);
-            } else {
+                tx.put_without_scope_history(doc, &names);
+            } else if !had_history {
+                // A current entity without history: nothing stored to restate.
                 for (name, instances) in &attributes {
                     for instance in instances {
-                        rows.push(history_row(tenant, &id, name, instance, &stamp));
+                        let row = history_row(tenant, &id, name, instance, &stamp);
+                        changes.push(Change::History(row));
                     }
                 }
             }
-            for row in rows {
-                tx.record(Change::History(row));
+            for change in changes.drain(..) {
+                tx.record(change);
             }
             Ok(())
         })
@@ -229,23 +343,23 @@ impl Twin {
         }
         let mark = self.stamp();
         let stamp = mark.stamp().clone();
-        let attributes = parse_instances(object, vocab, &stamp)?;
+        let mut attributes = parse_instances(object, vocab, &stamp)?;
         if attributes.is_empty() {
             return Err(NgsiError::bad_data("no attribute instances to add"));
         }
+        last_of_each_observation(&mut attributes);
         let known_now = self.get_entity(tenant, id).is_ok();
         if !known_now && !self.has_history(tenant, id).await? {
             return Err(NgsiError::not_found(format!(
                 "entity `{id}` has no temporal representation"
             )));
         }
+        let changes = self
+            .recording_changes(tenant, id, &attributes, &stamp)
+            .await?;
         self.write_at(tenant, mark, |tx| {
-            for (name, instances) in &attributes {
-                for instance in instances {
-                    tx.record(Change::History(history_row(
-                        tenant, id, name, instance, &stamp,
-                    )));
-                }
+            for change in changes {
+                tx.record(change);
             }
             Ok(())
         })
