@@ -145,8 +145,16 @@ async fn history_recorded_before_integer_instance_keys_is_kept_in_order() {
     // Inserted out of order: the old ids, not the insertion, say which came first.
     const LATER: &str = "2026-12-01T00:00:00.000000Z";
     for (instance_id, doc, modified_at) in [
-        ("urn:ngsi-ld:attribute:instance:0192f000-0000-7000-8000-000000000002", "second", LATER),
-        ("urn:ngsi-ld:attribute:instance:0192f000-0000-7000-8000-000000000001", "first", T),
+        (
+            "urn:ngsi-ld:attribute:instance:0192f000-0000-7000-8000-000000000002",
+            "second",
+            LATER,
+        ),
+        (
+            "urn:ngsi-ld:attribute:instance:0192f000-0000-7000-8000-000000000001",
+            "first",
+            T,
+        ),
     ] {
         sqlx::query(
             "INSERT INTO twin_history (tenant, entity_id, attr, instance_id, created_at, \

@@ -262,7 +262,11 @@ pub async fn instance(
     .bind(attr)
     .fetch_optional(&mut *conn)
     .await?;
-    Ok(row.as_ref().map(history_row).transpose()?.map(|row| (id, row)))
+    Ok(row
+        .as_ref()
+        .map(history_row)
+        .transpose()?
+        .map(|row| (id, row)))
 }
 
 /// The instances of an entity observed at any of `times` (storage form): those a temporal
@@ -272,24 +276,24 @@ pub async fn observed_at_times(
     tenant: &str,
     entity_id: &str,
     times: &[String],
-) -> Result<Vec<HistoryRow>, sqlx::Error> {
+) -> Result<Vec<(InstanceId, HistoryRow)>, sqlx::Error> {
     const CHUNK: usize = 500;
     let mut conn = db.pool.acquire().await?;
     let mut out = Vec::new();
     for chunk in times.chunks(CHUNK) {
         let mut sql = String::from(
-            "SELECT tenant, entity_id, attr, instance_id, dataset_id, observed_at, created_at, \
+            "SELECT id, tenant, entity_id, attr, dataset_id, observed_at, created_at, \
              modified_at, doc FROM twin_history WHERE tenant = $1 AND entity_id = $2",
         );
         let mut next = 3;
         in_list(&mut sql, "observed_at", chunk, &mut next);
-        sql.push_str(" ORDER BY instance_id");
+        sql.push_str(" ORDER BY id");
         let mut q = sqlx::query(&sql).bind(tenant).bind(entity_id);
         for time in chunk {
             q = q.bind(time);
         }
         for row in q.fetch_all(&mut *conn).await? {
-            out.push(history_row(&row)?);
+            out.push((InstanceId(col(&row, "id")?), history_row(&row)?));
         }
     }
     Ok(out)

@@ -54,7 +54,6 @@ pub(in crate::service) fn scope_change(
         tenant: tenant.to_owned(),
         entity_id: id.to_owned(),
         attr: SCOPE.to_owned(),
-        instance_id: HistoryRow::new_instance_id(),
         dataset_id: None,
         observed_at,
         created_at: stamp.as_str().to_owned(),

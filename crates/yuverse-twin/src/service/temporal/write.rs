@@ -20,7 +20,7 @@ use crate::domain::entity::{self, Doc};
 use crate::domain::{Stamp, Vocabulary};
 use crate::error::{NgsiError, NgsiResult};
 use crate::store::history;
-use crate::store::persist::{Change, HistoryDataset, HistoryRow};
+use crate::store::persist::{Change, HistoryDataset, HistoryRow, InstanceId};
 use crate::subscriptions::Mark;
 
 /// Attributes of a temporal body: name (expanded) → instances (each normalised).
@@ -213,11 +213,12 @@ impl Twin {
         } else {
             history::observed_at_times(&self.inner.db, tenant, id, &times).await?
         };
-        let mut restated: HashMap<(String, Observation), Vec<HistoryRow>> = HashMap::new();
-        for row in stored {
+        let mut restated: HashMap<(String, Observation), Vec<(InstanceId, HistoryRow)>> =
+            HashMap::new();
+        for (instance, row) in stored {
             if let Some(time) = row.observed_at.clone() {
                 let key = (row.attr.clone(), (row.dataset_id.clone(), time));
-                restated.entry(key).or_default().push(row);
+                restated.entry(key).or_default().push((instance, row));
             }
         }
         let mut changes = Vec::new();
@@ -229,16 +230,18 @@ impl Twin {
                     .unwrap_or_default();
                 let mut old = old.into_iter();
                 match old.next() {
-                    Some(first) => changes.push(Change::UpdateInstance(HistoryRow {
-                        instance_id: first.instance_id,
-                        created_at: first.created_at,
-                        ..fresh
-                    })),
+                    Some((instance, first)) => changes.push(Change::UpdateInstance {
+                        instance,
+                        row: HistoryRow {
+                            created_at: first.created_at,
+                            ..fresh
+                        },
+                    }),
                     None => changes.push(Change::History(fresh)),
                 }
-                changes.extend(old.map(|row| Change::DeleteInstance {
+                changes.extend(old.map(|(instance, _)| Change::DeleteInstance {
                     tenant: tenant.to_owned(),
-                    instance_id: row.instance_id,
+                    instance,
                 }));
             }
         }
