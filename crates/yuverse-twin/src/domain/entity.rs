@@ -34,6 +34,12 @@ pub fn attribute_names(doc: &Doc) -> impl Iterator<Item = &String> {
     doc.keys().filter(|k| !ENTITY_MEMBERS.contains(&k.as_str()))
 }
 
+/// The attributes of a stored entity, by name (in name order), with their instances.
+pub fn attributes(doc: &Doc) -> impl Iterator<Item = (&String, &Value)> {
+    doc.iter()
+        .filter(|(k, _)| !ENTITY_MEMBERS.contains(&k.as_str()))
+}
+
 /// Parses the entity `type` member (string or non-empty array of strings) into expanded IRIs.
 pub fn parse_types(value: Option<&Value>, vocab: &dyn Vocabulary) -> NgsiResult<Vec<String>> {
     let names: Vec<&str> = match value {

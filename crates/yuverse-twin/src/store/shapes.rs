@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::Value;
 
-use crate::domain::entity::{attribute_names, types_of, Doc};
+use crate::domain::entity::{attributes, types_of, Doc};
 
 /// Entity type → attribute → attribute type → number of entities of that entity type whose
 /// attribute has at least one instance of that attribute type.
@@ -21,45 +21,51 @@ pub struct Shapes {
 /// What discovery shows of one entity type: attribute → its attribute types.
 pub type TypeShape = BTreeMap<String, BTreeSet<String>>;
 
-/// The distinct attribute types among an attribute's instances.
-fn kinds_of<'a>(doc: &'a Doc, attr: &str) -> BTreeSet<&'a str> {
-    doc[attr]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|instance| instance.get("type").and_then(Value::as_str))
-        .collect()
-}
-
-/// Whether two versions of an entity count the same in the index: the same types, and the
-/// same attributes with the same attribute types. A reading that changes values only (most
-/// writes) then leaves the index alone.
-pub fn same_shape(a: &Doc, b: &Doc) -> bool {
-    types_of(a) == types_of(b)
-        && attribute_names(a).eq(attribute_names(b))
-        && attribute_names(a).all(|name| {
-            // Instances of the same types in the same order, the usual case, need no sets.
-            kinds_in_order(a, name).eq(kinds_in_order(b, name))
-                || kinds_of(a, name) == kinds_of(b, name)
-        })
+/// The distinct attribute types among an attribute's instances (its value in a stored entity).
+fn kinds_of(instances: &Value) -> BTreeSet<&str> {
+    kinds_in_order(instances).flatten().collect()
 }
 
 /// The attribute types of an attribute's instances, in order.
-fn kinds_in_order<'a>(doc: &'a Doc, attr: &str) -> impl Iterator<Item = Option<&'a str>> {
-    doc[attr]
+fn kinds_in_order(instances: &Value) -> impl Iterator<Item = Option<&str>> {
+    instances
         .as_array()
         .into_iter()
         .flatten()
         .map(|instance| instance.get("type").and_then(Value::as_str))
 }
 
+/// Whether two versions of an entity count the same in the index: the same types, and the
+/// same attributes with the same attribute types. A reading that changes values only (most
+/// writes) then leaves the index alone. Both versions' attributes are walked side by side
+/// (the maps keep their keys sorted), which spares looking each one up in both; were they
+/// ever in different orders, the versions would only be re-indexed needlessly.
+pub fn same_shape(a: &Doc, b: &Doc) -> bool {
+    if types_of(a) != types_of(b) {
+        return false;
+    }
+    let (mut ours, mut theirs) = (attributes(a), attributes(b));
+    loop {
+        match (ours.next(), theirs.next()) {
+            (None, None) => return true,
+            (Some((x, xs)), Some((y, ys))) if x == y => {
+                // Instances of the same types in the same order, the usual case, need no sets.
+                if !(kinds_in_order(xs).eq(kinds_in_order(ys)) || kinds_of(xs) == kinds_of(ys)) {
+                    return false;
+                }
+            }
+            _ => return false,
+        }
+    }
+}
+
 impl Shapes {
     pub fn add(&mut self, doc: &Doc) {
         for t in types_of(doc) {
             let attrs = self.counts.entry(t.to_owned()).or_default();
-            for name in attribute_names(doc) {
+            for (name, instances) in attributes(doc) {
                 let kinds = attrs.entry(name.clone()).or_default();
-                for kind in kinds_of(doc, name) {
+                for kind in kinds_of(instances) {
                     *kinds.entry(kind.to_owned()).or_default() += 1;
                 }
             }
@@ -71,11 +77,11 @@ impl Shapes {
             let Some(attrs) = self.counts.get_mut(t) else {
                 continue;
             };
-            for name in attribute_names(doc) {
+            for (name, instances) in attributes(doc) {
                 let Some(kinds) = attrs.get_mut(name) else {
                     continue;
                 };
-                for kind in kinds_of(doc, name) {
+                for kind in kinds_of(instances) {
                     if let Some(n) = kinds.get_mut(kind) {
                         *n -= 1;
                         if *n == 0 {

@@ -114,12 +114,18 @@ pub async fn notify_changes(
         mark,
     }) = notices.recv().await
     {
+        let candidates = subscriptions.candidates(&event);
+        if candidates.is_empty() {
+            // Most changes concern no subscription: classifying them (which compares the
+            // versions attribute by attribute) would be the notifier's main cost.
+            continue;
+        }
         let now = now_db();
         let kinds = match (catch_up, &event.after) {
             (true, Some(_)) => CAUGHT_UP_KINDS.to_vec(),
             _ => change_kind(&event),
         };
-        for (subscription, status) in subscriptions.candidates(&event) {
+        for (subscription, status) in candidates {
             if !subscription.active
                 || subscription.expired(&now)
                 || subscription.time_interval_secs.is_some()
