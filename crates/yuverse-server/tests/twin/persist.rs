@@ -117,7 +117,7 @@ async fn a_failed_commit_writes_nothing_and_the_writer_goes_on() {
 }
 
 /// The migration that keys history rows by integers.
-const INTEGER_INSTANCE_KEYS: i64 = 20261208000001;
+const INTEGER_INSTANCE_KEYS: i64 = 20261207000012;
 
 /// History recorded under UUID instance ids is carried over to integer keys in the order those
 /// time-ordered ids gave, and instances recorded afterwards follow it.
