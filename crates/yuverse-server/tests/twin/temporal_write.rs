@@ -17,6 +17,16 @@ async fn temporal(ngsi: &Ngsi, id: &str) -> Value {
     ngsi.get_json(&format!("/temporal/entities/{id}")).await
 }
 
+async fn delete_speed_instance(ngsi: &Ngsi, instance: &str) -> reqwest::Response {
+    ngsi.request(
+        Method::DELETE,
+        &format!("/temporal/entities/{ID}/attrs/speed/{instance}"),
+    )
+    .send()
+    .await
+    .unwrap()
+}
+
 #[tokio::test]
 async fn create_then_add_instances_without_touching_the_current_state() {
     let app = spawn_demo(true).await;
@@ -196,23 +206,9 @@ async fn instances_are_modified_and_deleted_by_instance_id_durably() {
         let r = ngsi.send_json(Method::PATCH, &path, &body).await;
         assert_eq!(r.status(), status, "{path} {body}");
     }
-    let r = ngsi
-        .request(
-            Method::DELETE,
-            &format!("/temporal/entities/{ID}/attrs/speed/{second}"),
-        )
-        .send()
-        .await
-        .unwrap();
+    let r = delete_speed_instance(&ngsi, &second).await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
-    let r = ngsi
-        .request(
-            Method::DELETE,
-            &format!("/temporal/entities/{ID}/attrs/speed/{second}"),
-        )
-        .send()
-        .await
-        .unwrap();
+    let r = delete_speed_instance(&ngsi, &second).await;
     expect_error(r, StatusCode::NOT_FOUND, "ResourceNotFound").await;
 
     // Both survive a restart.
@@ -265,26 +261,12 @@ async fn instance_ids_are_canonical_and_never_reused() {
         format!("urn:ngsi-ld:attribute:instance:{n}0000000000000000000000"),
         format!("urn:ngsi-ld:attribute:otherinstance:{n}"),
     ] {
-        let r = ngsi
-            .request(
-                Method::DELETE,
-                &format!("/temporal/entities/{ID}/attrs/speed/{other}"),
-            )
-            .send()
-            .await
-            .unwrap();
+        let r = delete_speed_instance(&ngsi, &other).await;
         expect_error(r, StatusCode::NOT_FOUND, "ResourceNotFound").await;
     }
 
     let newest = &ids[1];
-    let r = ngsi
-        .request(
-            Method::DELETE,
-            &format!("/temporal/entities/{ID}/attrs/speed/{newest}"),
-        )
-        .send()
-        .await
-        .unwrap();
+    let r = delete_speed_instance(&ngsi, newest).await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     let r = ngsi
         .post(
@@ -297,14 +279,7 @@ async fn instance_ids_are_canonical_and_never_reused() {
     let added = history["speed"][1]["instanceId"].as_str().unwrap();
     assert_eq!(history["speed"][1]["value"], 30);
     assert!(number(added) > number(newest), "{added} after {newest}");
-    let r = ngsi
-        .request(
-            Method::DELETE,
-            &format!("/temporal/entities/{ID}/attrs/speed/{newest}"),
-        )
-        .send()
-        .await
-        .unwrap();
+    let r = delete_speed_instance(&ngsi, newest).await;
     expect_error(r, StatusCode::NOT_FOUND, "ResourceNotFound").await;
 }
 
