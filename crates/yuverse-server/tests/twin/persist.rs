@@ -17,7 +17,11 @@ const T: &str = "2026-11-30T00:00:00.000000Z";
 
 /// A history row whose document is `doc` (the test's unique index refuses repeats).
 fn history(doc: &str) -> Change {
-    Change::History(HistoryRow {
+    Change::History(history_row(doc))
+}
+
+fn history_row(doc: &str) -> HistoryRow {
+    HistoryRow {
         tenant: "t".into(),
         entity_id: "urn:e".into(),
         attr: "p".into(),
@@ -26,7 +30,16 @@ fn history(doc: &str) -> Change {
         created_at: T.into(),
         modified_at: T.into(),
         doc: doc.into(),
-    })
+    }
+}
+
+/// A history row observed `at`, of the default instance or of the datasetId `dataset`.
+fn observed(doc: &str, at: &str, dataset: Option<&str>) -> HistoryRow {
+    HistoryRow {
+        dataset_id: dataset.map(str::to_owned),
+        observed_at: Some(at.into()),
+        ..history_row(doc)
+    }
 }
 
 fn put(id: &str) -> Change {
@@ -114,6 +127,127 @@ async fn a_failed_commit_writes_nothing_and_the_writer_goes_on() {
         assert_eq!(count(&db, "twin_entities").await, 1);
         db.close().await;
     }
+}
+
+async fn migrated_db() -> (Database, tempfile::TempDir) {
+    let (settings, dir) = test_settings(false).await;
+    let db = Database::connect(settings.database_url.as_deref(), &settings.data_dir)
+        .await
+        .unwrap();
+    yuverse_server::migrate::run(&db).await.unwrap();
+    (db, dir)
+}
+
+/// (doc, observed_at, dataset_id, created_at, modified_at) of every history row, in id order.
+type Stored = (
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    Option<String>,
+);
+
+async fn stored_history(db: &Database) -> Vec<Stored> {
+    sqlx::query_as(
+        "SELECT doc, observed_at, dataset_id, created_at, modified_at FROM twin_history \
+         ORDER BY id",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap()
+}
+
+/// A commit writes history rows ahead of the entity rows around them, but never moves them
+/// across a change that edits stored history: a temporal delete acknowledged before a write
+/// must not take that write's history, nor miss what was written before it.
+#[tokio::test]
+async fn history_edits_in_a_commit_see_exactly_the_writes_before_them() {
+    let (db, _dir) = migrated_db().await;
+    let delete_all = Change::DeleteHistory {
+        tenant: "t".into(),
+        entity_id: "urn:e".into(),
+        attr: None,
+        dataset: yuverse_twin::store::persist::HistoryDataset::All,
+    };
+    let changes = vec![
+        history("before"),
+        put("urn:a"),
+        delete_all,
+        put("urn:b"),
+        history("after"),
+        Change::History(observed("w1", T, None)),
+        Change::RestateInstance(observed("w2", T, None)),
+    ];
+    Persister::start(db.clone())
+        .submit(changes, None)
+        .durable()
+        .await
+        .unwrap();
+    let docs: Vec<String> = stored_history(&db).await.into_iter().map(|r| r.0).collect();
+    assert_eq!(docs, ["after", "w2"]);
+    assert_eq!(count(&db, "twin_entities").await, 2);
+    db.close().await;
+}
+
+/// A restated observation (same attribute, datasetId and observedAt) replaces the first stored
+/// instance of it, keeping its key and creation time, and removes any repeat; another datasetId
+/// or time is another observation, and an observation not stored is added.
+#[tokio::test]
+async fn a_restated_observation_replaces_the_stored_one_in_the_commit() {
+    let (db, _dir) = migrated_db().await;
+    const AT: &str = "2026-11-01T00:00:00.000000Z";
+    const OTHER: &str = "2026-11-02T00:00:00.000000Z";
+    const NOW: &str = "2026-12-07T00:00:00.000000Z";
+    let persister = Persister::start(db.clone());
+    let first = vec![
+        Change::History(observed("a", AT, None)),
+        Change::History(observed("repeat", AT, None)),
+        Change::History(observed("d", AT, Some("urn:d"))),
+        Change::History(observed("other", OTHER, None)),
+    ];
+    persister.submit(first, None).durable().await.unwrap();
+    let first_id: i64 = sqlx::query_scalar("SELECT MIN(id) FROM twin_history")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    let restate = |doc: &str, at: &str, dataset: Option<&str>| {
+        Change::RestateInstance(HistoryRow {
+            created_at: NOW.into(),
+            modified_at: NOW.into(),
+            ..observed(doc, at, dataset)
+        })
+    };
+    let second = vec![
+        restate("a2", AT, None),
+        restate("d2", AT, Some("urn:d")),
+        restate("new", "2026-11-03T00:00:00.000000Z", None),
+    ];
+    persister.submit(second, None).durable().await.unwrap();
+    let some = |s: &str| Some(s.to_owned());
+    assert_eq!(
+        stored_history(&db).await,
+        [
+            ("a2".into(), some(AT), None, T.into(), some(NOW)),
+            ("d2".into(), some(AT), some("urn:d"), T.into(), some(NOW)),
+            ("other".into(), some(OTHER), None, T.into(), None),
+            (
+                "new".into(),
+                some("2026-11-03T00:00:00.000000Z"),
+                None,
+                NOW.into(),
+                None
+            ),
+        ]
+    );
+    let kept_id: i64 = sqlx::query_scalar("SELECT id FROM twin_history WHERE doc = 'a2'")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        kept_id, first_id,
+        "the restated instance keeps its instanceId"
+    );
+    db.close().await;
 }
 
 /// The migration that keys history rows by integers.

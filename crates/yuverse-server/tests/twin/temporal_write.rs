@@ -376,3 +376,51 @@ async fn attribute_and_entity_histories_are_deleted() {
     )
     .await;
 }
+
+/// Concurrent writes restating one observation leave one instance of it: whether an instance
+/// restates a stored one is decided where the writes are serialised, not before.
+#[tokio::test]
+async fn concurrent_restatements_leave_one_instance_per_observation() {
+    let app = spawn_demo(true).await;
+    let ngsi = Ngsi::writer(&app).await;
+    let r = ngsi
+        .post(
+            "/temporal/entities",
+            &json!({"id": ID, "type": "Vehicle", "speed": [speed(1, "2024-01-01T00:00:00Z")]}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let sends: Vec<_> = (0..24)
+        .map(|i| {
+            let (path, body) = if i % 2 == 0 {
+                (
+                    format!("/temporal/entities/{ID}/attrs"),
+                    json!({"speed": [speed(i, "2024-01-01T01:00:00Z")]}),
+                )
+            } else {
+                (
+                    "/temporal/entities".to_owned(),
+                    json!({"id": ID, "type": "Vehicle",
+                        "speed": [speed(i, "2024-01-01T01:00:00Z")]}),
+                )
+            };
+            let request = ngsi
+                .request(Method::POST, &path)
+                .header("content-type", "application/json")
+                .body(body.to_string());
+            tokio::spawn(request.send())
+        })
+        .collect();
+    for send in sends {
+        let status = send.await.unwrap().unwrap().status();
+        assert_eq!(status, StatusCode::NO_CONTENT);
+    }
+    let history = temporal(&ngsi, ID).await;
+    let times: Vec<&str> = history["speed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["observedAt"].as_str().unwrap())
+        .collect();
+    assert_eq!(times, ["2024-01-01T00:00:00Z", "2024-01-01T01:00:00Z"]);
+}

@@ -269,36 +269,6 @@ pub async fn instance(
         .map(|row| (id, row)))
 }
 
-/// The instances of an entity observed at any of `times` (storage form): those a temporal
-/// upsert restates. Asked in chunks, so that a long body stays within the parameter limits.
-pub async fn observed_at_times(
-    db: &Database,
-    tenant: &str,
-    entity_id: &str,
-    times: &[String],
-) -> Result<Vec<(InstanceId, HistoryRow)>, sqlx::Error> {
-    const CHUNK: usize = 500;
-    let mut conn = db.pool.acquire().await?;
-    let mut out = Vec::new();
-    for chunk in times.chunks(CHUNK) {
-        let mut sql = String::from(
-            "SELECT id, tenant, entity_id, attr, dataset_id, observed_at, created_at, \
-             modified_at, doc FROM twin_history WHERE tenant = $1 AND entity_id = $2",
-        );
-        let mut next = 3;
-        in_list(&mut sql, "observed_at", chunk, &mut next);
-        sql.push_str(" ORDER BY id");
-        let mut q = sqlx::query(&sql).bind(tenant).bind(entity_id);
-        for time in chunk {
-            q = q.bind(time);
-        }
-        for row in q.fetch_all(&mut *conn).await? {
-            out.push((InstanceId(col(&row, "id")?), history_row(&row)?));
-        }
-    }
-    Ok(out)
-}
-
 /// An entity deleted from the current state, as its last deletion recorded it.
 #[derive(Debug, Clone)]
 pub struct DeletedEntity {

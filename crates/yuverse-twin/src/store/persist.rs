@@ -58,6 +58,12 @@ pub enum Change {
         instance: InstanceId,
         row: HistoryRow,
     },
+    /// Records an observation (the row has `observed_at`) that may restate a stored one: the
+    /// first stored instance of the same attribute, datasetId and `observedAt` takes the row's
+    /// value and keeps its instanceId and createdAt, and any further stored instance of that
+    /// observation goes; with none stored, the row is added. Decided in the commit, where the
+    /// writer sees every earlier write, so two concurrent restatements cannot both add.
+    RestateInstance(HistoryRow),
 }
 
 /// Which instances of an attribute a history deletion takes.
@@ -248,22 +254,8 @@ async fn writer(db: Database, mut rx: mpsc::UnboundedReceiver<Job>) {
 
 async fn commit(db: &Database, jobs: &[Job]) -> Result<(), sqlx::Error> {
     let all: Vec<&Change> = jobs.iter().flat_map(|j| j.changes.iter()).collect();
-    // Tenants first, then history rows (independent of each other and of entity rows), then
-    // entity rows in their original order; consecutive changes of one kind share a statement.
-    let tenants = all
-        .iter()
-        .copied()
-        .filter(|c| matches!(c, Change::Tenant { .. }));
-    let history = all
-        .iter()
-        .copied()
-        .filter(|c| matches!(c, Change::History(_)));
-    let rest = all
-        .iter()
-        .copied()
-        .filter(|c| !matches!(c, Change::Tenant { .. } | Change::History(_)));
-    let groups: [Vec<&Change>; 3] = [tenants.collect(), history.collect(), rest.collect()];
     let mut runs: Vec<&[&Change]> = Vec::new();
+    let groups = commit_order(&all);
     for group in &groups {
         for run in group.chunk_by(|a, b| std::mem::discriminant(*a) == std::mem::discriminant(*b)) {
             runs.extend(run.chunks(ROWS_PER_STATEMENT));
@@ -289,11 +281,56 @@ async fn commit(db: &Database, jobs: &[Job]) -> Result<(), sqlx::Error> {
             sqlx::query_with(&sql, args).execute(tx.conn()).await?;
         } else {
             for change in run.iter().copied() {
-                apply_one(tx.conn(), change).await?;
+                apply_one(db.dialect, tx.conn(), change).await?;
             }
         }
     }
     tx.commit().await
+}
+
+/// The changes of a commit in the order they are written, as groups whose consecutive changes
+/// of one kind share a statement. Tenants come first. History rows are added ahead of the
+/// entity rows around them (the tables are independent), but never across a change that edits
+/// stored history (a temporal delete, modification or restatement): such a change sees, and
+/// only sees, the history written by the writes acknowledged before it.
+fn commit_order<'a>(all: &[&'a Change]) -> Vec<Vec<&'a Change>> {
+    let edits_history = |c: &Change| {
+        matches!(
+            c,
+            Change::DeleteHistory { .. }
+                | Change::DeleteInstance { .. }
+                | Change::UpdateInstance { .. }
+                | Change::RestateInstance(_)
+        )
+    };
+    let tenants = all
+        .iter()
+        .copied()
+        .filter(|c| matches!(c, Change::Tenant { .. }));
+    let mut groups = vec![tenants.collect::<Vec<_>>()];
+    let rest = all
+        .iter()
+        .copied()
+        .filter(|c| !matches!(c, Change::Tenant { .. }));
+    let mut segment: Vec<&Change> = Vec::new();
+    let flush = |segment: &mut Vec<&'a Change>, groups: &mut Vec<Vec<&'a Change>>| {
+        let (history, others): (Vec<&Change>, Vec<&Change>) = segment
+            .drain(..)
+            .partition(|c| matches!(c, Change::History(_)));
+        groups.push(history);
+        groups.push(others);
+    };
+    for change in rest {
+        if edits_history(change) {
+            flush(&mut segment, &mut groups);
+            groups.push(vec![change]);
+        } else {
+            segment.push(change);
+        }
+    }
+    flush(&mut segment, &mut groups);
+    groups.retain(|g| !g.is_empty());
+    groups
 }
 
 /// `(…), (…)` value lists for a multi-row statement. SQLite gets anonymous `?` parameters:
@@ -427,7 +464,11 @@ fn multi_row<'a>(
     })
 }
 
-async fn apply_one(conn: &mut AnyConnection, change: &Change) -> Result<(), sqlx::Error> {
+async fn apply_one(
+    dialect: Dialect,
+    conn: &mut AnyConnection,
+    change: &Change,
+) -> Result<(), sqlx::Error> {
     match change {
         Change::Delete {
             tenant,
@@ -502,10 +543,64 @@ async fn apply_one(conn: &mut AnyConnection, change: &Change) -> Result<(), sqlx
             .execute(conn)
             .await?;
         }
+        Change::RestateInstance(h) => restate_instance(dialect, conn, h).await?,
         Change::Tenant { .. } | Change::Put { .. } | Change::History(_) => {
             unreachable!("written many rows to a statement by multi_row")
         }
     }
+    Ok(())
+}
+
+/// See [`Change::RestateInstance`]. The lookup names the history's time index expression so
+/// that it is an index search.
+async fn restate_instance(
+    dialect: Dialect,
+    conn: &mut AnyConnection,
+    h: &HistoryRow,
+) -> Result<(), sqlx::Error> {
+    let same_observation = format!(
+        "tenant = $1 AND entity_id = $2 AND attr = $3 \
+         AND COALESCE(observed_at, created_at) = $4 AND observed_at = $4 AND {}",
+        if h.dataset_id.is_some() {
+            "dataset_id = $5"
+        } else {
+            "dataset_id IS NULL"
+        }
+    );
+    fn bind_key<'q>(
+        sql: &'q str,
+        h: &'q HistoryRow,
+    ) -> sqlx::query::Query<'q, sqlx::Any, AnyArguments<'q>> {
+        let q = sqlx::query(sql)
+            .bind(&h.tenant)
+            .bind(&h.entity_id)
+            .bind(&h.attr)
+            .bind(&h.observed_at);
+        match &h.dataset_id {
+            Some(d) => q.bind(d),
+            None => q,
+        }
+    }
+    let select = format!("SELECT MIN(id) AS id FROM twin_history WHERE {same_observation}");
+    let first: Option<i64> = bind_key(&select, h)
+        .fetch_one(&mut *conn)
+        .await
+        .and_then(|row| col(&row, "id"))?;
+    let Some(first) = first else {
+        let mut args = AnyArguments::default();
+        let row = Change::History(h.clone());
+        let sql = multi_row(dialect, &[&row], &mut args)?;
+        sqlx::query_with(&sql, args).execute(conn).await?;
+        return Ok(());
+    };
+    let repeats = format!("DELETE FROM twin_history WHERE {same_observation} AND id <> {first}");
+    bind_key(&repeats, h).execute(&mut *conn).await?;
+    sqlx::query("UPDATE twin_history SET modified_at = $2, doc = $3 WHERE id = $1")
+        .bind(first)
+        .bind(&h.modified_at)
+        .bind(&h.doc)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

@@ -8,7 +8,7 @@
 //! Every write goes through the tenant's lock and the group-commit writer like other twin
 //! writes, and is acknowledged when durable.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use serde_json::{Map, Value};
 
@@ -20,7 +20,7 @@ use crate::domain::entity::{self, Doc};
 use crate::domain::{Stamp, Vocabulary};
 use crate::error::{NgsiError, NgsiResult};
 use crate::store::history;
-use crate::store::persist::{Change, HistoryDataset, HistoryRow, InstanceId};
+use crate::store::persist::{Change, HistoryDataset, HistoryRow};
 use crate::subscriptions::Mark;
 
 /// Attributes of a temporal body: name (expanded) → instances (each normalised).
@@ -191,61 +191,27 @@ fn current_entity(
 }
 
 impl Twin {
-    /// The changes that record `attributes` in an existing history: an instance restating a
-    /// stored observation (same attribute, datasetId and `observedAt`) replaces it, keeping its
-    /// instanceId and createdAt (and removes any further stored instance of that observation);
-    /// the others are added.
-    async fn recording_changes(
-        &self,
+    /// The changes that record `attributes` in an existing history: an observation (an
+    /// instance with `observedAt`) may restate a stored one, which the commit decides (see
+    /// [`Change::RestateInstance`]); the other instances are added.
+    fn recording_changes(
         tenant: &str,
         id: &str,
         attributes: &Instances,
         stamp: &Stamp,
-    ) -> NgsiResult<Vec<Change>> {
-        let mut times: Vec<String> = attributes
+    ) -> Vec<Change> {
+        attributes
             .iter()
-            .flat_map(|(_, instances)| instances.iter().filter_map(observed_at))
-            .collect();
-        times.sort_unstable();
-        times.dedup();
-        let stored = if times.is_empty() {
-            Vec::new()
-        } else {
-            history::observed_at_times(&self.inner.db, tenant, id, &times).await?
-        };
-        let mut restated: HashMap<(String, Observation), Vec<(InstanceId, HistoryRow)>> =
-            HashMap::new();
-        for (instance, row) in stored {
-            if let Some(time) = row.observed_at.clone() {
-                let key = (row.attr.clone(), (row.dataset_id.clone(), time));
-                restated.entry(key).or_default().push((instance, row));
-            }
-        }
-        let mut changes = Vec::new();
-        for (name, instances) in attributes {
-            for instance in instances {
-                let fresh = history_row(tenant, id, name, instance, stamp);
-                let old = observation(instance)
-                    .and_then(|key| restated.remove(&(name.clone(), key)))
-                    .unwrap_or_default();
-                let mut old = old.into_iter();
-                match old.next() {
-                    Some((instance, first)) => changes.push(Change::UpdateInstance {
-                        instance,
-                        row: HistoryRow {
-                            created_at: first.created_at,
-                            ..fresh
-                        },
-                    }),
-                    None => changes.push(Change::History(fresh)),
+            .flat_map(|(name, instances)| instances.iter().map(move |i| (name, i)))
+            .map(|(name, instance)| {
+                let row = history_row(tenant, id, name, instance, stamp);
+                if row.observed_at.is_some() {
+                    Change::RestateInstance(row)
+                } else {
+                    Change::History(row)
                 }
-                changes.extend(old.map(|(instance, _)| Change::DeleteInstance {
-                    tenant: tenant.to_owned(),
-                    instance,
-                }));
-            }
-        }
-        Ok(changes)
+            })
+            .collect()
     }
 
     async fn has_history(&self, tenant: &str, id: &str) -> NgsiResult<bool> {
@@ -280,16 +246,18 @@ impl Twin {
         }
         last_of_each_observation(&mut attributes);
         let had_history = self.has_history(tenant, &id).await?;
-        let mut changes = if had_history {
-            self.recording_changes(tenant, &id, &attributes, &stamp)
-                .await?
-        } else {
-            Vec::new()
-        };
         self.write_at(tenant, mark, |tx| {
-            if !had_history && !tx.exists(&id) {
+            if had_history || tx.exists(&id) {
+                // An existing temporal representation, or a current entity (perhaps created a
+                // moment ago by a concurrent write): its instances are recorded, restating any
+                // stored observation.
+                for change in Self::recording_changes(tenant, &id, &attributes, &stamp) {
+                    tx.record(change);
+                }
+            } else {
                 // A new entity: its newest instances become the current state (and history
-                // through `put`); the older ones are recorded below.
+                // through `put`); the older ones are recorded after them.
+                let mut older = Vec::new();
                 let (doc, taken) = current_entity(&id, types, &attributes, &stamp);
                 let names: Vec<String> = attributes
                     .iter()
@@ -300,22 +268,14 @@ impl Twin {
                     for (i, instance) in instances.iter().enumerate() {
                         if !taken.contains(&(a, i)) {
                             let row = history_row(tenant, &id, name, instance, &stamp);
-                            changes.push(Change::History(row));
+                            older.push(Change::History(row));
                         }
                     }
                 }
                 tx.put_without_scope_history(doc, &names);
-            } else if !had_history {
-                // A current entity without history: nothing stored to restate.
-                for (name, instances) in &attributes {
-                    for instance in instances {
-                        let row = history_row(tenant, &id, name, instance, &stamp);
-                        changes.push(Change::History(row));
-                    }
+                for change in older {
+                    tx.record(change);
                 }
-            }
-            for change in changes.drain(..) {
-                tx.record(change);
             }
             Ok(())
         })
@@ -357,9 +317,7 @@ impl Twin {
                 "entity `{id}` has no temporal representation"
             )));
         }
-        let changes = self
-            .recording_changes(tenant, id, &attributes, &stamp)
-            .await?;
+        let changes = Self::recording_changes(tenant, id, &attributes, &stamp);
         self.write_at(tenant, mark, |tx| {
             for change in changes {
                 tx.record(change);
