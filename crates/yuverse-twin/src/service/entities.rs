@@ -128,24 +128,13 @@ impl Tx<'_> {
             );
             self.changes.extend(gone.into_iter().map(Change::History));
         }
-        // Attributes the change touched: the named ones and any that disappeared or lost an
-        // instance (a datasetId), which notifications tell as deleted.
-        let mut attributes: Vec<String> = changed.to_vec();
-        if let Some(before) = &previous {
-            for name in entity::attribute_names(doc_of(before)) {
-                if !attributes.contains(name)
-                    && crate::subscriptions::deletions::deleted_an_instance(before, &after, name)
-                {
-                    attributes.push(name.clone());
-                }
-            }
-        }
         self.events.push(ChangeEvent {
             tenant: self.tenant.to_owned(),
             id: id.clone(),
             before: previous.clone(),
             after: Some(after),
-            attributes,
+            // The notifier adds those the change deleted, when a subscription may care.
+            attributes: changed.to_vec(),
         });
         self.undo.push((id, previous));
     }

@@ -109,11 +109,15 @@ pub async fn notify_changes(
     mut notices: mpsc::UnboundedReceiver<Notice>,
 ) {
     while let Some(Notice {
-        event,
+        mut event,
         catch_up,
         mark,
     }) = notices.recv().await
     {
+        if !subscriptions.has_any(&event.tenant) {
+            continue;
+        }
+        event.add_deleted_attributes();
         let candidates = subscriptions.candidates(&event);
         if candidates.is_empty() {
             // Most changes concern no subscription: classifying them (which compares the

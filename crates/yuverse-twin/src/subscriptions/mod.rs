@@ -32,8 +32,27 @@ pub struct ChangeEvent {
     pub id: String,
     pub before: Option<Arc<Value>>,
     pub after: Option<Arc<Value>>,
-    /// Expanded names of the attributes the change touched.
+    /// Expanded names of the attributes the change touched: those the write named, to which
+    /// [`ChangeEvent::add_deleted_attributes`] adds any it removed or took an instance from.
     pub attributes: Vec<String>,
+}
+
+impl ChangeEvent {
+    /// Completes `attributes` with those an update removed, or took an instance (a datasetId)
+    /// from, without naming them, which notifications tell as deleted. Done by the notifier
+    /// only for tenants with subscriptions, so that writes do not pay for it.
+    pub fn add_deleted_attributes(&mut self) {
+        let (Some(before), Some(after)) = (&self.before, &self.after) else {
+            return;
+        };
+        for name in crate::domain::entity::attribute_names(crate::domain::entity::doc(before)) {
+            if !self.attributes.contains(name)
+                && deletions::deleted_an_instance(before, after, name)
+            {
+                self.attributes.push(name.clone());
+            }
+        }
+    }
 }
 
 /// A committed change on its way to the notifier, holding its write's [`Mark`] open until

@@ -263,6 +263,14 @@ impl Subscriptions {
     }
 
     /// Entries of the change's tenant that may care about it (see [`TenantSubscriptions`]).
+    /// Whether the tenant has any subscription.
+    pub(super) fn has_any(&self, tenant: &str) -> bool {
+        self.inner
+            .by_tenant
+            .read()
+            .is_ok_and(|map| map.get(tenant).is_some_and(|t| t.values().next().is_some()))
+    }
+
     pub(super) fn candidates(
         &self,
         event: &ChangeEvent,
