@@ -10,6 +10,7 @@ mod alerts;
 mod answers;
 mod attribute_updates;
 mod batch;
+mod batch_scope;
 mod context_and_tenants;
 mod distributed_batch;
 mod distributed_writes;

@@ -94,3 +94,22 @@ pub async fn expect_error(r: Response, status: StatusCode, kind: &str) -> Value 
     assert!(body["title"].is_string() && body["detail"].is_string());
     body
 }
+
+/// Asserts that each body, posted to `/temporal/entities`, is refused as BadRequestData and
+/// that none of them wrote anything: afterwards there is no temporal entity `id`.
+pub async fn refused_writes_nothing(ngsi: &Ngsi, id: &str, bodies: &[Value]) {
+    for body in bodies {
+        expect_error(
+            ngsi.post("/temporal/entities", body).await,
+            StatusCode::BAD_REQUEST,
+            "BadRequestData",
+        )
+        .await;
+    }
+    expect_error(
+        ngsi.get(&format!("/temporal/entities/{id}")).await,
+        StatusCode::NOT_FOUND,
+        "ResourceNotFound",
+    )
+    .await;
+}

@@ -336,7 +336,7 @@ async fn a_temporal_entity_carries_the_instances_of_its_scope() {
 async fn malformed_scope_instances_are_refused_and_create_nothing() {
     let app = spawn_demo(true).await;
     let ngsi = Ngsi::writer(&app).await;
-    for scope in [
+    let bodies: Vec<Value> = [
         json!({"type": "Property", "value": "/A", "unitCode": "C62"}),
         json!({"type": "Relationship", "value": "/A"}),
         json!({"type": "Property", "value": "A"}),
@@ -344,24 +344,11 @@ async fn malformed_scope_instances_are_refused_and_create_nothing() {
         json!({"type": "Property"}),
         json!([{"type": "Property", "value": "/A"}, "/B"]),
         json!(42),
-    ] {
-        expect_error(
-            ngsi.post(
-                "/temporal/entities",
-                &json!({"id": ID, "type": "Vehicle", "scope": scope, "speed": at(1, "10:00")}),
-            )
-            .await,
-            StatusCode::BAD_REQUEST,
-            "BadRequestData",
-        )
-        .await;
-    }
-    expect_error(
-        ngsi.get(&format!("/temporal/entities/{ID}")).await,
-        StatusCode::NOT_FOUND,
-        "ResourceNotFound",
-    )
-    .await;
+    ]
+    .into_iter()
+    .map(|scope| json!({"id": ID, "type": "Vehicle", "scope": scope, "speed": at(1, "10:00")}))
+    .collect();
+    refused_writes_nothing(&ngsi, ID, &bodies).await;
 }
 
 #[tokio::test]
@@ -437,21 +424,13 @@ async fn the_ngsi_ld_null_is_a_value_of_an_instance_not_an_attribute() {
     let ngsi = Ngsi::writer(&app).await;
     // TP 5611_01_02 (clause 5.5.4): as a first-level member it is refused, and nothing is
     // stored.
-    for body in [
-        json!({"id": ID, "type": "Vehicle", "expiresAt": "urn:ngsi-ld:null", "speed": at(1, "10:00")}),
-        json!({"id": ID, "type": "Vehicle", "speed": "urn:ngsi-ld:null"}),
-    ] {
-        expect_error(
-            ngsi.post("/temporal/entities", &body).await,
-            StatusCode::BAD_REQUEST,
-            "BadRequestData",
-        )
-        .await;
-    }
-    expect_error(
-        ngsi.get(&format!("/temporal/entities/{ID}")).await,
-        StatusCode::NOT_FOUND,
-        "ResourceNotFound",
+    refused_writes_nothing(
+        &ngsi,
+        ID,
+        &[
+            json!({"id": ID, "type": "Vehicle", "expiresAt": "urn:ngsi-ld:null", "speed": at(1, "10:00")}),
+            json!({"id": ID, "type": "Vehicle", "speed": "urn:ngsi-ld:null"}),
+        ],
     )
     .await;
     // TP 5611_01_01: an instance whose value is the NGSI-LD Null (a deletion) is history.

@@ -350,3 +350,44 @@ async fn bad_temporal_parameters_are_bad_request_data() {
     )
     .await;
 }
+
+/// A time with an offset (RFC 3339) names the instant it is in UTC, in an instance's
+/// `observedAt` as in `timeAt`/`endTimeAt`: windows compare instants, not the text sent.
+#[tokio::test]
+async fn times_with_an_offset_are_compared_as_instants() {
+    let app = spawn_demo(true).await;
+    let ngsi = Ngsi::writer(&app).await;
+    let id = "urn:ngsi-ld:Vehicle:offset";
+    let r = ngsi
+        .post(
+            "/temporal/entities",
+            &json!({"id": id, "type": "Vehicle", "speed": [
+                // 2026-02-28T23:00:00Z, before the other although its text sorts after.
+                instance(json!(1), "2026-03-01T02:00:00+03:00"),
+                instance(json!(2), "2026-03-01T00:30:00Z"),
+            ]}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    // The broker reads `+` in its query string as itself, sent as such or as `%2B`.
+    for (window, expected) in [
+        ("timerel=after&timeAt=2026-03-01T00:00:00Z", vec![2]),
+        ("timerel=after&timeAt=2026-03-01T03:00:00+03:00", vec![2]),
+        ("timerel=before&timeAt=2026-03-01T03:00:00%2B03:00", vec![1]),
+        (
+            // 2026-02-28T23:00:00Z to 2026-03-01T00:00:00Z.
+            "timerel=between&timeAt=2026-02-28T22:00:00-01:00&endTimeAt=2026-03-01T01:00:00%2B01:00",
+            vec![1],
+        ),
+    ] {
+        let body = ngsi
+            .get_json(&format!("/temporal/entities/{id}?{window}"))
+            .await;
+        let values: Vec<i64> = match &body["speed"] {
+            Value::Array(items) => items.iter().map(|i| i["value"].as_i64().unwrap()).collect(),
+            Value::Null => Vec::new(),
+            one => vec![one["value"].as_i64().unwrap()],
+        };
+        assert_eq!(values, expected, "{window}: {body}");
+    }
+}

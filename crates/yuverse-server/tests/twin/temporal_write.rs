@@ -99,26 +99,18 @@ async fn create_then_add_instances_without_touching_the_current_state() {
 async fn bad_writes_change_nothing() {
     let app = spawn_demo(true).await;
     let ngsi = Ngsi::writer(&app).await;
-    for bad in [
-        json!({"type": "Vehicle", "speed": speed(1, "2024-01-01T00:00:00Z")}),
-        json!({"id": "not a uri", "type": "Vehicle"}),
-        json!({"id": ID, "speed": speed(1, "2024-01-01T00:00:00Z")}),
-        json!({"id": ID, "type": "Vehicle", "speed": []}),
-        json!({"id": ID, "type": "Vehicle", "speed": [speed(1, "2024-01-01T00:00:00Z"), {"type": "Property", "value": 2, "observedAt": "yesterday"}]}),
-        json!({"id": ID, "type": "Vehicle", "speed": [{"type": "Property"}]}),
-        json!([1, 2]),
-    ] {
-        expect_error(
-            ngsi.post("/temporal/entities", &bad).await,
-            StatusCode::BAD_REQUEST,
-            "BadRequestData",
-        )
-        .await;
-    }
-    expect_error(
-        ngsi.get(&format!("/temporal/entities/{ID}")).await,
-        StatusCode::NOT_FOUND,
-        "ResourceNotFound",
+    refused_writes_nothing(
+        &ngsi,
+        ID,
+        &[
+            json!({"type": "Vehicle", "speed": speed(1, "2024-01-01T00:00:00Z")}),
+            json!({"id": "not a uri", "type": "Vehicle"}),
+            json!({"id": ID, "speed": speed(1, "2024-01-01T00:00:00Z")}),
+            json!({"id": ID, "type": "Vehicle", "speed": []}),
+            json!({"id": ID, "type": "Vehicle", "speed": [speed(1, "2024-01-01T00:00:00Z"), {"type": "Property", "value": 2, "observedAt": "yesterday"}]}),
+            json!({"id": ID, "type": "Vehicle", "speed": [{"type": "Property"}]}),
+            json!([1, 2]),
+        ],
     )
     .await;
     assert_eq!(

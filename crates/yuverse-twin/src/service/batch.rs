@@ -1,12 +1,12 @@
 //! Batch operations (`/entityOperations/create|upsert|update|delete|merge`): each entity
 //! succeeds or fails on its own; all successes of one request share one durable commit.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
-use super::entities::check_id;
+use super::entities::{check_id, put_scope, AttrsMode};
 use super::Twin;
-use crate::domain::entity::{self, doc as doc_of, id_of, Overwrite};
-use crate::domain::Vocabulary;
+use crate::domain::entity::{self, doc as doc_of, id_of, Doc, Overwrite};
+use crate::domain::{Stamp, Vocabulary};
 use crate::error::{ErrorKind, NgsiError, NgsiResult};
 
 #[derive(Debug, Clone)]
@@ -47,7 +47,8 @@ fn id_for_error(item: &Value) -> String {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BatchOp {
     Create,
-    /// `options=replace` (default) replaces existing entities; `update` appends attributes.
+    /// `options=replace` (default) replaces existing entities; `update` appends attributes
+    /// and the scope.
     Upsert {
         replace: bool,
     },
@@ -85,7 +86,11 @@ impl Twin {
                     .ok_or_else(|| NgsiError::bad_data("the entity has no `id`"))
                     .and_then(|id| {
                         check_id(id)?;
-                        let input = item.as_object().cloned().unwrap_or_default();
+                        let mut input = item.as_object().cloned().unwrap_or_default();
+                        // A malformed scope fails its entity whether or not it exists.
+                        if let Some(scope) = entity::parse_scope(input.get("scope"))? {
+                            input.insert("scope".into(), scope);
+                        }
                         let attributes = match op {
                             BatchOp::Update { .. } => {
                                 entity::parse_attributes(&input, vocab, &stamp)?
@@ -146,6 +151,7 @@ impl Twin {
                                 );
                                 changed.push(name);
                             }
+                            append_scope(&mut doc, &input, false, &stamp);
                             tx.put(doc, &changed);
                             Ok(false)
                         }
@@ -222,13 +228,14 @@ impl Twin {
     }
 }
 
-/// A batch update of one existing entity: the types sent are added, the attributes written
-/// (with `no_overwrite`, existing ones are kept, and the entity is reported as not wholly
-/// updated: AlreadyExists naming them, after the others are written).
+/// A batch update of one existing entity: the types sent are added, the scope and the
+/// attributes written (with `no_overwrite`, the scopes sent are added to the entity's and
+/// existing attributes are kept, and the entity is reported as not wholly updated:
+/// AlreadyExists naming them, after the others are written).
 fn update(
     tx: &mut super::entities::Tx<'_>,
     current: &Value,
-    input: &serde_json::Map<String, Value>,
+    input: &Map<String, Value>,
     attributes: Vec<(String, Vec<Value>)>,
     no_overwrite: bool,
     vocab: &dyn Vocabulary,
@@ -237,6 +244,7 @@ fn update(
     if let Some(types) = input.get("type") {
         entity::add_types(&mut doc, types, vocab)?;
     }
+    append_scope(&mut doc, input, no_overwrite, &tx.stamp);
     let mode = if no_overwrite {
         Overwrite::Keep
     } else {
@@ -262,4 +270,16 @@ fn update(
             kept.join(", ")
         ),
     ))
+}
+
+/// Writes the parsed scope of a batch item as an append of its attributes does (clause
+/// 5.6.3, the rule of batch update and of upsert with `options=update`): it replaces the
+/// entity's scope, or with `no_overwrite` adds to it.
+fn append_scope(doc: &mut Doc, input: &Map<String, Value>, no_overwrite: bool, stamp: &Stamp) {
+    let Some(scope) = input.get("scope") else {
+        return;
+    };
+    if put_scope(doc, scope.clone(), AttrsMode::Append { no_overwrite }) {
+        entity::touch(doc, stamp);
+    }
 }

@@ -475,7 +475,14 @@ impl Twin {
                 touched = true;
             }
             if let Some(scope) = scope {
-                touched |= put_scope(&mut doc, scope, mode, &mut outcome);
+                if put_scope(&mut doc, scope, mode) {
+                    touched = true;
+                    outcome.updated.push(SCOPE.into());
+                } else {
+                    outcome
+                        .not_updated
+                        .push((SCOPE.into(), "the entity has no scope".into()));
+                }
             }
             for (name, datasets) in deletions {
                 if !doc.contains_key(&name) {
@@ -679,18 +686,16 @@ fn null_instances(
     Ok(deletions)
 }
 
-/// Writes `scope` by the rules of append and update (see `put_attributes`); answers whether
-/// the entity changed.
-fn put_scope(doc: &mut Doc, scope: Value, mode: AttrsMode, outcome: &mut AttrsOutcome) -> bool {
-    const SCOPE: &str = "https://uri.etsi.org/ngsi-ld/scope";
+/// The expanded name under which outcomes report `scope`.
+const SCOPE: &str = "https://uri.etsi.org/ngsi-ld/scope";
+
+/// Writes a parsed `scope` by the rules of append and update (see `put_attributes`), for the
+/// single-entity writes and the batches alike; answers whether it was written (an update
+/// leaves an entity without a scope as it is).
+pub(super) fn put_scope(doc: &mut Doc, scope: Value, mode: AttrsMode) -> bool {
     let existing = doc.get("scope").and_then(Value::as_array).cloned();
     let scope = match (mode, existing) {
-        (AttrsMode::Update, None) => {
-            outcome
-                .not_updated
-                .push((SCOPE.into(), "the entity has no scope".into()));
-            return false;
-        }
+        (AttrsMode::Update, None) => return false,
         (AttrsMode::Append { no_overwrite: true }, Some(mut scopes)) => {
             for s in scope.as_array().into_iter().flatten() {
                 if !scopes.contains(s) {
@@ -702,7 +707,6 @@ fn put_scope(doc: &mut Doc, scope: Value, mode: AttrsMode, outcome: &mut AttrsOu
         _ => scope,
     };
     doc.insert("scope".into(), scope);
-    outcome.updated.push(SCOPE.into());
     true
 }
 
