@@ -39,11 +39,12 @@ async fn batch_operations_report_per_entity() {
         .any(|e| e["entityId"] == "urn:ngsi-ld:Building:b1"
             && e["error"]["type"] == format!("{ERRORS}AlreadyExists")));
 
-    // Upsert: all existing → 204; update mode keeps attributes not sent.
+    // Upsert: all existing → 204; update mode keeps attributes not sent and adds the types
+    // sent to the entity's, as a batch update does.
     let r = ngsi
         .post(
             "/entityOperations/upsert?options=update",
-            &json!([{"id": "urn:ngsi-ld:Building:b1", "type": "Building", "height": 40}]),
+            &json!([{"id": "urn:ngsi-ld:Building:b1", "type": "Landmark", "height": 40}]),
         )
         .await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
@@ -54,6 +55,7 @@ async fn batch_operations_report_per_entity() {
         (b1["floors"].clone(), b1["height"].clone()),
         (json!(10), json!(40))
     );
+    assert_eq!(b1["type"], json!(["Building", "Landmark"]));
 
     let r = ngsi
         .post("/entityOperations/update", &json!([{"id": "urn:ngsi-ld:Building:b2", "floors": 21}, {"id": "urn:ngsi-ld:Building:nope", "floors": 1}]))

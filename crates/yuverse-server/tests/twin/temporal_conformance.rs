@@ -522,3 +522,54 @@ async fn scope_queries_match_the_scope_held_within_the_window() {
     )
     .await;
 }
+
+/// Posting the temporal entity again with another type adds it to the entity's types
+/// (clause 5.6.11.4, suite 5611_01_01), and a deletion (the NGSI-LD Null as an instance's
+/// value) is recorded as one more instance.
+#[tokio::test]
+async fn a_repeated_temporal_entity_adds_its_types() {
+    let app = spawn_demo(true).await;
+    let ngsi = Ngsi::writer(&app).await;
+    let r = ngsi
+        .post(
+            "/temporal/entities",
+            &json!({"id": ID, "type": "Vehicle", "speed": [at(1, "00:00")]}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let deleted = json!({"type": "Property", "value": "urn:ngsi-ld:null",
+        "observedAt": "2020-09-02T00:00:00Z"});
+    let r = ngsi
+        .post(
+            "/temporal/entities",
+            &json!({"id": ID, "type": ["Vehicle", "Truck"], "speed": [deleted]}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let history = ngsi
+        .get_json(&format!(
+            "/temporal/entities/{ID}?timerel=before&timeAt=2030-01-01T00:00:00Z"
+        ))
+        .await;
+    assert_eq!(history["type"], json!(["Vehicle", "Truck"]));
+    assert_eq!(history["speed"].as_array().unwrap().len(), 2, "{history}");
+    let current = ngsi.get_json(&format!("/entities/{ID}")).await;
+    assert_eq!(current["type"], json!(["Vehicle", "Truck"]));
+
+    // Types already held change nothing: the entity is not modified.
+    let modified = ngsi
+        .get_json(&format!("/entities/{ID}?options=sysAttrs"))
+        .await["modifiedAt"]
+        .clone();
+    let r = ngsi
+        .post(
+            "/temporal/entities",
+            &json!({"id": ID, "type": "Truck", "speed": [at(3, "00:00")]}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let again = ngsi
+        .get_json(&format!("/entities/{ID}?options=sysAttrs"))
+        .await;
+    assert_eq!(again["modifiedAt"], modified);
+}

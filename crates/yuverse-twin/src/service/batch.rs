@@ -136,24 +136,14 @@ impl Twin {
                             Ok(false)
                         }
                         (BatchOp::Upsert { replace: false }, Some(current)) => {
-                            let mut doc = doc_of(&current).clone();
-                            let mut changed = Vec::new();
-                            for name in entity::attribute_names(&input).cloned().collect::<Vec<_>>()
-                            {
-                                let instances =
-                                    input[&name].as_array().cloned().unwrap_or_default();
-                                entity::put_attribute(
-                                    &mut doc,
-                                    &name,
-                                    instances,
-                                    Overwrite::Replace,
-                                    &stamp,
-                                );
-                                changed.push(name);
-                            }
-                            append_scope(&mut doc, &input, false, &stamp);
-                            tx.put(doc, &changed);
-                            Ok(false)
+                            let attributes = entity::attribute_names(&input)
+                                .map(|name| {
+                                    let instances =
+                                        input[name].as_array().cloned().unwrap_or_default();
+                                    (name.clone(), instances)
+                                })
+                                .collect();
+                            update(tx, &current, &input, attributes, false, vocab)
                         }
                         (BatchOp::Update { .. } | BatchOp::Merge, None) => {
                             Err(NgsiError::not_found(format!("no entity `{id}`")))
@@ -228,7 +218,8 @@ impl Twin {
     }
 }
 
-/// A batch update of one existing entity: the types sent are added, the scope and the
+/// A batch update of one existing entity, also an upsert with `options=update` of one: the
+/// types sent are added, the scope and the
 /// attributes written (with `no_overwrite`, the scopes sent are added to the entity's and
 /// existing attributes are kept, and the entity is reported as not wholly updated:
 /// AlreadyExists naming them, after the others are written).

@@ -250,7 +250,16 @@ impl Twin {
             if had_history || tx.exists(&id) {
                 // An existing temporal representation, or a current entity (perhaps created a
                 // moment ago by a concurrent write): its instances are recorded, restating any
-                // stored observation.
+                // stored observation, and the types sent are added to the current entity's
+                // (clause 5.6.11.4: the entity's types are the union).
+                if let (Some(mut doc), Some(given)) = (tx.copy_of(&id), object.get("type")) {
+                    let known = entity::types_of(&doc).len();
+                    entity::add_types(&mut doc, given, vocab)?;
+                    if entity::types_of(&doc).len() > known {
+                        entity::touch(&mut doc, &stamp);
+                        tx.put(doc, &[]);
+                    }
+                }
                 for change in Self::recording_changes(tenant, &id, &attributes, &stamp) {
                     tx.record(change);
                 }
