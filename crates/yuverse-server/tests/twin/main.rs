@@ -31,6 +31,7 @@ mod registration_conflicts;
 mod registrations;
 mod subscription_deletions;
 mod subscription_documents;
+mod subscription_join;
 mod subscription_selection;
 mod subscriptions;
 mod temporal;

@@ -25,11 +25,13 @@ use super::show_changes::with_previous;
 use super::status::Status;
 use super::{ChangeEvent, Notice};
 use crate::domain::entity;
+use crate::domain::join::{render_linked, Lookup};
 use crate::domain::render::{render, render_feature};
 use crate::domain::Vocabulary;
 use crate::outbound::Outbound;
 use crate::store::memory::Selector;
 use crate::store::types::TypeExpr;
+use crate::Twin;
 
 const ATTEMPTS: u32 = 4;
 
@@ -51,7 +53,12 @@ impl Delivery {
 }
 
 /// Whether the subscription notifies this change; `kinds`: the change's triggers.
-fn wants(subscription: &Subscription, event: &ChangeEvent, kinds: &[&str]) -> bool {
+fn wants(
+    subscription: &Subscription,
+    event: &ChangeEvent,
+    kinds: &[&str],
+    lookup: Lookup<'_>,
+) -> bool {
     if !kinds
         .iter()
         .any(|k| subscription.triggers.iter().any(|t| t == k))
@@ -75,8 +82,8 @@ fn wants(subscription: &Subscription, event: &ChangeEvent, kinds: &[&str]) -> bo
         }
     }
     match (&event.after, &event.before) {
-        (Some(after), _) => subscription.selects(after),
-        (None, Some(before)) => subscription.selects(before),
+        (Some(after), _) => subscription.selects(after, lookup),
+        (None, Some(before)) => subscription.selects(before, lookup),
         (None, None) => false,
     }
 }
@@ -129,6 +136,8 @@ pub async fn notify_changes(
             (true, Some(_)) => CAUGHT_UP_KINDS.to_vec(),
             _ => change_kind(&event),
         };
+        let twin = subscriptions.inner.twin.upgrade();
+        let lookup = held_entities(twin.as_ref(), &event.tenant);
         for (subscription, status) in candidates {
             if !subscription.active
                 || subscription.expired(&now)
@@ -136,7 +145,7 @@ pub async fn notify_changes(
             {
                 continue;
             }
-            if !wants(&subscription, &event, &kinds) || !may_send(&subscription, &status) {
+            if !wants(&subscription, &event, &kinds, &lookup) || !may_send(&subscription, &status) {
                 continue;
             }
             let Some(shown) = notified_entity(&subscription, &event, &kinds, catch_up, &now) else {
@@ -238,7 +247,7 @@ pub async fn periodic(subscriptions: Subscriptions) {
                 .map(|page| page.entities)
                 .unwrap_or_default()
                 .into_iter()
-                .filter(|e| subscription.selects(e))
+                .filter(|e| subscription.selects(e, &held_entities(Some(&twin), &tenant)))
                 .collect();
             if let Ok(mut s) = status.lock() {
                 s.last_sent_at = Some(Instant::now());
@@ -276,6 +285,7 @@ fn send(
 ) {
     let inner = subscriptions.inner.clone();
     let changed = (tenant.to_owned(), subscription.id.clone());
+    let tenant = tenant.to_owned();
     tokio::spawn(async move {
         let vocab = match inner
             .contexts
@@ -290,7 +300,7 @@ fn send(
             "type": "Notification",
             "subscriptionId": subscription.id,
             "notifiedAt": notified_at,
-            "data": notification_data(&data, &subscription, &vocab),
+            "data": notification_data(&data, &subscription, &vocab, &held_entities(inner.twin.upgrade().as_ref(), &tenant)),
         });
         if subscription.accept == "application/ld+json" {
             body["@context"] = subscription.notification_context().clone();
@@ -302,12 +312,22 @@ fn send(
     });
 }
 
-/// The notified entities as the endpoint accepts them: a list of entities, or a GeoJSON
-/// FeatureCollection (their `location` as each feature's geometry).
+/// Finds the entities a tenant holds now, for linked-entity paths and `join`.
+fn held_entities<'t>(
+    twin: Option<&'t Twin>,
+    tenant: &'t str,
+) -> impl Fn(&str) -> Option<Arc<Value>> + 't {
+    move |id| twin.and_then(|t| t.get_entity(tenant, id).ok())
+}
+
+/// The notified entities as the endpoint accepts them: a list of entities (with the entities
+/// they link to under `join`), or a GeoJSON FeatureCollection (their `location` as each
+/// feature's geometry).
 fn notification_data(
     data: &[Arc<Value>],
     subscription: &Subscription,
     vocab: &crate::http::RequestContext,
+    lookup: Lookup<'_>,
 ) -> Value {
     if subscription.accept == "application/geo+json" {
         let geometry = vocab.expand("location");
@@ -320,23 +340,33 @@ fn notification_data(
         // suite's 046_19/046_20 read them).
         let context = (subscription.accept == "application/ld+json")
             .then(|| subscription.notification_context().clone());
-        Value::Array(
-            data.iter()
-                .map(|e| {
-                    let (doc, deleted_at) = prepared(e);
-                    let mut shown = render(&doc, &subscription.view, vocab);
-                    if let Value::Object(o) = &mut shown {
-                        if let Some(at) = deleted_at {
-                            o.insert(deletions::DELETED_AT.into(), at);
-                        }
-                        if let Some(context) = &context {
-                            o.insert("@context".into(), context.clone());
-                        }
+        let mut out = Vec::with_capacity(data.len());
+        for e in data {
+            let (doc, deleted_at) = prepared(e);
+            let shown = match (subscription.linking, &deleted_at) {
+                // A deleted entity links to nothing any more.
+                (Some(linking), None) => render_linked(
+                    std::slice::from_ref(e),
+                    &subscription.view,
+                    vocab,
+                    linking,
+                    lookup,
+                ),
+                _ => vec![render(&doc, &subscription.view, vocab)],
+            };
+            for mut shown in shown {
+                if let Value::Object(o) = &mut shown {
+                    if let Some(at) = &deleted_at {
+                        o.insert(deletions::DELETED_AT.into(), at.clone());
                     }
-                    shown
-                })
-                .collect(),
-        )
+                    if let Some(context) = &context {
+                        o.insert("@context".into(), context.clone());
+                    }
+                }
+                out.push(shown);
+            }
+        }
+        Value::Array(out)
     }
 }
 

@@ -1,11 +1,14 @@
 //! A subscription: its JSON as the client wrote it, and the parts compiled for matching.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 use yuverse_twin_geo::GeoQuery;
 use yuverse_twin_query::Query;
 
 use super::endpoint::{key_values, Endpoint};
 use crate::domain::attribute::is_uri;
+use crate::domain::join::{Linking, Lookup};
 use crate::domain::language::LanguageFilter;
 use crate::domain::render::{Format, View};
 use crate::domain::Vocabulary;
@@ -54,6 +57,9 @@ pub struct Subscription {
     pub geo: Option<GeoQuery>,
     pub attributes: Option<Vec<String>>,
     pub view: View,
+    /// `notification.join`/`joinLevel`: the entities notified entities link to are sent with
+    /// them, inline or after them, as a query's `join` gives them.
+    pub linking: Option<Linking>,
     /// `notification.showChanges`: updated attributes carry their previous value.
     pub show_changes: bool,
     pub endpoint: Endpoint,
@@ -323,6 +329,16 @@ impl Subscription {
                 "notification.showChanges cannot be used with the keyValues format",
             ));
         }
+        let linking = notification_linking(notification)?;
+        if let Some(q) = &q {
+            let depth = q.linked_depth();
+            if depth > linking.map_or(0, |l| l.level) {
+                return Err(NgsiError::bad_data(format!(
+                    "q: a path into linked entities {depth} deep needs notification.join with \
+                     a joinLevel of at least {depth}"
+                )));
+            }
+        }
         let members = |field: &str| {
             notification
                 .get(field)
@@ -404,6 +420,7 @@ impl Subscription {
             view,
             show_changes,
             endpoint: target,
+            linking,
             accept,
             receiver_info,
             throttling_secs,
@@ -444,8 +461,9 @@ impl Subscription {
         self.expires_at.as_deref().is_some_and(|e| e <= now)
     }
 
-    /// Whether the entity is one the subscription selects (entities, then q and geoQ).
-    pub fn selects(&self, entity: &Value) -> bool {
+    /// Whether the entity is one the subscription selects (entities, then q and geoQ); a `q`
+    /// path into linked entities finds them with `lookup`.
+    pub fn selects(&self, entity: &Value, lookup: Lookup<'_>) -> bool {
         let doc = crate::domain::entity::doc(entity);
         let id = crate::domain::entity::id_of(doc);
         let types = crate::domain::entity::types_of(doc);
@@ -461,7 +479,8 @@ impl Subscription {
             return false;
         }
         if let Some(q) = &self.q {
-            if !q.matches(entity) {
+            let resolve = |id: &str| lookup(id).map(|e| Cow::Owned((*e).clone()));
+            if !q.matches_with(entity, &resolve) {
                 return false;
             }
         }
@@ -477,4 +496,25 @@ impl Subscription {
         }
         true
     }
+}
+
+/// `notification.join` and `notification.joinLevel` (a JSON string and number), read as the
+/// query parameters of the same names are.
+fn notification_linking(notification: &Map<String, Value>) -> NgsiResult<Option<Linking>> {
+    let join = match notification.get("join") {
+        None => None,
+        Some(Value::String(join)) => Some(join.as_str()),
+        Some(_) => return Err(NgsiError::bad_data("notification.join must be a string")),
+    };
+    let level = match notification.get("joinLevel") {
+        None => None,
+        Some(Value::Number(n)) => Some(n.to_string()),
+        Some(_) => {
+            return Err(NgsiError::bad_data(
+                "notification.joinLevel must be an integer",
+            ))
+        }
+    };
+    Linking::parse(join, level.as_deref())
+        .map_err(|e| NgsiError::bad_data(format!("notification: {}", e.detail)))
 }
