@@ -219,10 +219,9 @@ impl Twin {
 }
 
 /// A batch update of one existing entity, also an upsert with `options=update` of one: the
-/// types sent are added, the scope and the
-/// attributes written (with `no_overwrite`, the scopes sent are added to the entity's and
-/// existing attributes are kept, and the entity is reported as not wholly updated:
-/// AlreadyExists naming them, after the others are written).
+/// types sent are added, the scope and the attributes written (with `no_overwrite`, the scopes
+/// sent are added to the entity's and existing attributes are kept, and the entity is reported
+/// as not wholly updated: AlreadyExists naming them, after the others are written).
 fn update(
     tx: &mut super::entities::Tx<'_>,
     current: &Value,

@@ -581,11 +581,11 @@ async fn restate_instance(
             None => q,
         }
     }
-    let select = format!("SELECT MIN(id) AS id FROM twin_history WHERE {same_observation}");
-    let first: Option<i64> = bind_key(&select, h)
-        .fetch_one(&mut *conn)
-        .await
-        .and_then(|row| col(&row, "id"))?;
+    let select = format!(
+        "SELECT MIN(id) AS id, COUNT(*) AS stored FROM twin_history WHERE {same_observation}"
+    );
+    let row = bind_key(&select, h).fetch_one(&mut *conn).await?;
+    let (first, stored): (Option<i64>, i64) = (col(&row, "id")?, col(&row, "stored")?);
     let Some(first) = first else {
         let mut args = AnyArguments::default();
         let row = Change::History(h.clone());
@@ -593,8 +593,11 @@ async fn restate_instance(
         sqlx::query_with(&sql, args).execute(conn).await?;
         return Ok(());
     };
-    let repeats = format!("DELETE FROM twin_history WHERE {same_observation} AND id <> {first}");
-    bind_key(&repeats, h).execute(&mut *conn).await?;
+    if stored > 1 {
+        let repeats =
+            format!("DELETE FROM twin_history WHERE {same_observation} AND id <> {first}");
+        bind_key(&repeats, h).execute(&mut *conn).await?;
+    }
     sqlx::query("UPDATE twin_history SET modified_at = $2, doc = $3 WHERE id = $1")
         .bind(first)
         .bind(&h.modified_at)

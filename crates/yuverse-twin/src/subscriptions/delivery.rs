@@ -236,6 +236,7 @@ pub async fn periodic(subscriptions: Subscriptions) {
             let Some(twin) = subscriptions.inner.twin.upgrade() else {
                 return;
             };
+            let lookup = held_entities(Some(&twin), &tenant);
             let data: Vec<Arc<Value>> = twin
                 .query(
                     &tenant,
@@ -247,7 +248,7 @@ pub async fn periodic(subscriptions: Subscriptions) {
                 .map(|page| page.entities)
                 .unwrap_or_default()
                 .into_iter()
-                .filter(|e| subscription.selects(e, &held_entities(Some(&twin), &tenant)))
+                .filter(|e| subscription.selects(e, &lookup))
                 .collect();
             if let Ok(mut s) = status.lock() {
                 s.last_sent_at = Some(Instant::now());
