@@ -271,14 +271,7 @@ async fn a_source_gets_one_batch_with_its_entities_and_the_clients_options() {
         .via
         .as_deref()
         .is_some_and(|v| v.starts_with("1.1 yuverse-")));
-    let ids: Vec<&str> = update
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(ids, [CAR, VAN]);
+    assert_eq!(ids(&update.body), [CAR, VAN]);
     assert!(update.body[0]["@context"].is_string() || update.body[0]["@context"].is_array());
     assert!(other_seen.lock().unwrap().is_empty());
 
@@ -306,14 +299,7 @@ async fn a_source_gets_one_batch_with_its_entities_and_the_clients_options() {
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     let received = seen.lock().unwrap().clone();
     assert_eq!(received.len(), 3, "{received:?}");
-    let ids: Vec<&str> = received[2]
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(ids, ["urn:ngsi-ld:Vehicle:C2"]);
+    assert_eq!(ids(&received[2].body), ["urn:ngsi-ld:Vehicle:C2"]);
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 //! Relationships point at, inline or in one flat list.
 
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::common::*;
 use crate::ngsi::*;
@@ -21,14 +21,6 @@ async fn district(ngsi: &Ngsi) {
             StatusCode::CREATED
         );
     }
-}
-
-fn ids(list: &Value) -> Vec<&str> {
-    list.as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["id"].as_str().unwrap())
-        .collect()
 }
 
 #[tokio::test]

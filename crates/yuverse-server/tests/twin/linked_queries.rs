@@ -41,14 +41,6 @@ fn enc(text: &str) -> String {
         .replace(' ', "%20")
 }
 
-fn ids(list: &Value) -> Vec<&str> {
-    list.as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["id"].as_str().unwrap())
-        .collect()
-}
-
 async fn query_ids(ngsi: &Ngsi, params: &str) -> Vec<String> {
     let body = ngsi.get_json(&format!("/entities?{params}")).await;
     ids(&body).into_iter().map(str::to_owned).collect()

@@ -86,6 +86,22 @@ impl Ngsi {
     }
 }
 
+/// The ids of a list of entities, in the list's order.
+pub fn ids(list: &Value) -> Vec<&str> {
+    list.as_array()
+        .unwrap_or_else(|| panic!("not a list: {list}"))
+        .iter()
+        .map(|e| e["id"].as_str().unwrap())
+        .collect()
+}
+
+/// The ids of a list of entities, sorted (for answers whose order is not the point).
+pub fn sorted_ids(list: &Value) -> Vec<&str> {
+    let mut ids = ids(list);
+    ids.sort();
+    ids
+}
+
 /// Asserts an NGSI-LD error of this kind and status.
 pub async fn expect_error(r: Response, status: StatusCode, kind: &str) -> Value {
     assert_eq!(r.status(), status, "status");

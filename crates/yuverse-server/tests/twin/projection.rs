@@ -2,7 +2,7 @@
 //! `datasetId` and the errors of the retrieval parameters (clauses 5.7.1.4, 5.7.2.4, 6.3.7).
 
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::common::*;
 use crate::ngsi::*;
@@ -29,14 +29,6 @@ async fn town(ngsi: &Ngsi) {
             StatusCode::CREATED
         );
     }
-}
-
-fn ids(list: &Value) -> Vec<&str> {
-    list.as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["id"].as_str().unwrap())
-        .collect()
 }
 
 async fn bad(ngsi: &Ngsi, path: &str, kind: &str) {

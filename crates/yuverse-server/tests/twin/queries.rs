@@ -126,12 +126,7 @@ async fn geo_queries_near_and_within() {
     let near = ngsi
         .get_json("/entities?type=OffStreetParking&georel=near%3BmaxDistance==1500&geometry=Point&coordinates=%5B106.50,29.66%5D")
         .await;
-    let ids: Vec<&str> = near
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["id"].as_str().unwrap())
-        .collect();
+    let ids = ids(&near);
     assert_eq!(
         ids,
         [

@@ -81,9 +81,8 @@ async fn notifications_carry_linked_entities_inline_or_flat() {
     assert_eq!(linked["name"]["value"], "重庆");
 
     let got = flat.wait_for(1).await;
-    let data = got[0].0["data"].as_array().unwrap();
-    let ids: Vec<&str> = data.iter().map(|e| e["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, [TOWER, CITY]);
+    let data = &got[0].0["data"];
+    assert_eq!(ids(data), [TOWER, CITY]);
     assert!(data[0]["locatedAt"].get("entity").is_none());
 }
 

@@ -403,12 +403,7 @@ async fn temporal_queries_refuse_what_they_cannot_answer() {
                 "/temporal/entities?{WINDOW}&type=Building&orderBy={order}"
             ))
             .await;
-        let ids: Vec<&str> = answer
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["id"].as_str().unwrap())
-            .collect();
+        let ids = ids(&answer);
         assert_eq!(ids, expected, "{order}");
     }
     // TP 5731_01: no linked entities on a retrieval either.
@@ -503,12 +498,7 @@ async fn scope_queries_match_the_scope_held_within_the_window() {
                 "/temporal/entities?type=Vehicle&scopeQ={scope_q}&{WINDOW}"
             ))
             .await;
-        let ids: Vec<&str> = answer
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["id"].as_str().unwrap())
-            .collect();
+        let ids = ids(&answer);
         let expected: Vec<String> = expected.into_iter().map(id).collect();
         assert_eq!(ids, expected, "scopeQ={scope_q}");
     }

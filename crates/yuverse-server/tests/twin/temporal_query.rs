@@ -35,14 +35,6 @@ async fn seed(ngsi: &Ngsi) {
     }
 }
 
-fn ids(body: &Value) -> Vec<&str> {
-    body.as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["id"].as_str().unwrap())
-        .collect()
-}
-
 #[tokio::test]
 async fn q_is_checked_against_the_windowed_instances_only() {
     let app = spawn_demo(true).await;

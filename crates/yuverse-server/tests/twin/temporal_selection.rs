@@ -63,12 +63,7 @@ async fn deleted_at_selects_the_deletion_instances_at_their_deletion_time() {
     let found: Value = ngsi
         .get_json("/temporal/entities?type=Vehicle&timeproperty=deletedAt")
         .await;
-    let ids: Vec<&str> = found
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["id"].as_str().unwrap())
-        .collect();
+    let ids = ids(&found);
     assert_eq!(ids, [CAR]);
 }
 
