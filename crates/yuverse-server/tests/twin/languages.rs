@@ -210,18 +210,13 @@ async fn temporal_representations_follow_the_filter() {
     let ngsi = Ngsi::writer(&app).await;
     let id = "urn:ngsi-ld:Street:s1";
     let (t1, t2) = ("2024-05-01T00:00:00Z", "2024-05-02T00:00:00Z");
-    let r = ngsi
-        .post(
-            "/temporal/entities",
-            &json!({"id": id, "type": "Street",
-                "name": [
-                    {"type": "LanguageProperty", "observedAt": t1,
-                     "languageMap": {"fr": "Grand Place", "nl": "Grote Markt"}},
-                    {"type": "LanguageProperty", "observedAt": t2,
-                     "languageMap": {"fr": "Place Royale"}}]}),
-        )
+    ngsi.create_temporal(&json!({"id": id, "type": "Street",
+        "name": [
+            {"type": "LanguageProperty", "observedAt": t1,
+             "languageMap": {"fr": "Grand Place", "nl": "Grote Markt"}},
+            {"type": "LanguageProperty", "observedAt": t2,
+             "languageMap": {"fr": "Place Royale"}}]}))
         .await;
-    assert_eq!(r.status(), StatusCode::CREATED);
     let e = ngsi
         .get_json(&format!("/temporal/entities/{id}?lang=nl"))
         .await;

@@ -71,6 +71,13 @@ impl Ngsi {
         self.send_json(Method::POST, path, body).await
     }
 
+    /// Creates a temporal representation, asserting 201.
+    pub async fn create_temporal(&self, body: &Value) -> Response {
+        let r = self.post("/temporal/entities", body).await;
+        assert_eq!(r.status(), StatusCode::CREATED, "POST /temporal/entities");
+        r
+    }
+
     pub async fn delete(&self, path: &str) -> Response {
         self.request(Method::DELETE, path).send().await.unwrap()
     }

@@ -65,18 +65,12 @@ async fn simplified_pairs_wrap_language_maps_json_and_vocabs_but_not_lists() {
     let ngsi = Ngsi::writer(&app).await;
     let id = "urn:ngsi-ld:Street:s1";
     let at = "2024-05-01T00:00:00Z";
-    let r = ngsi
-        .post(
-            "/temporal/entities",
-            &json!({"id": id, "type": "Street",
-                "name": {"type": "LanguageProperty", "languageMap": {"fr": "Grand Place", "nl": "Grote Markt"}, "observedAt": at},
-                "config": {"type": "JsonProperty", "json": {"lanes": 2}, "observedAt": at},
-                "surface": {"type": "VocabProperty", "vocab": "asphalt", "observedAt": at},
-                "widths": {"type": "ListProperty", "valueList": [3.5, 3.0], "observedAt": at},
-                "speed": {"type": "Property", "value": 30, "observedAt": at}}),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::CREATED);
+    ngsi.create_temporal(&json!({"id": id, "type": "Street",
+        "name": {"type": "LanguageProperty", "languageMap": {"fr": "Grand Place", "nl": "Grote Markt"}, "observedAt": at},
+        "config": {"type": "JsonProperty", "json": {"lanes": 2}, "observedAt": at},
+        "surface": {"type": "VocabProperty", "vocab": "asphalt", "observedAt": at},
+        "widths": {"type": "ListProperty", "valueList": [3.5, 3.0], "observedAt": at},
+        "speed": {"type": "Property", "value": 30, "observedAt": at}})).await;
     let body = ngsi
         .get_json(&format!("/temporal/entities/{id}?format=temporalValues"))
         .await;

@@ -1,7 +1,6 @@
 //! The aggregated temporal representation (clause 4.5.19): `aggrMethods` over periods of
 //! `aggrPeriodDuration`, each result `[value, start, end]`.
 
-use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::common::*;
@@ -11,26 +10,20 @@ const ID: &str = "urn:ngsi-ld:TemperatureSensor:t1";
 
 async fn seed(ngsi: &Ngsi) {
     let at = |hhmm: &str| format!("2024-01-01T{hhmm}:00Z");
-    let r = ngsi
-        .post(
-            "/temporal/entities",
-            &json!({"id": ID, "type": "TemperatureSensor",
-                "temperature": [
-                    {"type": "Property", "value": 10, "observedAt": at("00:00")},
-                    {"type": "Property", "value": 20, "observedAt": at("00:30")},
-                    {"type": "Property", "value": 30, "observedAt": at("01:10")},
-                    {"type": "Property", "value": 40, "observedAt": at("02:50")},
-                    {"type": "Property", "value": 5, "observedAt": at("00:10"), "datasetId": "urn:ngsi-ld:Dataset:b"},
-                    {"type": "Property", "value": 7, "observedAt": at("00:20"), "datasetId": "urn:ngsi-ld:Dataset:b"}
-                ],
-                "status": [
-                    {"type": "Property", "value": "ok", "observedAt": at("00:00")},
-                    {"type": "Property", "value": "ok", "observedAt": at("00:40")},
-                    {"type": "Property", "value": "fault", "observedAt": at("01:40")}
-                ]}),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::CREATED);
+    ngsi.create_temporal(&json!({"id": ID, "type": "TemperatureSensor",
+        "temperature": [
+            {"type": "Property", "value": 10, "observedAt": at("00:00")},
+            {"type": "Property", "value": 20, "observedAt": at("00:30")},
+            {"type": "Property", "value": 30, "observedAt": at("01:10")},
+            {"type": "Property", "value": 40, "observedAt": at("02:50")},
+            {"type": "Property", "value": 5, "observedAt": at("00:10"), "datasetId": "urn:ngsi-ld:Dataset:b"},
+            {"type": "Property", "value": 7, "observedAt": at("00:20"), "datasetId": "urn:ngsi-ld:Dataset:b"}
+        ],
+        "status": [
+            {"type": "Property", "value": "ok", "observedAt": at("00:00")},
+            {"type": "Property", "value": "ok", "observedAt": at("00:40")},
+            {"type": "Property", "value": "fault", "observedAt": at("01:40")}
+        ]})).await;
 }
 
 fn period(value: Value, from: &str, to: &str) -> Value {

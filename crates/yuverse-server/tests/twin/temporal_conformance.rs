@@ -45,15 +45,10 @@ async fn a_restated_observation_replaces_the_stored_one() {
     let ngsi = Ngsi::writer(&app).await;
     let mut fuel_40 = at(40, "14:07");
     fuel_40["datasetId"] = json!("urn:ngsi-ld:Vehicle:12345-fuel");
-    let r = ngsi
-        .post(
-            "/temporal/entities",
-            &json!({"id": ID, "type": "Vehicle",
-                "speed": [at(120, "12:03"), at(80, "12:05")],
-                "fuelLevel": [at(67, "12:03"), at(53, "13:05"), fuel_40]}),
-        )
+    ngsi.create_temporal(&json!({"id": ID, "type": "Vehicle",
+        "speed": [at(120, "12:03"), at(80, "12:05")],
+        "fuelLevel": [at(67, "12:03"), at(53, "13:05"), fuel_40]}))
         .await;
-    assert_eq!(r.status(), StatusCode::CREATED);
     let before = ngsi.get_json(&format!("/temporal/entities/{ID}")).await;
     let kept_id = instance_id_at(&before, "speed", "2020-09-01T12:03");
 
@@ -90,14 +85,9 @@ async fn one_body_and_appended_attributes_keep_one_instance_per_observation() {
     let app = spawn_demo(true).await;
     let ngsi = Ngsi::writer(&app).await;
     // Within one body the later instance of an observation wins.
-    let r = ngsi
-        .post(
-            "/temporal/entities",
-            &json!({"id": ID, "type": "Vehicle",
-                "speed": [at(1, "10:00"), at(2, "10:00"), at(3, "11:00")]}),
-        )
+    ngsi.create_temporal(&json!({"id": ID, "type": "Vehicle",
+        "speed": [at(1, "10:00"), at(2, "10:00"), at(3, "11:00")]}))
         .await;
-    assert_eq!(r.status(), StatusCode::CREATED);
     let history = ngsi.get_json(&format!("/temporal/entities/{ID}")).await;
     assert_eq!(values(&history, "speed", None), [2, 3]);
 
@@ -121,13 +111,10 @@ async fn one_body_and_appended_attributes_keep_one_instance_per_observation() {
 async fn a_bad_restatement_changes_nothing() {
     let app = spawn_demo(true).await;
     let ngsi = Ngsi::writer(&app).await;
-    let r = ngsi
-        .post(
-            "/temporal/entities",
-            &json!({"id": ID, "type": "Vehicle", "speed": [at(1, "10:00"), at(2, "11:00")]}),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::CREATED);
+    ngsi.create_temporal(
+        &json!({"id": ID, "type": "Vehicle", "speed": [at(1, "10:00"), at(2, "11:00")]}),
+    )
+    .await;
     for bad in [
         json!({"id": ID, "type": "Vehicle",
             "speed": [at(9, "10:00"), {"type": "Property", "value": 9, "observedAt": "noon"}]}),
@@ -168,15 +155,10 @@ fn scope_instances(entity: &Value) -> Vec<Value> {
 async fn a_removed_scope_is_a_deletion_instance_of_the_scope() {
     let app = spawn_demo(true).await;
     let ngsi = Ngsi::writer(&app).await;
-    let r = ngsi
-        .post(
-            "/temporal/entities",
-            &json!({"id": ID, "type": "Vehicle",
-                "scope": ["/Madrid/Gardens/ParqueNorte", "/CompanyA/OrganizationB/UnitC"],
-                "fuelLevel": [at(67, "12:03"), at(53, "13:05")]}),
-        )
+    ngsi.create_temporal(&json!({"id": ID, "type": "Vehicle",
+        "scope": ["/Madrid/Gardens/ParqueNorte", "/CompanyA/OrganizationB/UnitC"],
+        "fuelLevel": [at(67, "12:03"), at(53, "13:05")]}))
         .await;
-    assert_eq!(r.status(), StatusCode::CREATED);
     let current = ngsi.get_json(&format!("/entities/{ID}")).await;
     assert_eq!(current["scope"].as_array().unwrap().len(), 2);
     let history = ngsi.get_json(&format!("/temporal/entities/{ID}")).await;
@@ -287,15 +269,10 @@ async fn a_temporal_entity_carries_the_instances_of_its_scope() {
     let app = spawn_demo(true).await;
     let ngsi = Ngsi::writer(&app).await;
     let scoped = |scope: &str, time: &str| json!({"type": "Property", "value": scope, "observedAt": format!("2026-03-01T{time}:00Z")});
-    let r = ngsi
-        .post(
-            "/temporal/entities",
-            &json!({"id": ID, "type": "Vehicle",
-                "scope": [scoped("/S", "12:30"), scoped("/R", "10:00")],
-                "speed": [at(1, "12:15")]}),
-        )
+    ngsi.create_temporal(&json!({"id": ID, "type": "Vehicle",
+        "scope": [scoped("/S", "12:30"), scoped("/R", "10:00")],
+        "speed": [at(1, "12:15")]}))
         .await;
-    assert_eq!(r.status(), StatusCode::CREATED);
     // The current entity takes the newest scope.
     let current = ngsi.get_json(&format!("/entities/{ID}")).await;
     assert_eq!(current["scope"], "/S");
@@ -355,13 +332,8 @@ async fn malformed_scope_instances_are_refused_and_create_nothing() {
 async fn temporal_queries_refuse_what_they_cannot_answer() {
     let app = spawn_demo(true).await;
     let ngsi = Ngsi::writer(&app).await;
-    let r = ngsi
-        .post(
-            "/temporal/entities",
-            &json!({"id": ID, "type": "Building", "name": at(1, "10:00")}),
-        )
+    ngsi.create_temporal(&json!({"id": ID, "type": "Building", "name": at(1, "10:00")}))
         .await;
-    assert_eq!(r.status(), StatusCode::CREATED);
     const WINDOW: &str = "timerel=after&timeAt=2020-01-01T00:00:00Z";
     // TP 5741_01: clause 5.7.4.4.
     for bad in [
@@ -386,13 +358,8 @@ async fn temporal_queries_refuse_what_they_cannot_answer() {
     }
     // Ordering by id is allowed, either way.
     let other = "urn:ngsi-ld:Vehicle:conformance-2";
-    let r = ngsi
-        .post(
-            "/temporal/entities",
-            &json!({"id": other, "type": "Building", "name": at(2, "10:00")}),
-        )
+    ngsi.create_temporal(&json!({"id": other, "type": "Building", "name": at(2, "10:00")}))
         .await;
-    assert_eq!(r.status(), StatusCode::CREATED);
     for (order, expected) in [
         ("id", [ID, other]),
         ("id;asc", [ID, other]),
@@ -429,13 +396,8 @@ async fn the_ngsi_ld_null_is_a_value_of_an_instance_not_an_attribute() {
     )
     .await;
     // TP 5611_01_01: an instance whose value is the NGSI-LD Null (a deletion) is history.
-    let r = ngsi
-        .post(
-            "/temporal/entities",
-            &json!({"id": ID, "type": "Vehicle", "speed": at(1, "10:00")}),
-        )
+    ngsi.create_temporal(&json!({"id": ID, "type": "Vehicle", "speed": at(1, "10:00")}))
         .await;
-    assert_eq!(r.status(), StatusCode::CREATED);
     let deleted = json!({"type": "Property", "value": "urn:ngsi-ld:null",
         "observedAt": "2020-09-01T11:00:00Z"});
     let r = ngsi
@@ -520,13 +482,8 @@ async fn scope_queries_match_the_scope_held_within_the_window() {
 async fn a_repeated_temporal_entity_adds_its_types() {
     let app = spawn_demo(true).await;
     let ngsi = Ngsi::writer(&app).await;
-    let r = ngsi
-        .post(
-            "/temporal/entities",
-            &json!({"id": ID, "type": "Vehicle", "speed": [at(1, "00:00")]}),
-        )
+    ngsi.create_temporal(&json!({"id": ID, "type": "Vehicle", "speed": [at(1, "00:00")]}))
         .await;
-    assert_eq!(r.status(), StatusCode::CREATED);
     let deleted = json!({"type": "Property", "value": "urn:ngsi-ld:null",
         "observedAt": "2020-09-02T00:00:00Z"});
     let r = ngsi

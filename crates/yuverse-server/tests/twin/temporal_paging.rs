@@ -29,13 +29,8 @@ async fn seed(ngsi: &Ngsi) {
         .iter()
         .map(|h| json!({"type": "Property", "value": 220 + h, "observedAt": hour(*h)}))
         .collect();
-    let r = ngsi
-        .post(
-            "/temporal/entities",
-            &json!({"id": ID, "type": "Meter", "power": power, "voltage": voltage}),
-        )
+    ngsi.create_temporal(&json!({"id": ID, "type": "Meter", "power": power, "voltage": voltage}))
         .await;
-    assert_eq!(r.status(), StatusCode::CREATED);
 }
 
 fn values(body: &Value, attr: &str) -> Vec<i64> {
@@ -118,14 +113,9 @@ async fn the_query_pages_instances_too() {
     let (app, _dir) = spawn_with_limit().await;
     let ngsi = Ngsi::writer(&app).await;
     seed(&ngsi).await;
-    let r = ngsi
-        .post(
-            "/temporal/entities",
-            &json!({"id": "urn:ngsi-ld:Meter:m2", "type": "Meter",
-                "power": [{"type": "Property", "value": 9, "observedAt": hour(1)}]}),
-        )
+    ngsi.create_temporal(&json!({"id": "urn:ngsi-ld:Meter:m2", "type": "Meter",
+        "power": [{"type": "Property", "value": 9, "observedAt": hour(1)}]}))
         .await;
-    assert_eq!(r.status(), StatusCode::CREATED);
     let r = ngsi.get("/temporal/entities?type=Meter").await;
     assert_eq!(r.status(), StatusCode::PARTIAL_CONTENT);
     assert_eq!(

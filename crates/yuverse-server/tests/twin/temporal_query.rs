@@ -350,17 +350,12 @@ async fn times_with_an_offset_are_compared_as_instants() {
     let app = spawn_demo(true).await;
     let ngsi = Ngsi::writer(&app).await;
     let id = "urn:ngsi-ld:Vehicle:offset";
-    let r = ngsi
-        .post(
-            "/temporal/entities",
-            &json!({"id": id, "type": "Vehicle", "speed": [
-                // 2026-02-28T23:00:00Z, before the other although its text sorts after.
-                instance(json!(1), "2026-03-01T02:00:00+03:00"),
-                instance(json!(2), "2026-03-01T00:30:00Z"),
-            ]}),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::CREATED);
+    ngsi.create_temporal(&json!({"id": id, "type": "Vehicle", "speed": [
+        // 2026-02-28T23:00:00Z, before the other although its text sorts after.
+        instance(json!(1), "2026-03-01T02:00:00+03:00"),
+        instance(json!(2), "2026-03-01T00:30:00Z"),
+    ]}))
+    .await;
     // The broker reads `+` in its query string as itself, sent as such or as `%2B`.
     for (window, expected) in [
         ("timerel=after&timeAt=2026-03-01T00:00:00Z", vec![2]),

@@ -13,14 +13,9 @@ use crate::ngsi::*;
 const ID: &str = "urn:ngsi-ld:Vehicle:req1";
 
 async fn vehicle(ngsi: &Ngsi) {
-    let r = ngsi
-        .post(
-            "/temporal/entities",
-            &json!({"id": ID, "type": "Vehicle",
-                "speed": [{"type": "Property", "value": 10, "observedAt": "2024-01-01T00:00:00Z"}]}),
-        )
+    ngsi.create_temporal(&json!({"id": ID, "type": "Vehicle",
+        "speed": [{"type": "Property", "value": 10, "observedAt": "2024-01-01T00:00:00Z"}]}))
         .await;
-    assert_eq!(r.status(), StatusCode::CREATED);
 }
 
 #[tokio::test]

@@ -75,17 +75,12 @@ async fn seed_datasets(ngsi: &Ngsi) {
         }
         i
     };
-    let r = ngsi
-        .post(
-            "/temporal/entities",
-            &json!({"id": CAR, "type": "Vehicle",
-                "speed": [instance(50, 1, None), instance(55, 2, None),
-                          instance(51, 1, Some("urn:ngsi-ld:Dataset:Speed"))],
-                "fuelLevel": [instance(70, 1, None),
-                              instance(69, 2, Some("urn:ngsi-ld:Dataset:fuel"))]}),
-        )
+    ngsi.create_temporal(&json!({"id": CAR, "type": "Vehicle",
+        "speed": [instance(50, 1, None), instance(55, 2, None),
+                  instance(51, 1, Some("urn:ngsi-ld:Dataset:Speed"))],
+        "fuelLevel": [instance(70, 1, None),
+                      instance(69, 2, Some("urn:ngsi-ld:Dataset:fuel"))]}))
         .await;
-    assert_eq!(r.status(), StatusCode::CREATED);
 }
 
 #[tokio::test]

@@ -32,13 +32,9 @@ async fn create_then_add_instances_without_touching_the_current_state() {
     let app = spawn_demo(true).await;
     let ngsi = Ngsi::writer(&app).await;
     let r = ngsi
-        .post(
-            "/temporal/entities",
-            &json!({"id": ID, "type": "Vehicle",
-                "speed": [speed(80, "2024-01-01T02:00:00Z"), speed(70, "2024-01-01T01:00:00Z")]}),
-        )
+        .create_temporal(&json!({"id": ID, "type": "Vehicle",
+        "speed": [speed(80, "2024-01-01T02:00:00Z"), speed(70, "2024-01-01T01:00:00Z")]}))
         .await;
-    assert_eq!(r.status(), StatusCode::CREATED);
     assert_eq!(
         r.headers()["location"],
         format!("/ngsi-ld/v1/temporal/entities/{ID}")
@@ -375,13 +371,10 @@ async fn attribute_and_entity_histories_are_deleted() {
 async fn concurrent_restatements_leave_one_instance_per_observation() {
     let app = spawn_demo(true).await;
     let ngsi = Ngsi::writer(&app).await;
-    let r = ngsi
-        .post(
-            "/temporal/entities",
-            &json!({"id": ID, "type": "Vehicle", "speed": [speed(1, "2024-01-01T00:00:00Z")]}),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::CREATED);
+    ngsi.create_temporal(
+        &json!({"id": ID, "type": "Vehicle", "speed": [speed(1, "2024-01-01T00:00:00Z")]}),
+    )
+    .await;
     let sends: Vec<_> = (0..24)
         .map(|i| {
             let (path, body) = if i % 2 == 0 {
