@@ -16,6 +16,8 @@ pub const DEMO_PASSWORD: &str = "Demo-Passw0rd!";
 
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// Where the embedded MQTT broker listens, if it runs (its real port when `:0` was asked).
+    pub mqtt: Option<SocketAddr>,
     pub settings: Settings,
     _dir: Option<tempfile::TempDir>,
     stop: Option<oneshot::Sender<()>>,
@@ -40,6 +42,12 @@ async fn fresh_postgres_url() -> Option<String> {
         .map(|(b, _)| b)
         .expect("URL has a path");
     Some(format!("{base}/{name}"))
+}
+
+/// A loopback address on a port the system picks when it is bound: a server started on it
+/// reports the real port, so no other test can take the port between choosing and binding.
+pub fn any_loopback_port() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 0))
 }
 
 pub fn uses_postgres() -> bool {
@@ -75,6 +83,7 @@ pub async fn spawn_demo(demo: bool) -> TestApp {
 /// Starts a server on the given settings (e.g. to restart on the same data).
 pub async fn start(settings: Settings) -> TestApp {
     let (state, _report) = yuverse_server::prepare(&settings).await.expect("prepare");
+    let mqtt = state.devices.mqtt_addr();
     let listener = yuverse_server::bind(settings.listen).await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = oneshot::channel::<()>();
@@ -83,6 +92,7 @@ pub async fn start(settings: Settings) -> TestApp {
     }));
     TestApp {
         addr,
+        mqtt,
         settings,
         _dir: None,
         stop: Some(stop),
@@ -95,8 +105,12 @@ impl TestApp {
         format!("http://{}{}", self.addr, path)
     }
 
-    /// Stops gracefully and hands back the settings and the data dir, to start again.
+    /// Stops gracefully and hands back the settings and the data dir, to start again; the
+    /// settings name the MQTT port the broker had, so a restart listens on the same one.
     pub async fn stop(mut self) -> (Settings, Option<tempfile::TempDir>) {
+        if self.mqtt.is_some() {
+            self.settings.mqtt_listen = self.mqtt;
+        }
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }

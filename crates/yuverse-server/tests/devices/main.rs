@@ -47,19 +47,12 @@ pub struct DeviceApp {
     pub dir: tempfile::TempDir,
 }
 
-pub fn free_port() -> SocketAddr {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-}
-
 /// The demo accounts exist (`demo-<role>`); the broker listens on [`DeviceApp::mqtt`].
 pub async fn spawn_devices() -> DeviceApp {
     let (mut settings, dir) = test_settings(true).await;
-    let mqtt = free_port();
-    settings.mqtt_listen = Some(mqtt);
+    settings.mqtt_listen = Some(any_loopback_port());
     let app = start(settings).await;
+    let mqtt = app.mqtt.expect("the embedded broker runs");
     DeviceApp { app, mqtt, dir }
 }
 

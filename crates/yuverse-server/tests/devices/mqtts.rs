@@ -14,12 +14,13 @@ use crate::common::*;
 use crate::tls_front::{tls_front, TlsFront};
 use crate::*;
 
-/// A server with the embedded broker on `mqtt`, trusting the CA in `ca_file` if given.
-async fn spawn_with_ca(mqtt: SocketAddr, ca_file: Option<&std::path::Path>) -> DeviceApp {
+/// A server with the embedded broker, trusting the CA in `ca_file` if given.
+async fn spawn_with_ca(ca_file: Option<&std::path::Path>) -> DeviceApp {
     let (mut settings, dir) = test_settings(true).await;
-    settings.mqtt_listen = Some(mqtt);
+    settings.mqtt_listen = Some(any_loopback_port());
     settings.tls_ca_file = ca_file.map(std::path::Path::to_path_buf);
     let app = start(settings).await;
+    let mqtt = app.mqtt.expect("the embedded broker runs");
     DeviceApp { app, mqtt, dir }
 }
 
@@ -77,12 +78,13 @@ fn mqtts_uri(front: SocketAddr, key: &str, secret: &str, topic: &str) -> String 
 async fn an_mqtts_endpoint_delivers_notifications_over_tls() {
     let ca = tempfile::NamedTempFile::new().unwrap();
     // The server's own broker receives what went through the TLS front.
-    let front = tls_front(free_port(), ca.path()).await;
+    let front = tls_front(ca.path()).await;
     let DeviceApp {
         app,
         mqtt,
         dir: _dir,
-    } = spawn_with_ca(front.broker, Some(ca.path())).await;
+    } = spawn_with_ca(Some(ca.path())).await;
+    front.relay_to(mqtt);
     let unit = app.demo("demo-unit").await;
     let (key_id, secret) = org_key(&unit, &["twin:read", "twin:write", "mqtt:publish"]).await;
     let mut listener = connect(mqtt, Some((&key_id, &secret))).await.unwrap();
@@ -114,12 +116,13 @@ async fn an_mqtts_endpoint_delivers_notifications_over_tls() {
 async fn an_untrusted_mqtts_endpoint_fails_the_notification() {
     let ca = tempfile::NamedTempFile::new().unwrap();
     // No --tls-ca-file: the front's certificate is of a CA the server does not know.
-    let front = tls_front(free_port(), ca.path()).await;
+    let front = tls_front(ca.path()).await;
     let DeviceApp {
         app,
         mqtt,
         dir: _dir,
-    } = spawn_with_ca(front.broker, None).await;
+    } = spawn_with_ca(None).await;
+    front.relay_to(mqtt);
     let unit = app.demo("demo-unit").await;
     let (key_id, secret) = org_key(&unit, &["twin:read", "twin:write", "mqtt:publish"]).await;
     let mut listener = connect(mqtt, Some((&key_id, &secret))).await.unwrap();
@@ -164,7 +167,8 @@ async fn external_over_tls(
     let broker_unit = broker.app.demo("demo-unit").await;
     let (broker_key, broker_secret) = org_key(&broker_unit, &["mqtt:publish"]).await;
     let ca = broker.dir.path().join(format!("front-ca-{trusted}.pem"));
-    let front = tls_front(broker.mqtt, &ca).await;
+    let front = tls_front(&ca).await;
+    front.relay_to(broker.mqtt);
 
     let (mut settings, dir) = test_settings(true).await;
     settings.mqtt_listen = None;

@@ -24,13 +24,6 @@ async fn indicators(session: &Session) -> HashMap<String, Value> {
         .collect()
 }
 
-fn free_port() -> std::net::SocketAddr {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-}
-
 /// Publishes one message as a device (MQTT 3.1.1, QoS 1) and waits for the broker's PUBACK.
 async fn publish_as_device(
     broker: std::net::SocketAddr,
@@ -62,8 +55,11 @@ async fn publish_as_device(
 
 #[tokio::test]
 async fn modules_indicators_are_live_and_a_registered_source_appears_with_the_plans_target() {
-    let broker = free_port();
-    let app = spawn_custom(Some(broker), |registry| registry.register(AllianceMembers)).await;
+    let app = spawn_custom(Some(any_loopback_port()), |registry| {
+        registry.register(AllianceMembers)
+    })
+    .await;
+    let broker = app.mqtt.expect("the embedded broker runs");
     let office = app.demo("demo-office").await;
     let got = indicators(&office).await;
 

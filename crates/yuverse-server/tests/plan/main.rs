@@ -38,6 +38,8 @@ pub fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
 /// `demo-unit` belongs to 仙桃数据谷公司.
 pub struct PlanApp {
     pub addr: SocketAddr,
+    /// Where the embedded MQTT broker listens, if it runs.
+    pub mqtt: Option<SocketAddr>,
     pub clock: ManualClock,
     pub settings: Settings,
     dir: Option<tempfile::TempDir>,
@@ -79,6 +81,7 @@ pub async fn start_plan(
 ) -> PlanApp {
     let (state, _) = yuverse_server::prepare(&settings).await.expect("prepare");
     register(state.plan.indicators());
+    let mqtt = state.devices.mqtt_addr();
     let listener = yuverse_server::bind(settings.listen).await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = oneshot::channel::<()>();
@@ -87,6 +90,7 @@ pub async fn start_plan(
     }));
     PlanApp {
         addr,
+        mqtt,
         clock,
         settings,
         dir: None,

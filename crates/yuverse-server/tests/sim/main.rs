@@ -25,17 +25,10 @@ use common::*;
 /// Few devices, publishing every second: the head of the layout has every kind.
 const DEVICES: usize = 12;
 
-fn free_port() -> std::net::SocketAddr {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-}
-
 /// Demo settings with the embedded broker and a small, fast simulator.
 async fn sim_settings(devices: usize) -> (Settings, tempfile::TempDir) {
     let (mut settings, dir) = test_settings(true).await;
-    settings.mqtt_listen = Some(free_port());
+    settings.mqtt_listen = Some(any_loopback_port());
     settings.sim_devices = devices;
     settings.sim_interval = Duration::from_secs(1);
     (settings, dir)
@@ -293,8 +286,8 @@ async fn without_mqtt_the_server_runs_and_the_simulator_does_not() {
 async fn with_mqtt_url_the_simulator_publishes_through_the_external_broker() {
     // Another server's embedded broker stands in for the external one.
     let (broker_settings, _broker_dir) = sim_settings(0).await;
-    let broker_addr = broker_settings.mqtt_listen.unwrap();
     let broker = start(broker_settings).await;
+    let broker_addr = broker.mqtt.expect("the embedded broker runs");
     let unit = broker.demo("demo-unit").await;
     let org = unit.me["organisation"]["id"].as_str().unwrap().to_owned();
     let r = unit
@@ -337,8 +330,8 @@ async fn with_mqtt_url_the_simulator_publishes_through_the_external_broker() {
 #[tokio::test]
 async fn with_an_mqtts_url_the_simulator_publishes_over_tls() {
     let (broker_settings, _broker_dir) = sim_settings(0).await;
-    let broker_addr = broker_settings.mqtt_listen.unwrap();
     let broker = start(broker_settings).await;
+    let broker_addr = broker.mqtt.expect("the embedded broker runs");
     let unit = broker.demo("demo-unit").await;
     let org = unit.me["organisation"]["id"].as_str().unwrap().to_owned();
     let r = unit
@@ -353,7 +346,8 @@ async fn with_an_mqtts_url_the_simulator_publishes_over_tls() {
 
     let (mut settings, dir) = sim_settings(DEVICES).await;
     let ca = dir.path().join("broker-ca.pem");
-    let front = tls_front::tls_front(broker_addr, &ca).await;
+    let front = tls_front::tls_front(&ca).await;
+    front.relay_to(broker_addr);
     settings.mqtt_listen = None;
     settings.mqtt_url = Some(format!(
         "mqtts://bridge:{secret}@127.0.0.1:{}",
