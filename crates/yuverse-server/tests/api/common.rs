@@ -46,6 +46,7 @@ async fn fresh_postgres_url() -> Option<String> {
 
 /// A loopback address on a port the system picks when it is bound: a server started on it
 /// reports the real port, so no other test can take the port between choosing and binding.
+#[allow(dead_code)] // used by the suites that run the embedded MQTT broker; `api` does not
 pub fn any_loopback_port() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 0))
 }
