@@ -8,7 +8,7 @@
 //! current state and acts on the differences. Rule changes reach the engine as commands, so
 //! evaluation never races with itself.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -17,15 +17,13 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 use yuverse_core::Error;
 
 use super::lifecycle::Shared;
+use super::matched::Matched;
 use super::rule::CompiledRule;
 use super::store;
 use crate::domain::entity::{doc, id_of, types_of};
 use crate::store::memory::Selector;
 use crate::store::types::TypeExpr;
 use crate::subscriptions::ChangeEvent;
-
-/// (rule id, tenant, entity id).
-type Key = (String, String, String);
 
 /// Sent by the service after it changed rules; answered once the engine has caught up.
 pub(super) struct Reload {
@@ -38,7 +36,7 @@ pub(super) struct Engine {
     shared: Arc<Shared>,
     /// Enabled rules by expanded entity type.
     by_type: HashMap<String, Vec<Arc<CompiledRule>>>,
-    matches: HashSet<Key>,
+    matches: Matched,
 }
 
 impl Engine {
@@ -46,7 +44,7 @@ impl Engine {
         let mut engine = Engine {
             shared,
             by_type: HashMap::new(),
-            matches: HashSet::new(),
+            matches: Matched::default(),
         };
         engine.reload().await?;
         Ok(engine)
@@ -78,7 +76,7 @@ impl Engine {
                 }
             }
         }
-        self.matches = matches.into_iter().collect();
+        self.matches = Matched::from_rows(matches);
         Ok(())
     }
 
@@ -147,20 +145,19 @@ impl Engine {
         entity_id: &str,
         entity: Option<&Value>,
     ) {
-        let key = (rule.id.clone(), tenant.to_owned(), entity_id.to_owned());
-        let was = self.matches.contains(&key);
+        let was = self.matches.contains(&rule.id, tenant, entity_id);
         let result = match entity.filter(|e| rule.matches(e)) {
             Some(entity) if !was => self
                 .shared
                 .started_matching(rule, tenant, entity)
                 .await
-                .map(|()| self.matches.insert(key)),
+                .map(|()| self.matches.insert(&rule.id, tenant, entity_id)),
             None if was => self
                 .shared
                 .stopped_matching(&rule.id, rule.auto_close, tenant, entity_id)
                 .await
-                .map(|()| self.matches.remove(&key)),
-            _ => Ok(false),
+                .map(|()| self.matches.remove(&rule.id, tenant, entity_id)),
+            _ => Ok(()),
         };
         if let Err(e) = result {
             tracing::warn!(rule = %rule.id, entity = %entity_id, error = %e, "cannot record an alert change");
@@ -185,13 +182,13 @@ impl Engine {
         for ((tenant, id), entity) in &current {
             self.evaluate(rule, tenant, id, Some(entity)).await;
         }
-        let gone: Vec<Key> = self
+        let gone: Vec<(String, String)> = self
             .matches
-            .iter()
-            .filter(|(r, t, e)| *r == rule.id && !current.contains_key(&(t.clone(), e.clone())))
-            .cloned()
+            .of_rule(&rule.id)
+            .into_iter()
+            .filter(|pair| !current.contains_key(pair))
             .collect();
-        for (_, tenant, id) in gone {
+        for (tenant, id) in gone {
             self.evaluate(rule, &tenant, &id, None).await;
         }
         if rule.auto_close {

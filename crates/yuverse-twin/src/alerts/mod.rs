@@ -11,6 +11,7 @@
 mod engine;
 pub mod http;
 mod lifecycle;
+mod matched;
 pub mod model;
 mod rule;
 mod sdm;
