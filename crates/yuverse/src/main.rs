@@ -75,7 +75,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     tracing::info!(settings = ?settings, "starting");
     let (state, report) = yuverse_server::prepare(&settings).await?;
     print_report(&report);
-    tracing::info!(address = %settings.listen, "listening; the UI is at http://{}/", settings.listen);
+    // The bound address, not the configured one: with port 0 the system picked it.
+    let address = listener.local_addr()?;
+    tracing::info!(%address, "listening; the UI is at http://{address}/");
     yuverse_server::serve(listener, state, shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)
 }

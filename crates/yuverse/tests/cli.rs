@@ -18,10 +18,14 @@ fn free_port() -> u16 {
 }
 
 fn serve(data_dir: &Path, port: u16) -> Child {
+    serve_on(data_dir, &format!("127.0.0.1:{port}"))
+}
+
+fn serve_on(data_dir: &Path, listen: &str) -> Child {
     Command::new(BIN)
         .args(["serve", "--mqtt-listen", "off", "--data-dir"])
         .arg(data_dir)
-        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .args(["--listen", listen])
         .env("YUVERSE_ADMIN_PASSWORD", ADMIN_PASSWORD)
         .env_remove("YUVERSE_DATABASE_URL")
         .stdout(Stdio::piped())
@@ -309,4 +313,29 @@ fn json_logs_are_structured_and_never_carry_secrets() {
     ] {
         assert!(!logs.contains(secret), "a secret reached the logs");
     }
+}
+
+/// `--listen 127.0.0.1:0`: the system picks the port, and the log names the one bound.
+#[tokio::test]
+async fn a_port_picked_by_the_system_is_the_one_logged() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = serve_on(dir.path(), "127.0.0.1:0");
+    // Kept open until the server has stopped, so that its later log lines have a reader.
+    let mut logs = BufReader::new(child.stderr.take().unwrap()).lines();
+    let line = logs
+        .by_ref()
+        .map(Result::unwrap)
+        .find(|l| l.contains("listening"))
+        .expect("a line saying where the server listens");
+    let address = line
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_else(|| panic!("an address in {line}"));
+    let port: u16 = address.rsplit(':').next().unwrap().parse().unwrap();
+    assert_ne!(port, 0, "{line}");
+    wait_ready(port).await;
+    terminate(child);
+    drop(logs);
 }
