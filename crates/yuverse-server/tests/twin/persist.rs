@@ -7,8 +7,9 @@ use std::sync::Arc;
 
 use sqlx::migrate::Migrator;
 use yuverse_core::db::{Database, Dialect};
+use yuverse_twin::store::history::{self, Take, Window};
 use yuverse_twin::store::persist::{
-    AfterCommit, Change, HistoryRow, Persister, ONE_TRIP_MAX_CHANGES,
+    AfterCommit, Change, HistoryDataset, HistoryRow, Persister, ONE_TRIP_MAX_CHANGES,
 };
 
 use crate::common::test_settings;
@@ -138,6 +139,30 @@ async fn migrated_db() -> (Database, tempfile::TempDir) {
     (db, dir)
 }
 
+/// A database with the server's migrations applied up to, not including, `version`.
+async fn migrated_before(version: i64) -> (Database, tempfile::TempDir) {
+    let (settings, dir) = test_settings(false).await;
+    let db = Database::connect(settings.database_url.as_deref(), &settings.data_dir)
+        .await
+        .unwrap();
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(match db.dialect {
+            Dialect::Sqlite => "sqlite",
+            Dialect::Postgres => "postgres",
+        });
+    let mut earlier = Migrator::new(folder.as_path()).await.unwrap();
+    earlier.migrations = earlier
+        .migrations
+        .iter()
+        .filter(|m| m.version < version)
+        .cloned()
+        .collect::<Vec<_>>()
+        .into();
+    earlier.run(&db.pool).await.unwrap();
+    (db, dir)
+}
+
 /// (doc, observed_at, dataset_id, created_at, modified_at) of every history row, in id order.
 type Stored = (
     String,
@@ -167,7 +192,7 @@ async fn history_edits_in_a_commit_see_exactly_the_writes_before_them() {
         tenant: "t".into(),
         entity_id: "urn:e".into(),
         attr: None,
-        dataset: yuverse_twin::store::persist::HistoryDataset::All,
+        dataset: HistoryDataset::All,
     };
     let changes = vec![
         history("before"),
@@ -257,25 +282,7 @@ const INTEGER_INSTANCE_KEYS: i64 = 20261207000012;
 /// time-ordered ids gave, and instances recorded afterwards follow it.
 #[tokio::test]
 async fn history_recorded_before_integer_instance_keys_is_kept_in_order() {
-    let (settings, _dir) = test_settings(false).await;
-    let db = Database::connect(settings.database_url.as_deref(), &settings.data_dir)
-        .await
-        .unwrap();
-    let folder = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("migrations")
-        .join(match db.dialect {
-            Dialect::Sqlite => "sqlite",
-            Dialect::Postgres => "postgres",
-        });
-    let mut earlier = Migrator::new(folder.as_path()).await.unwrap();
-    earlier.migrations = earlier
-        .migrations
-        .iter()
-        .filter(|m| m.version < INTEGER_INSTANCE_KEYS)
-        .cloned()
-        .collect::<Vec<_>>()
-        .into();
-    earlier.run(&db.pool).await.unwrap();
+    let (db, _dir) = migrated_before(INTEGER_INSTANCE_KEYS).await;
     // Inserted out of order: the old ids, not the insertion, say which came first.
     const LATER: &str = "2026-12-01T00:00:00.000000Z";
     for (instance_id, doc, modified_at) in [
@@ -323,6 +330,120 @@ async fn history_recorded_before_integer_instance_keys_is_kept_in_order() {
             ("second".into(), Some(LATER.into())),
             ("third".into(), None)
         ]
+    );
+    db.close().await;
+}
+
+/// The migration that compacts stored attribute names.
+const COMPACT_ATTRIBUTE_NAMES: i64 = 20261207000013;
+
+/// Attribute names recorded in full before they were stored compacted read back the same,
+/// beside those written since; selections by attribute find both.
+#[tokio::test]
+async fn attribute_names_stored_before_compaction_read_back_the_same() {
+    const CORE: &str = "https://uri.etsi.org/ngsi-ld/";
+    let pm25 = format!("{CORE}default-context/pm25");
+    let scope = format!("{CORE}scope");
+    let names = [
+        pm25.as_str(),
+        scope.as_str(),
+        "https://smartdatamodels.org/dataModel.Environment/NO2",
+        "http://example.org/speed",
+        "9lives",
+    ];
+    let (db, _dir) = migrated_before(COMPACT_ATTRIBUTE_NAMES).await;
+    for (i, name) in names.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO twin_history (tenant, entity_id, attr, created_at, doc) \
+             VALUES ('t', 'urn:e', $1, $2, $3)",
+        )
+        .bind(*name)
+        .bind(T)
+        .bind(format!("before-{i}"))
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    }
+    yuverse_server::migrate::run(&db).await.unwrap();
+    let persister = Persister::start(db.clone());
+    let since = Change::History(HistoryRow {
+        attr: pm25.clone(),
+        ..history_row("since")
+    });
+    persister.submit(vec![since], None).durable().await.unwrap();
+
+    let stored: Vec<String> = sqlx::query_scalar("SELECT attr FROM twin_history ORDER BY id")
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        stored,
+        [
+            "1pm25",
+            "2scope",
+            "3dataModel.Environment/NO2",
+            "http://example.org/speed",
+            "09lives",
+            "1pm25"
+        ]
+    );
+
+    let entities = ["urn:e".to_owned()];
+    let everything = history::Scope {
+        tenant: "t",
+        entity_ids: &entities,
+        attrs: None,
+        datasets: None,
+    };
+    let read = history::instances(&db, &everything, &Window::default(), Take::All)
+        .await
+        .unwrap();
+    let mut read: Vec<(String, String)> =
+        read.into_iter().map(|i| (i.row.doc, i.row.attr)).collect();
+    read.sort();
+    let mut expected: Vec<(String, String)> = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| (format!("before-{i}"), name.to_string()))
+        .chain([("since".to_owned(), pm25.clone())])
+        .collect();
+    expected.sort();
+    assert_eq!(read, expected);
+
+    let only_pm25 = [pm25.clone()];
+    let by_name = history::Scope {
+        attrs: Some(&only_pm25),
+        ..everything
+    };
+    let read = history::instances(&db, &by_name, &Window::default(), Take::All)
+        .await
+        .unwrap();
+    assert_eq!(read.len(), 2);
+    assert_eq!(
+        history::count(&db, "t", "urn:e", Some(&pm25), &HistoryDataset::All)
+            .await
+            .unwrap(),
+        2
+    );
+    persister
+        .submit(
+            vec![Change::DeleteHistory {
+                tenant: "t".into(),
+                entity_id: "urn:e".into(),
+                attr: Some(pm25.clone()),
+                dataset: HistoryDataset::All,
+            }],
+            None,
+        )
+        .durable()
+        .await
+        .unwrap();
+    assert_eq!(
+        history::count(&db, "t", "urn:e", None, &HistoryDataset::All)
+            .await
+            .unwrap(),
+        4,
+        "the attribute's instances, of before and since, are deleted by its name"
     );
     db.close().await;
 }

@@ -9,6 +9,7 @@ use sqlx::any::AnyRow;
 use yuverse_core::db::{col, Database};
 
 use super::persist::{HistoryDataset, HistoryRow, InstanceId};
+use super::stored_names::{compact, expand};
 
 /// Which stored time a temporal request works on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -151,7 +152,7 @@ fn bind_selection<'q>(
         q = q.bind(id);
     }
     for a in scope.attrs.into_iter().flatten() {
-        q = q.bind(a);
+        q = q.bind(compact(a).into_owned());
     }
     for d in scope.datasets.into_iter().flatten().flatten() {
         q = q.bind(d);
@@ -259,7 +260,7 @@ pub async fn instance(
     .bind(id.0)
     .bind(tenant)
     .bind(entity_id)
-    .bind(attr)
+    .bind(compact(attr).into_owned())
     .fetch_optional(&mut *conn)
     .await?;
     Ok(row
@@ -351,6 +352,7 @@ pub async fn count(
         "SELECT COUNT(*) AS n FROM twin_history WHERE tenant = $1 AND entity_id = $2 \
          AND ($3 IS NULL OR attr = $3){dataset_sql}"
     );
+    let attr = attr.map(|a| compact(a).into_owned());
     let mut q = sqlx::query(&sql).bind(tenant).bind(entity_id).bind(attr);
     if let Some(d) = dataset_value {
         q = q.bind(d);
@@ -368,7 +370,7 @@ fn history_row(r: &AnyRow) -> Result<HistoryRow, sqlx::Error> {
     Ok(HistoryRow {
         tenant: col(r, "tenant")?,
         entity_id: col(r, "entity_id")?,
-        attr: col(r, "attr")?,
+        attr: expand(col(r, "attr")?),
         dataset_id: col(r, "dataset_id")?,
         observed_at: col(r, "observed_at")?,
         modified_at: modified_at.unwrap_or_else(|| created_at.clone()),

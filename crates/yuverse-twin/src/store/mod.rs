@@ -1,7 +1,7 @@
 //! Where entities live: in memory with indexes for answering queries (`memory`), durably in
 //! SQL with group commit (`persist`, which gathers commits as `gathering` says);
-//! the temporal history is read back by `history`; discovery reads `shapes`. Memory is loaded
-//! from SQL at start.
+//! the temporal history is read back by `history`, its attribute names in the form
+//! `stored_names` gives them; discovery reads `shapes`. Memory is loaded from SQL at start.
 
 pub mod contexts;
 pub mod gathering;
@@ -9,4 +9,5 @@ pub mod history;
 pub mod memory;
 pub mod persist;
 pub mod shapes;
+mod stored_names;
 pub mod types;

@@ -15,6 +15,7 @@ use tokio::sync::{mpsc, oneshot};
 use yuverse_core::db::{col, Database, Dialect};
 
 use super::gathering::Gathering;
+use super::stored_names::compact;
 use crate::domain::entity::Doc;
 use crate::error::{NgsiError, NgsiResult};
 
@@ -391,6 +392,14 @@ fn is_multi_row(change: &Change) -> bool {
 
 /// One statement writing a run of changes of one multi-row kind; its parameters are added to
 /// `args` in order.
+/// Adds one parameter to a statement's arguments.
+fn add<'a, T>(args: &mut AnyArguments<'a>, value: T) -> Result<(), sqlx::Error>
+where
+    T: 'a + sqlx::Encode<'a, sqlx::Any> + sqlx::Type<sqlx::Any>,
+{
+    args.add(value).map_err(sqlx::Error::Encode)
+}
+
 fn multi_row<'a>(
     dialect: Dialect,
     run: &[&'a Change],
@@ -398,13 +407,12 @@ fn multi_row<'a>(
 ) -> Result<String, sqlx::Error> {
     let per_row = columns(run[0]);
     args.reserve(run.len() * per_row, 0);
-    let mut add = |value: Option<&'a str>| args.add(value).map_err(sqlx::Error::Encode);
     Ok(match run[0] {
         Change::Tenant { .. } => {
             for c in run {
                 if let Change::Tenant { name, created_at } = c {
-                    add(Some(name))?;
-                    add(Some(created_at))?;
+                    add(args, name.as_str())?;
+                    add(args, created_at.as_str())?;
                 }
             }
             format!(
@@ -428,10 +436,10 @@ fn multi_row<'a>(
                     }
                 }
             }
-            for (t, i, d) in &last {
-                add(Some(t))?;
-                add(Some(i))?;
-                add(Some(d))?;
+            for &(t, i, d) in &last {
+                add(args, t)?;
+                add(args, i)?;
+                add(args, d)?;
             }
             format!(
                 "INSERT {}INTO twin_entities (tenant, id, doc) VALUES {} \
@@ -443,14 +451,14 @@ fn multi_row<'a>(
         Change::History(_) => {
             for c in run {
                 if let Change::History(h) = c {
-                    add(Some(&h.tenant))?;
-                    add(Some(&h.entity_id))?;
-                    add(Some(&h.attr))?;
-                    add(h.dataset_id.as_deref())?;
-                    add(h.observed_at.as_deref())?;
-                    add(Some(&h.created_at))?;
-                    add(h.stored_modified_at())?;
-                    add(Some(&h.doc))?;
+                    add(args, h.tenant.as_str())?;
+                    add(args, h.entity_id.as_str())?;
+                    add(args, compact(&h.attr).into_owned())?;
+                    add(args, h.dataset_id.as_deref())?;
+                    add(args, h.observed_at.as_deref())?;
+                    add(args, h.created_at.as_str())?;
+                    add(args, h.stored_modified_at())?;
+                    add(args, h.doc.as_str())?;
                 }
             }
             format!(
@@ -508,7 +516,11 @@ async fn apply_one(
                     HistoryDataset::Id(_) => " AND dataset_id = $4",
                 }
             );
-            let mut q = sqlx::query(&sql).bind(tenant).bind(entity_id).bind(attr);
+            let stored_attr = attr.as_deref().map(|a| compact(a).into_owned());
+            let mut q = sqlx::query(&sql)
+                .bind(tenant)
+                .bind(entity_id)
+                .bind(stored_attr);
             if let HistoryDataset::Id(d) = dataset {
                 q = q.bind(d);
             }
@@ -574,7 +586,7 @@ async fn restate_instance(
         let q = sqlx::query(sql)
             .bind(&h.tenant)
             .bind(&h.entity_id)
-            .bind(&h.attr)
+            .bind(compact(&h.attr).into_owned())
             .bind(&h.observed_at);
         match &h.dataset_id {
             Some(d) => q.bind(d),
