@@ -13,6 +13,7 @@ use crate::domain::{Stamp, Vocabulary};
 use crate::error::{ErrorKind, NgsiError, NgsiResult};
 use crate::store::memory::{Selector, TenantState};
 use crate::store::persist::{Change, HistoryRow};
+use crate::store::stored_names;
 use crate::subscriptions::{ChangeEvent, Mark};
 
 /// A write in progress on one tenant: the memory changes, their durable twins, and how to undo.
@@ -110,7 +111,7 @@ impl Tx<'_> {
         self.changes.push(Change::Put {
             tenant: self.tenant.to_owned(),
             id: id.clone(),
-            doc: json_text(&doc, 1024),
+            doc: stored_names::entity_text(&doc),
         });
         let after = Arc::new(Value::Object(doc));
         let previous = self.state.put(after.clone());

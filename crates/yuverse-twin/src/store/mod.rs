@@ -1,6 +1,6 @@
 //! Where entities live: in memory with indexes for answering queries (`memory`), durably in
 //! SQL with group commit (`persist`, which gathers commits as `gathering` says);
-//! the temporal history is read back by `history`, its attribute names in the form
+//! the temporal history is read back by `history`; names are stored in the compact form
 //! `stored_names` gives them; discovery reads `shapes`. Memory is loaded from SQL at start.
 
 pub mod contexts;
@@ -9,5 +9,5 @@ pub mod history;
 pub mod memory;
 pub mod persist;
 pub mod shapes;
-mod stored_names;
+pub(crate) mod stored_names;
 pub mod types;

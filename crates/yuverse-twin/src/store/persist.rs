@@ -15,7 +15,7 @@ use tokio::sync::{mpsc, oneshot};
 use yuverse_core::db::{col, Database, Dialect};
 
 use super::gathering::Gathering;
-use super::stored_names::compact;
+use super::stored_names::{compact, expand_entity};
 use crate::domain::entity::Doc;
 use crate::error::{NgsiError, NgsiResult};
 
@@ -633,7 +633,7 @@ pub async fn load_all(db: &Database) -> Result<(Vec<String>, Vec<(String, Doc)>)
         let tenant: String = col(&row, "tenant")?;
         let doc: String = col(&row, "doc")?;
         match serde_json::from_str::<Value>(&doc) {
-            Ok(Value::Object(map)) => entities.push((tenant, map)),
+            Ok(Value::Object(map)) => entities.push((tenant, expand_entity(map))),
             _ => {
                 let id: String = col(&row, "id")?;
                 tracing::error!(tenant, id, "skipping an unreadable stored entity");
