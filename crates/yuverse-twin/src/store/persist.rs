@@ -390,8 +390,6 @@ fn is_multi_row(change: &Change) -> bool {
     )
 }
 
-/// One statement writing a run of changes of one multi-row kind; its parameters are added to
-/// `args` in order.
 /// Adds one parameter to a statement's arguments.
 fn add<'a, T>(args: &mut AnyArguments<'a>, value: T) -> Result<(), sqlx::Error>
 where
@@ -400,6 +398,8 @@ where
     args.add(value).map_err(sqlx::Error::Encode)
 }
 
+/// One statement writing a run of changes of one multi-row kind; its parameters are added to
+/// `args` in order.
 fn multi_row<'a>(
     dialect: Dialect,
     run: &[&'a Change],
