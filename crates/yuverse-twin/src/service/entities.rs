@@ -13,7 +13,7 @@ use crate::domain::{Stamp, Vocabulary};
 use crate::error::{ErrorKind, NgsiError, NgsiResult};
 use crate::store::memory::{Selector, TenantState};
 use crate::store::persist::{Change, HistoryRow};
-use crate::store::stored_names;
+use crate::store::{json_text, stored_names};
 use crate::subscriptions::{ChangeEvent, Mark};
 
 /// A write in progress on one tenant: the memory changes, their durable twins, and how to undo.
@@ -166,15 +166,6 @@ impl Tx<'_> {
             None => false,
         }
     }
-}
-
-/// JSON text for storage, written straight into a buffer of `capacity` bytes (a typical size
-/// for what is written, so that the buffer is not grown several times on the ingestion path;
-/// `Value`'s `Display` goes through the formatter machinery and starts from nothing).
-pub(super) fn json_text<T: serde::Serialize + ?Sized>(value: &T, capacity: usize) -> String {
-    let mut out = Vec::with_capacity(capacity);
-    serde_json::to_writer(&mut out, value).expect("JSON values with string keys always serialise");
-    String::from_utf8(out).expect("serde_json writes UTF-8")
 }
 
 /// Outcome of append/update of several attributes (204 when all updated, else 207).

@@ -123,10 +123,7 @@ impl HistoryRow {
     /// which the row's columns hold (readers take them from there). Left out, they save a
     /// sixth of a history row's bytes on the ingestion path.
     pub fn doc_text(instance: &serde_json::Map<String, Value>) -> String {
-        let mut out = Vec::with_capacity(192);
-        serde_json::to_writer(&mut out, &WithoutSystemTimes(instance))
-            .expect("JSON values with string keys always serialise");
-        String::from_utf8(out).expect("serde_json writes UTF-8")
+        super::json_text(&WithoutSystemTimes(instance), 192)
     }
 }
 

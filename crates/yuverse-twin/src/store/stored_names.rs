@@ -58,10 +58,7 @@ pub fn expand(stored: String) -> String {
 /// The stored text of an entity: its members with their names compacted, and its types'.
 /// Attributes' own members (sub-attributes included) are kept as they are.
 pub fn entity_text(doc: &Doc) -> String {
-    let mut out = Vec::with_capacity(1024);
-    serde_json::to_writer(&mut out, &CompactEntity(doc))
-        .expect("JSON values with string keys always serialise");
-    String::from_utf8(out).expect("serde_json writes UTF-8")
+    super::json_text(&CompactEntity(doc), 1024)
 }
 
 /// An entity read back from its stored text: names expanded again.

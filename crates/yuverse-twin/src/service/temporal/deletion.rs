@@ -8,11 +8,11 @@
 
 use serde_json::{json, Map, Value};
 
-use super::super::entities::json_text;
 use super::page::wire;
 use crate::domain::attribute::{dataset_of, null_instance};
 use crate::domain::entity::{self, id_of, Doc};
 use crate::domain::Stamp;
+use crate::store::json_text;
 use crate::store::persist::HistoryRow;
 
 /// Whether a stored history instance records a deletion.

@@ -10,7 +10,6 @@ use std::collections::HashMap;
 use serde_json::{json, Map, Value};
 use yuverse_twin_query::ScopeQuery;
 
-use super::super::entities::json_text;
 use super::super::{poisoned, Twin};
 use super::page::wire;
 use crate::domain::attribute::is_datetime;
@@ -18,6 +17,7 @@ use crate::domain::entity::{self, id_of, Doc};
 use crate::domain::Stamp;
 use crate::error::{NgsiError, NgsiResult};
 use crate::store::history::{self, Scope, Take, Window};
+use crate::store::json_text;
 use crate::store::persist::HistoryRow;
 
 /// The name the scope's instances are kept under in the history, as an attribute would be
