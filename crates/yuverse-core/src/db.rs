@@ -218,9 +218,15 @@ impl Database {
 
 /// Pool settings. SQLite connections get WAL (readers run beside the writer) and
 /// `synchronous=FULL` (every commit is durable before it is acknowledged); the writer's
-/// connection also gets a 64 MiB page cache, so that a large group commit does not spill dirty
-/// pages into the WAL before it commits, keeps statement journals in memory, and leaves
+/// connection also gets an 8 MiB page cache, keeps statement journals in memory, and leaves
 /// checkpoints to [`checkpoint_wal`].
+///
+/// The writer's cache is kept small on purpose. At the end of every transaction SQLite drops
+/// the cached pages past the database's end, and while the database is under 1 GiB a page
+/// split leaves a key far past it (the pending byte's page), so that step walks the whole
+/// cache: its cost grows with the cache. A large group commit spills dirty pages into the WAL
+/// before it commits, which costs less: in the twin benchmark an 8 MiB cache made batch
+/// upserts faster than 64 MiB (see docs/performance.md, eighth round).
 fn pool_options(dialect: Dialect, connections: u32, writer: bool) -> AnyPoolOptions {
     let options = AnyPoolOptions::new()
         .max_connections(connections)
@@ -237,7 +243,7 @@ fn pool_options(dialect: Dialect, connections: u32, writer: bool) -> AnyPoolOpti
             .await?;
             if writer {
                 conn.execute(
-                    "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; \
+                    "PRAGMA cache_size=-8192; PRAGMA temp_store=MEMORY; \
                      PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=67108864;",
                 )
                 .await?;
