@@ -234,23 +234,30 @@ fn pool_options(dialect: Dialect, connections: u32, writer: bool) -> AnyPoolOpti
     if dialect == Dialect::Postgres {
         return options;
     }
-    options.after_connect(move |conn, _meta| {
-        Box::pin(async move {
-            conn.execute(
-                "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; \
-                 PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;",
-            )
-            .await?;
-            if writer {
+    // sqlx closes pooled connections after 10 idle minutes and every connection after 30 by
+    // default, which suits a server that may restart or fail over. A SQLite connection is a
+    // file handle with its page cache: reopening it gains nothing and empties the cache (the
+    // writer's too, every half hour).
+    options
+        .idle_timeout(None)
+        .max_lifetime(None)
+        .after_connect(move |conn, _meta| {
+            Box::pin(async move {
                 conn.execute(
-                    "PRAGMA cache_size=-8192; PRAGMA temp_store=MEMORY; \
-                     PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=67108864;",
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; \
+                     PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;",
                 )
                 .await?;
-            }
-            Ok(())
+                if writer {
+                    conn.execute(
+                        "PRAGMA cache_size=-8192; PRAGMA temp_store=MEMORY; \
+                         PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=67108864;",
+                    )
+                    .await?;
+                }
+                Ok(())
+            })
         })
-    })
 }
 
 /// How often the WAL is copied back into the database file.
@@ -320,6 +327,16 @@ mod tests {
     /// One statement without parameters, committed.
     async fn write(db: &Database, sql: &str) {
         db.write_script(sql, AnyArguments::default()).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn sqlite_connections_stay_open_for_the_life_of_the_pool() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::connect(None, dir.path()).await.unwrap();
+        for pool in [&db.pool, &db.writer] {
+            assert_eq!(pool.options().get_max_lifetime(), None);
+            assert_eq!(pool.options().get_idle_timeout(), None);
+        }
     }
 
     #[tokio::test]
