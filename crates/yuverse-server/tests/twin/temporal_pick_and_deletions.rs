@@ -395,3 +395,60 @@ async fn a_replacement_deletes_the_attributes_it_leaves_out() {
     assert_eq!(t["o3"][0]["value"], NULL);
     assert!(t["o3"][0]["deletedAt"].is_string());
 }
+
+/// Instances added to a deleted entity's temporal representation (`POST /temporal/entities`)
+/// add the types they are sent with to those its deletion recorded (clause 5.6.11.4: the
+/// entity's types are the union), and it is found by either; the entity stays deleted.
+#[tokio::test]
+async fn instances_posted_for_a_deleted_entity_add_their_types() {
+    let app = spawn_demo(true).await;
+    let ngsi = Ngsi::writer(&app).await;
+    let id = "urn:ngsi-ld:AirQualityObserved:del-4";
+    let r = ngsi
+        .post(
+            "/entities",
+            &json!({"id": id, "type": "AirQualityObserved",
+                "pm25": {"type": "Property", "value": 12}}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let r = ngsi.delete(&format!("/entities/{id}")).await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+
+    for types in [json!(["Station", "AirQualityObserved"]), json!("Station")] {
+        let r = ngsi
+            .post(
+                "/temporal/entities",
+                &json!({"id": id, "type": types,
+                    "pm25": [instance(json!(14), "2026-03-01T12:00:00Z")]}),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::NO_CONTENT, "{types}");
+    }
+
+    let t = ngsi.get_json(&format!("/temporal/entities/{id}")).await;
+    assert_eq!(t["type"], json!(["AirQualityObserved", "Station"]), "{t}");
+    assert!(t["deletedAt"].is_string(), "{t}");
+    let values: Vec<&Value> = t["pm25"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| &i["value"])
+        .collect();
+    assert!(values.contains(&&json!(14)), "{t}");
+    for wanted in ["Station", "AirQualityObserved"] {
+        let list = ngsi
+            .get_json(&format!("/temporal/entities?type={wanted}&limit=1000"))
+            .await;
+        assert!(
+            list.as_array().unwrap().iter().any(|e| e["id"] == id),
+            "{wanted}: {list}"
+        );
+    }
+    expect_error(
+        ngsi.get(&format!("/entities/{id}")).await,
+        StatusCode::NOT_FOUND,
+        "ResourceNotFound",
+    )
+    .await;
+}

@@ -39,6 +39,14 @@ pub enum Change {
         types: String,
         deleted_at: String,
     },
+    /// Adds types (expanded IRIs) to those recorded at an entity's deletion, keeping their
+    /// order and adding each once; nothing when no deletion is recorded. Decided in the commit,
+    /// where the writer sees every earlier write, so two concurrent additions both count.
+    AddDeletedTypes {
+        tenant: String,
+        id: String,
+        types: Vec<String>,
+    },
     /// One attribute instance in the temporal history.
     History(HistoryRow),
     /// Removes history (temporal deletes): an entity's, or one attribute's — all of its
@@ -498,6 +506,9 @@ async fn apply_one(
             .execute(conn)
             .await?;
         }
+        Change::AddDeletedTypes { tenant, id, types } => {
+            add_deleted_types(conn, tenant, id, types).await?;
+        }
         Change::DeleteHistory {
             tenant,
             entity_id,
@@ -562,6 +573,40 @@ async fn apply_one(
 
 /// See [`Change::RestateInstance`]. The lookup names the history's time index expression so
 /// that it is an index search.
+async fn add_deleted_types(
+    conn: &mut AnyConnection,
+    tenant: &str,
+    id: &str,
+    types: &[String],
+) -> Result<(), sqlx::Error> {
+    let recorded: Option<String> =
+        sqlx::query_scalar("SELECT types FROM twin_deleted_entities WHERE tenant = $1 AND id = $2")
+            .bind(tenant)
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let Some(recorded) = recorded else {
+        return Ok(());
+    };
+    let mut all: Vec<String> =
+        serde_json::from_str(&recorded).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+    let known = all.len();
+    for t in types {
+        if !all.contains(t) {
+            all.push(t.clone());
+        }
+    }
+    if all.len() > known {
+        sqlx::query("UPDATE twin_deleted_entities SET types = $1 WHERE tenant = $2 AND id = $3")
+            .bind(super::json_text(&all, 64))
+            .bind(tenant)
+            .bind(id)
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
 async fn restate_instance(
     dialect: Dialect,
     conn: &mut AnyConnection,

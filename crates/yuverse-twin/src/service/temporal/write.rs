@@ -250,15 +250,24 @@ impl Twin {
             if had_history || tx.exists(&id) {
                 // An existing temporal representation, or a current entity (perhaps created a
                 // moment ago by a concurrent write): its instances are recorded, restating any
-                // stored observation, and the types sent are added to the current entity's
-                // (clause 5.6.11.4: the entity's types are the union).
-                if let (Some(mut doc), Some(given)) = (tx.copy_of(&id), object.get("type")) {
-                    let known = entity::types_of(&doc).len();
-                    entity::add_types(&mut doc, given, vocab)?;
-                    if entity::types_of(&doc).len() > known {
-                        entity::touch(&mut doc, &stamp);
-                        tx.put(doc, &[]);
+                // stored observation, and the types sent are added to the entity's (clause
+                // 5.6.11.4: the entity's types are the union): to the current entity's, or, for
+                // an entity deleted from the current state, to those its deletion recorded.
+                match (tx.copy_of(&id), object.get("type")) {
+                    (Some(mut doc), Some(given)) => {
+                        let known = entity::types_of(&doc).len();
+                        entity::add_types(&mut doc, given, vocab)?;
+                        if entity::types_of(&doc).len() > known {
+                            entity::touch(&mut doc, &stamp);
+                            tx.put(doc, &[]);
+                        }
                     }
+                    (None, _) => tx.record(Change::AddDeletedTypes {
+                        tenant: tenant.to_owned(),
+                        id: id.clone(),
+                        types: types.clone(),
+                    }),
+                    (Some(_), None) => {}
                 }
                 for change in Self::recording_changes(tenant, &id, &attributes, &stamp) {
                     tx.record(change);
