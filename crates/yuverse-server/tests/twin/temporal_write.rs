@@ -409,3 +409,52 @@ async fn concurrent_restatements_leave_one_instance_per_observation() {
         .collect();
     assert_eq!(times, ["2024-01-01T00:00:00Z", "2024-01-01T01:00:00Z"]);
 }
+
+/// NGSI-LD represents every DateTime in UTC (clause 4.6.3): an `observedAt` sent at another
+/// offset (a device clock at `+08:00`) is kept and shown as the same instant in UTC, in the
+/// current state and in the history, and time windows and restatements see that instant.
+#[tokio::test]
+async fn observation_times_at_other_offsets_are_kept_in_utc() {
+    let app = spawn_demo(true).await;
+    let ngsi = Ngsi::writer(&app).await;
+    let id = "urn:ngsi-ld:Vehicle:utc-1";
+    let r = ngsi
+        .post(
+            "/entities",
+            &json!({"id": id, "type": "Vehicle",
+                "speed": speed(50, "2024-01-01T09:00:00+08:00")}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let current = ngsi.get_json(&format!("/entities/{id}")).await;
+    assert_eq!(current["speed"]["observedAt"], "2024-01-01T01:00:00Z");
+
+    // The same observation restated in UTC replaces it; an earlier one at -05:00 goes first.
+    let r = ngsi
+        .post(
+            &format!("/temporal/entities/{id}/attrs"),
+            &json!({"speed": [speed(55, "2024-01-01T01:00:00Z"),
+                speed(40, "2023-12-31T19:30:00-05:00")]}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let t = ngsi
+        .get_json(&format!(
+            "/temporal/entities/{id}?timerel=before&timeAt=2024-01-01T01:00:01Z"
+        ))
+        .await;
+    let instances: Vec<(Value, Value)> = t["speed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["value"].clone(), i["observedAt"].clone()))
+        .collect();
+    assert_eq!(
+        instances,
+        [
+            (json!(40), json!("2024-01-01T00:30:00Z")),
+            (json!(55), json!("2024-01-01T01:00:00Z")),
+        ],
+        "{t}"
+    );
+}

@@ -193,10 +193,20 @@ fn is_dot_segment(name: &str) -> bool {
     }
 }
 
-pub(crate) fn is_datetime(value: &Value) -> bool {
-    value
-        .as_str()
-        .is_some_and(|s| chrono::DateTime::parse_from_rfc3339(s).is_ok())
+/// A client's `observedAt` as the broker keeps and shows it: in UTC, as NGSI-LD represents
+/// every DateTime (clause 4.6.3), with a `Z`. A time given at another offset (a device at
+/// `+08:00`) is the same instant written in UTC; one already in UTC is kept as written.
+/// `None` when it is not an RFC 3339 date-time.
+pub(crate) fn utc_datetime(value: &Value) -> Option<Value> {
+    let text = value.as_str()?;
+    let time = chrono::DateTime::parse_from_rfc3339(text).ok()?;
+    if text.ends_with('Z') && text.as_bytes().get(10) == Some(&b'T') {
+        return Some(value.clone());
+    }
+    let utc = time.with_timezone(&chrono::Utc);
+    Some(Value::String(
+        utc.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+    ))
 }
 
 /// The attribute type a concise value stands for.
@@ -409,12 +419,12 @@ fn normalize_at_depth(
         }
     }
     if let Some(observed) = source.get("observedAt") {
-        if !is_datetime(observed) {
-            return Err(NgsiError::bad_data(format!(
+        let observed = utc_datetime(observed).ok_or_else(|| {
+            NgsiError::bad_data(format!(
                 "`{name}`: observedAt must be an RFC 3339 date-time"
-            )));
-        }
-        out.insert("observedAt".into(), observed.clone());
+            ))
+        })?;
+        out.insert("observedAt".into(), observed);
     }
     if let Some(unit) = source.get("unitCode") {
         if !unit.is_string() {
@@ -544,6 +554,51 @@ mod tests {
         .unwrap();
         assert_eq!(c["type"], "Property");
         assert_eq!(c["value"]["street"], "金开大道");
+    }
+
+    #[test]
+    fn observation_times_are_kept_in_utc() {
+        let observed = |at: &str| {
+            normalize(
+                "a",
+                &json!({"type": "Property", "value": 1, "observedAt": at}),
+                &Identity,
+                &stamp(NOW),
+            )
+            .unwrap()["observedAt"]
+                .clone()
+        };
+        // Already in UTC: kept as written, whatever its precision.
+        assert_eq!(observed("2026-03-01T12:00:00Z"), "2026-03-01T12:00:00Z");
+        assert_eq!(
+            observed("2026-03-01T12:00:00.123456Z"),
+            "2026-03-01T12:00:00.123456Z"
+        );
+        // Another offset: the same instant in UTC.
+        assert_eq!(
+            observed("2026-03-01T20:00:00+08:00"),
+            "2026-03-01T12:00:00Z"
+        );
+        assert_eq!(
+            observed("2026-03-01T00:30:00.5-01:00"),
+            "2026-03-01T01:30:00.500Z"
+        );
+        assert_eq!(
+            observed("2026-03-01T12:00:00+00:00"),
+            "2026-03-01T12:00:00Z"
+        );
+        assert_eq!(observed("2026-03-01t12:00:00z"), "2026-03-01T12:00:00Z");
+        // Sub-attributes' observation times too.
+        let nested = normalize(
+            "a",
+            &json!({"type": "Property", "value": 1,
+                "accuracy": {"type": "Property", "value": 0.1,
+                    "observedAt": "2026-03-01T20:00:00+08:00"}}),
+            &Identity,
+            &stamp(NOW),
+        )
+        .unwrap();
+        assert_eq!(nested["accuracy"][0]["observedAt"], "2026-03-01T12:00:00Z");
     }
 
     #[test]

@@ -12,7 +12,7 @@ use yuverse_twin_query::ScopeQuery;
 
 use super::super::{poisoned, Twin};
 use super::page::wire;
-use crate::domain::attribute::is_datetime;
+use crate::domain::attribute::utc_datetime;
 use crate::domain::entity::{self, id_of, Doc};
 use crate::domain::Stamp;
 use crate::error::{NgsiError, NgsiResult};
@@ -113,13 +113,13 @@ fn scope_instance(item: &Map<String, Value>) -> NgsiResult<Map<String, Value>> {
     }
     let scope = entity::parse_scope(item.get("value"))?
         .ok_or_else(|| NgsiError::bad_data("a scope instance needs its `value`"))?;
-    let observed_at = item.get("observedAt");
-    if observed_at.is_some_and(|at| !is_datetime(at)) {
-        return Err(NgsiError::bad_data(
-            "`scope`: observedAt must be an RFC 3339 date-time",
-        ));
-    }
-    Ok(property(scope, observed_at))
+    let observed_at = match item.get("observedAt") {
+        Some(at) => Some(utc_datetime(at).ok_or_else(|| {
+            NgsiError::bad_data("`scope`: observedAt must be an RFC 3339 date-time")
+        })?),
+        None => None,
+    };
+    Ok(property(scope, observed_at.as_ref()))
 }
 
 /// The scopes of a scope value (a string or a list of strings).
