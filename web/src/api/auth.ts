@@ -17,3 +17,10 @@ export function fetchMe(): Promise<Me> {
 export function verifyRealName(name: string, idNumber: string): Promise<RealName> {
   return request('POST', `${API}/me/real-name`, { body: { name, id_number: idNumber } })
 }
+
+/** Changes the signed-in person's own password; the server checks the current one. */
+export function changePassword(currentPassword: string, newPassword: string): Promise<void> {
+  return request('POST', `${API}/me/password`, {
+    body: { current_password: currentPassword, new_password: newPassword },
+  })
+}

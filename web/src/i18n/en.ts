@@ -53,6 +53,17 @@ const en: Messages = {
     logout: 'Sign out',
     noOrganisation: 'No organisation',
     loggedOut: 'Signed out',
+    changePassword: 'Change password',
+  },
+  password: {
+    title: 'Change password',
+    current: 'Current password',
+    new: 'New password',
+    confirm: 'Repeat new password',
+    mismatch: 'The two new passwords differ',
+    sameAsCurrent: 'The new password must differ from the current one',
+    wrongCurrent: 'The current password is not correct',
+    changed: 'Password changed: sign in with the new one from now on',
   },
   nav: {
     workbench: 'Workbench',

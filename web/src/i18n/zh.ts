@@ -55,6 +55,17 @@ const zh = {
     logout: '退出登录',
     noOrganisation: '未归属机构',
     loggedOut: '已退出登录',
+    changePassword: '修改密码',
+  },
+  password: {
+    title: '修改密码',
+    current: '当前密码',
+    new: '新密码',
+    confirm: '确认新密码',
+    mismatch: '两次输入的新密码不一致',
+    sameAsCurrent: '新密码不能与当前密码相同',
+    wrongCurrent: '当前密码不正确',
+    changed: '密码已修改，下次登录请使用新密码',
   },
   nav: {
     workbench: '工作台',
