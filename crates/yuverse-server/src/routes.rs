@@ -62,6 +62,10 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             middleware::record_metrics,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.governance.clone(),
+            yuverse_governance::http::resolve_client_address,
+        ))
         .layer(DefaultBodyLimit::max(state.max_body_bytes));
     for (name, value) in middleware::security_headers() {
         router = router.layer(SetResponseHeaderLayer::if_not_present(name, value));

@@ -114,6 +114,14 @@ pub struct ServeArgs {
     /// Sign-in attempts allowed per client address per minute [default: 20]
     #[arg(long, env = "YUVERSE_LOGIN_ATTEMPTS_PER_MINUTE", value_name = "N")]
     pub login_attempts_per_minute: Option<u32>,
+    /// Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For names the client; none by default
+    #[arg(
+        long,
+        env = "YUVERSE_TRUSTED_PROXIES",
+        value_name = "ADDRESS|NETWORK,…",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Option<Vec<String>>,
     /// Largest accepted request body in bytes [default: 1048576]
     #[arg(long, env = "YUVERSE_MAX_BODY_BYTES", value_name = "BYTES")]
     pub max_body_bytes: Option<usize>,

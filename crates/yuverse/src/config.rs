@@ -26,6 +26,7 @@ pub struct FileConfig {
     pub log_format: Option<LogFormat>,
     pub session_idle_minutes: Option<u64>,
     pub login_attempts_per_minute: Option<u32>,
+    pub trusted_proxies: Option<Vec<String>>,
     pub max_body_bytes: Option<usize>,
     pub pii_key_file: Option<PathBuf>,
     pub ngsi_ld_auth: Option<Switch>,
@@ -141,6 +142,15 @@ pub fn settings(args: &ServeArgs, file: &FileConfig) -> anyhow::Result<Settings>
         }
         settings.max_body_bytes = bytes;
     }
+    if let Some(proxies) = args
+        .trusted_proxies
+        .as_ref()
+        .or(file.trusted_proxies.as_ref())
+    {
+        settings.governance.trusted_proxies =
+            yuverse_governance::http::TrustedProxies::parse(proxies)
+                .map_err(|e| anyhow::anyhow!("--trusted-proxies: {e}"))?;
+    }
     settings.pii_key_file = args
         .pii_key_file
         .clone()
@@ -241,6 +251,13 @@ mod tests {
             let err = settings(&args, &FileConfig::default()).unwrap_err();
             assert!(err.to_string().contains(flag), "{err}");
         }
+        let args = ServeArgs {
+            trusted_proxies: Some(vec!["10.0.0.0/8".into(), "proxy.local".into()]),
+            ..ServeArgs::default()
+        };
+        let err = settings(&args, &FileConfig::default()).unwrap_err();
+        assert!(err.to_string().contains("--trusted-proxies"), "{err}");
+        assert!(err.to_string().contains("proxy.local"), "{err}");
         let unknown: Result<FileConfig, _> = toml::from_str("lisen = \"x\"");
         assert!(unknown.is_err());
     }

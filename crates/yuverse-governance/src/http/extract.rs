@@ -12,6 +12,7 @@ use axum::http::request::Parts;
 use axum_extra::extract::CookieJar;
 use yuverse_core::{Actor, Error};
 
+use super::client_address::ClientAddress;
 use crate::service::auth_prefixes::{API_KEY_PREFIX, SESSION_PREFIX};
 use crate::Governance;
 
@@ -24,8 +25,12 @@ pub struct Authenticated {
     pub session_token: Option<String>,
 }
 
-/// The peer address (the platform does not trust forwarding headers; see ARCHITECTURE.md).
+/// The client's address: as resolved through trusted proxies ([`ClientAddress`]), else the
+/// TCP peer's.
 pub fn client_ip(parts: &Parts) -> Option<String> {
+    if let Some(ClientAddress(ip)) = parts.extensions.get::<ClientAddress>() {
+        return Some(ip.to_string());
+    }
     parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()

@@ -4,6 +4,7 @@
 mod api_keys;
 mod audit;
 mod auth;
+mod client_address;
 mod extract;
 mod me;
 mod organisations;
@@ -13,6 +14,7 @@ mod users;
 use axum::extract::FromRef;
 use utoipa_axum::router::OpenApiRouter;
 
+pub use client_address::{resolve_client_address, ClientAddress, TrustedProxies};
 pub use extract::{client_ip, Authenticated, ClientIp, SESSION_COOKIE};
 
 use crate::Governance;

@@ -39,6 +39,8 @@ pub struct GovernanceConfig {
     pub lockout_duration: Duration,
     /// Sign-in attempts allowed per client address per minute.
     pub login_attempts_per_minute: u32,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`--trusted-proxies`).
+    pub trusted_proxies: crate::http::TrustedProxies,
 }
 
 impl Default for GovernanceConfig {
@@ -47,6 +49,7 @@ impl Default for GovernanceConfig {
             session_idle_timeout: Duration::from_secs(30 * 60),
             lockout_duration: Duration::from_secs(15 * 60),
             login_attempts_per_minute: 20,
+            trusted_proxies: Default::default(),
         }
     }
 }

@@ -149,6 +149,74 @@ async fn login_attempts_are_rate_limited_per_address() {
     drop(dir);
 }
 
+/// Failed sign-ins of `username` sent as if forwarded for `client`: their statuses.
+async fn forwarded_logins(app: &TestApp, username: &str, client: &str, n: usize) -> Vec<u16> {
+    let mut statuses = Vec::new();
+    for _ in 0..n {
+        let r = TestApp::client()
+            .post(app.url("/api/v1/auth/login"))
+            .header("x-forwarded-for", format!("192.0.2.200, {client}"))
+            .json(&json!({"username": username, "password": "Wrong-Passw0rd!"}))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+    }
+    statuses
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit_and_audit_address() {
+    let (mut settings, dir) = test_settings(true).await;
+    settings.governance.login_attempts_per_minute = 3;
+    // The tests reach the server from 127.0.0.1: here that is the proxy.
+    settings.governance.trusted_proxies =
+        yuverse_governance::http::TrustedProxies::parse(&["127.0.0.0/8"]).unwrap();
+    let app = start(settings).await;
+    let victim = app.demo("demo-office").await.me["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // One client behind the proxy spends its attempts; another behind it still may sign in.
+    assert_eq!(
+        forwarded_logins(&app, "nobody", "198.51.100.1", 4).await,
+        [401, 401, 401, 429]
+    );
+    assert_eq!(
+        forwarded_logins(&app, "demo-office", "198.51.100.2", 1).await,
+        [401]
+    );
+    // The audit log names the client, not the proxy (nor what the client claimed at the left).
+    let entries = audit_actions(&app, &victim).await;
+    let failed = entries
+        .iter()
+        .find(|e| e["action"] == "auth.login_failed")
+        .expect("the failed sign-in is audited");
+    assert_eq!(failed["ip"], "198.51.100.2", "{failed}");
+    drop(dir);
+}
+
+#[tokio::test]
+async fn a_peer_that_is_not_a_trusted_proxy_cannot_choose_its_address() {
+    let (mut settings, dir) = test_settings(false).await;
+    settings.governance.login_attempts_per_minute = 3;
+    settings.governance.trusted_proxies =
+        yuverse_governance::http::TrustedProxies::parse(&["10.0.0.0/8"]).unwrap();
+    let app = start(settings).await;
+    // Each attempt claims another address; they all count against the peer's.
+    let mut statuses = Vec::new();
+    for client in [
+        "198.51.100.1",
+        "198.51.100.2",
+        "198.51.100.3",
+        "198.51.100.4",
+    ] {
+        statuses.extend(forwarded_logins(&app, "nobody", client, 1).await);
+    }
+    assert_eq!(statuses, [401, 401, 401, 429]);
+    drop(dir);
+}
+
 #[tokio::test]
 async fn api_keys_are_shown_once_work_and_stop_at_revocation() {
     let app = spawn_demo(true).await;
