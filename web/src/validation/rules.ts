@@ -8,7 +8,8 @@ import { isValidUsername } from './username'
 
 type Validator = NonNullable<FormItemRule['validator']>
 
-function rule(validator: (value: string) => string | null, trigger: FormItemRule['trigger'] = 'blur'): FormItemRule {
+/** A rule from a check that answers the problem with a value, or `null` when there is none. */
+export function rule(validator: (value: string) => string | null, trigger: FormItemRule['trigger'] = 'blur'): FormItemRule {
   const v: Validator = (_rule, value, callback) => {
     const problem = validator(typeof value === 'string' ? value : '')
     if (problem) callback(new Error(problem))
