@@ -2,7 +2,7 @@
 // current password and a mistyped repeat, and after the change only the new password signs in.
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { apiLogin, env, launchBrowser, login, newPage, screenshot, uniqueSuffix } from './helpers.mjs'
+import { apiLogin, apiLoginResponse, env, launchBrowser, login, newPage, screenshot, uniqueSuffix } from './helpers.mjs'
 
 let browser
 before(async () => {
@@ -17,12 +17,7 @@ const FIRST = 'First-Passw0rd!'
 const SECOND = 'Second-Passw0rd!'
 
 async function loginStatus(username, password) {
-  const res = await fetch(`${env().baseUrl}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password }),
-  })
-  return res.status
+  return (await apiLoginResponse(username, password)).status
 }
 
 test('a user changes their own password', async () => {

@@ -117,14 +117,19 @@ export function randomCreditCode() {
   return body + CREDIT_ALPHABET[(31 - (sum % 31)) % 31]
 }
 
-/** Calls the API directly, for set-up that is not what the test is about. */
-export async function apiLogin(username, password) {
-  const { baseUrl } = env()
-  const res = await fetch(`${baseUrl}/api/v1/auth/login`, {
+/** A sign-in through the API, answered as it is (the status tells whether it was accepted). */
+export function apiLoginResponse(username, password) {
+  return fetch(`${env().baseUrl}/api/v1/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ username, password }),
   })
+}
+
+/** Calls the API directly, for set-up that is not what the test is about. */
+export async function apiLogin(username, password) {
+  const { baseUrl } = env()
+  const res = await apiLoginResponse(username, password)
   assert.equal(res.status, 200, `API login of ${username} answered ${res.status}`)
   const { token } = await res.json()
   return async (method, urlPath, body) => {

@@ -62,11 +62,16 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             middleware::record_metrics,
         ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.governance.clone(),
-            yuverse_governance::http::resolve_client_address,
-        ))
         .layer(DefaultBodyLimit::max(state.max_body_bytes));
+    // Forwarding headers are read only when proxies are trusted: without any, no request pays
+    // for the layer.
+    let proxies = &state.governance.config().trusted_proxies;
+    if !proxies.is_empty() {
+        router = router.layer(axum::middleware::from_fn_with_state(
+            Arc::new(proxies.clone()),
+            yuverse_governance::http::resolve_client_address,
+        ));
+    }
     for (name, value) in middleware::security_headers() {
         router = router.layer(SetResponseHeaderLayer::if_not_present(name, value));
     }

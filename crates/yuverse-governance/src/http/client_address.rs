@@ -6,13 +6,12 @@
 //! believed; a client reaching the platform directly cannot name an address of its choosing.
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use ipnet::IpNet;
-
-use crate::Governance;
 
 /// Reverse proxies whose `X-Forwarded-For` is believed. Empty (the default): the TCP peer is
 /// the client.
@@ -80,25 +79,22 @@ impl TrustedProxies {
     }
 }
 
-/// Middleware: records the [`ClientAddress`] of each request when proxies are trusted (the
-/// extractors read it before the TCP peer).
+/// Middleware, installed only when proxies are trusted: records the [`ClientAddress`] of each
+/// request (the extractors read it before the TCP peer).
 pub async fn resolve_client_address(
-    State(governance): State<Governance>,
+    State(proxies): State<Arc<TrustedProxies>>,
     mut request: Request,
     next: Next,
 ) -> Response {
-    let proxies = &governance.config().trusted_proxies;
-    if !proxies.is_empty() {
-        if let Some(ConnectInfo(peer)) = request.extensions().get::<ConnectInfo<SocketAddr>>() {
-            let headers = request.headers().get_all("x-forwarded-for");
-            let hops: Vec<&str> = headers
-                .iter()
-                .filter_map(|value| value.to_str().ok())
-                .flat_map(|value| value.split(','))
-                .collect();
-            let client = proxies.client(peer.ip(), hops.into_iter());
-            request.extensions_mut().insert(ClientAddress(client));
-        }
+    if let Some(ConnectInfo(peer)) = request.extensions().get::<ConnectInfo<SocketAddr>>() {
+        let hops = request
+            .headers()
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','));
+        let client = proxies.client(peer.ip(), hops);
+        request.extensions_mut().insert(ClientAddress(client));
     }
     next.run(request).await
 }
